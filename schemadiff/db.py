@@ -1,0 +1,98 @@
+"""Database URLs and connections: the one place that knows about drivers.
+
+Accepts the URL forms users already have (``postgresql://``, ``postgres://``, and
+SQLAlchemy's ``postgresql+psycopg://`` / ``postgresql+asyncpg://``), never prints a
+password, and turns every connection failure into a one-paragraph :class:`ConnectionFailed`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConnectionFailed, SchemadiffError
+
+_SCHEME = re.compile(r"^(postgres|postgresql)(\+[a-z0-9_]+)?$")
+DEFAULT_CONNECT_TIMEOUT = 5
+
+
+class BadDatabaseUrl(SchemadiffError):
+    """The database URL cannot be understood."""
+
+
+def libpq_url(url: str) -> str:
+    """The URL in the form libpq understands (driver suffix removed)."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise BadDatabaseUrl(f"cannot read database URL {mask_url(url)}: {exc}") from None
+    if not _SCHEME.match(parts.scheme or ""):
+        raise BadDatabaseUrl(
+            f"database URL {mask_url(url)} has scheme {parts.scheme!r}; expected postgresql:// "
+            "(postgresql+psycopg:// and postgresql+asyncpg:// are accepted too)"
+        )
+    return urlunsplit(("postgresql",) + tuple(parts[1:]))
+
+
+def mask_url(url: Optional[str]) -> str:
+    """The URL with its password replaced by ``***``."""
+    if not url:
+        return "<none>"
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)
+        user = netloc[0].split(":", 1)[0]
+        return urlunsplit((parts.scheme, f"{user}:***@{netloc[1]}") + tuple(parts[2:]))
+    except ValueError:
+        return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", url)
+
+
+def describe(url: str) -> str:
+    """``host:port/dbname`` for messages."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+    except ValueError:
+        return mask_url(url)
+
+
+def connect(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+            statement_timeout_ms: Optional[int] = None, autocommit: bool = True,
+            application_name: str = "schemadiff"):
+    """Open a psycopg connection with search_path pinned to ``public`` so that catalog
+    functions print names the way the schema file writes them."""
+    import psycopg
+
+    target = libpq_url(url)
+    try:
+        conn = psycopg.connect(
+            target, connect_timeout=max(1, int(round(connect_timeout))), autocommit=autocommit,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(f"cannot connect to {describe(url)}: {_first_line(exc, url)}") from None
+    except psycopg.Error as exc:
+        raise ConnectionFailed(f"cannot connect to {describe(url)}: {_first_line(exc, url)}") from None
+    settings = "SET search_path TO public; SET client_min_messages TO warning"
+    if statement_timeout_ms:
+        settings += f"; SET statement_timeout TO {int(statement_timeout_ms)}"
+    conn.execute(settings)
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+def _first_line(exc: Exception, url: str) -> str:
+    text = str(exc).strip().splitlines()
+    message = text[0] if text else exc.__class__.__name__
+    for line in text[1:]:
+        if "password" in line.lower() or "timeout" in line.lower() or "refused" in line.lower():
+            message = line
+    parts = urlsplit(url)
+    if parts.password:
+        message = message.replace(parts.password, "***")
+    return message.removeprefix("connection failed: ").strip()

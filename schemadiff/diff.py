@@ -1,0 +1,217 @@
+"""Compare two catalogs into a list of changes. Knows nothing of YAML or SQL.
+
+``diff(current, desired)`` returns what must happen to ``current`` to make it ``desired``.
+Objects are matched by name; a ``renamed_from`` hint on the desired side matches an object
+under its old name, so that it is renamed instead of dropped and re-created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Iterable, TypeVar
+
+from . import normalize
+from .changes import (
+    AddColumn, AddConstraint, AddEnumValue, AddIndex, AlterColumn, Change, CreateEnum,
+    CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
+    RecreateEnum, RenameColumn, RenameConstraint, RenameEnum, RenameIndex, RenameTable,
+    SetTableComment,
+)
+from .model import (
+    Catalog, CheckConstraint, Column, Constraint, Enum, ForeignKey, Index, PrimaryKey,
+    QualifiedName, Table, UniqueConstraint,
+)
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def keyed_diff(current: dict, desired: dict):
+    """The generic keyed diff: (added, removed, common keys), each in a stable order."""
+    added = [k for k in desired if k not in current]
+    removed = [k for k in current if k not in desired]
+    common = [k for k in desired if k in current]
+    return added, removed, common
+
+
+def match_renames(current: dict, desired: dict, old_key: Callable) -> tuple[dict, list]:
+    """Re-key ``current`` so that objects renamed in ``desired`` sit under their new key.
+    Returns the re-keyed dict and the (old_key, new_key) pairs that were renamed."""
+    renames = []
+    rekeyed = dict(current)
+    for key, obj in desired.items():
+        old = old_key(key, obj)
+        if old is None or key in current or old not in rekeyed:
+            continue
+        renames.append((old, key))
+        rekeyed[key] = rekeyed.pop(old)
+    return rekeyed, renames
+
+
+def diff(current: Catalog, desired: Catalog) -> list[Change]:
+    """What must change in ``current`` to make it equal to ``desired``."""
+    changes: list[Change] = []
+    for schema in desired.schemas:
+        if schema not in current.schemas:
+            changes.append(CreateSchema(schema))
+    changes += _diff_enums(current, desired)
+    cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
+    changes += [RenameTable(old, new) for old, new in renames]
+    added, removed, common = keyed_diff(cur_tables, desired.table_map())
+    desired_map = desired.table_map()
+    for key in added:
+        changes.append(CreateTable(desired_map[key]))
+        table = desired_map[key]
+        changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
+        changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
+    for key in removed:
+        changes.append(DropTable(cur_tables[key]))
+    for key in common:
+        old = cur_tables[key]
+        if old.qualified != key:
+            old = _renamed_table(old, key)
+        changes += diff_table(old, desired_map[key])
+    return changes
+
+
+def _old_table_key(key: QualifiedName, table: Table):
+    return QualifiedName(key.schema, table.renamed_from) if table.renamed_from else None
+
+
+def _renamed_table(table: Table, key: QualifiedName) -> Table:
+    return replace(table, schema=key.schema, name=key.name)
+
+
+def diff_table(current: Table, desired: Table) -> list[Change]:
+    """Changes inside one table that exists on both sides."""
+    key = desired.qualified
+    changes: list[Change] = []
+    if (current.comment or None) != (desired.comment or None):
+        changes.append(SetTableComment(key, current.comment, desired.comment))
+    changes += _diff_columns(key, current, desired)
+    changes += _diff_constraints(key, current, desired)
+    changes += _diff_indexes(key, current, desired)
+    return changes
+
+
+def _by_name(items: Iterable) -> dict:
+    return {item.name: item for item in items}
+
+
+def _old_name(key, obj):
+    return getattr(obj, "renamed_from", None)
+
+
+def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    cur, renames = match_renames(_by_name(current.columns), _by_name(desired.columns), _old_name)
+    changes: list[Change] = [RenameColumn(key, old, new) for old, new in renames]
+    want = _by_name(desired.columns)
+    added, removed, common = keyed_diff(cur, want)
+    changes += [AddColumn(key, want[name]) for name in added]
+    changes += [DropColumn(key, cur[name]) for name in removed]
+    for name in common:
+        before = replace(cur[name], name=name)
+        if not same_column(before, want[name]):
+            changes.append(AlterColumn(key, before, want[name]))
+    return changes
+
+
+def same_column(a: Column, b: Column) -> bool:
+    return (
+        a.type == b.type and a.nullable == b.nullable and a.identity == b.identity
+        and a.serial == b.serial and (a.comment or None) == (b.comment or None)
+        and normalize.expression(a.default) == normalize.expression(b.default)
+    )
+
+
+def _diff_constraints(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    cur, renames = match_renames(_by_name(current.constraints), _by_name(desired.constraints), _old_name)
+    changes: list[Change] = [RenameConstraint(key, old, new) for old, new in renames]
+    want = _by_name(desired.constraints)
+    added, removed, common = keyed_diff(cur, want)
+    changes += [DropConstraint(key, cur[name]) for name in removed]
+    for name in common:
+        if not same_constraint(cur[name], want[name]):
+            changes.append(DropConstraint(key, replace(cur[name], name=name)))
+            changes.append(AddConstraint(key, want[name]))
+    changes += [AddConstraint(key, want[name]) for name in added]
+    return changes
+
+
+def same_constraint(a: Constraint, b: Constraint) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, CheckConstraint):
+        return normalize.expression(a.expression) == normalize.expression(b.expression)
+    if isinstance(a, ForeignKey):
+        return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_update, a.deferrable,
+                a.initially_deferred) == (b.columns, b.ref_table, b.ref_columns, b.on_delete,
+                                          b.on_update, b.deferrable, b.initially_deferred)
+    return a.columns == b.columns
+
+
+def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    cur, renames = match_renames(_by_name(current.indexes), _by_name(desired.indexes), _old_name)
+    changes: list[Change] = [RenameIndex(key, old, new) for old, new in renames]
+    want = _by_name(desired.indexes)
+    added, removed, common = keyed_diff(cur, want)
+    changes += [DropIndex(key, cur[name]) for name in removed]
+    for name in common:
+        if not cur[name].valid or not same_index(cur[name], want[name]):
+            changes.append(DropIndex(key, replace(cur[name], name=name)))
+            changes.append(AddIndex(key, want[name]))
+    changes += [AddIndex(key, want[name]) for name in added]
+    return changes
+
+
+def same_index(a: Index, b: Index) -> bool:
+    return (
+        tuple(normalize.index_key(k) for k in a.keys) == tuple(normalize.index_key(k) for k in b.keys)
+        and a.unique == b.unique and a.method == b.method and a.include == b.include
+        and normalize.expression(a.where) == normalize.expression(b.where)
+    )
+
+
+def _diff_enums(current: Catalog, desired: Catalog) -> list[Change]:
+    cur, renames = match_renames(current.enum_map(), desired.enum_map(), _old_enum_key)
+    changes: list[Change] = [RenameEnum(old, new) for old, new in renames]
+    want = desired.enum_map()
+    added, removed, common = keyed_diff(cur, want)
+    changes += [CreateEnum(want[k]) for k in added]
+    changes += [DropEnum(cur[k]) for k in removed]
+    for k in common:
+        changes += _diff_enum_values(replace(cur[k], schema=k.schema, name=k.name), want[k], desired)
+    return changes
+
+
+def _old_enum_key(key: QualifiedName, enum: Enum):
+    return QualifiedName(key.schema, enum.renamed_from) if enum.renamed_from else None
+
+
+def _diff_enum_values(current: Enum, desired: Enum, catalog: Catalog) -> list[Change]:
+    if current.values == desired.values:
+        return []
+    kept = [v for v in current.values if v in desired.values]
+    if [v for v in desired.values if v in current.values] == kept and len(kept) == len(current.values):
+        return _enum_additions(current, desired)
+    return [RecreateEnum(current, desired, _enum_columns(desired, catalog))]
+
+
+def _enum_additions(current: Enum, desired: Enum) -> list[Change]:
+    """New labels, each placed before the next label that already exists."""
+    changes = []
+    values = desired.values
+    for i, value in enumerate(values):
+        if value in current.values:
+            continue
+        following = next((v for v in values[i + 1:] if v in current.values), None)
+        changes.append(AddEnumValue(desired.qualified, value, before=following))
+    return changes
+
+
+def _enum_columns(enum: Enum, catalog: Catalog) -> tuple:
+    type_name = enum.name if enum.schema == "public" else f"{enum.schema}.{enum.name}"
+    return tuple(
+        (t.qualified, c.name, c.type)
+        for t in catalog.tables for c in t.columns if c.type in (type_name, type_name + "[]")
+    )

@@ -1,0 +1,126 @@
+"""The typed public API that the CLI and the seed's helpers stand on:
+load a schema, inspect a database, plan, apply, check."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from . import __version__, db, versions
+from .apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
+from .canonicalize import canonicalize
+from .diff import diff
+from .errors import DestructiveChangeRefused
+from .inspect import inspect
+from .model import Catalog, QualifiedName, catalog_hash
+from .plan import Plan, PlanOptions, build_plan
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to reach the database."""
+
+    url: str
+    version_table: QualifiedName = versions.DEFAULT_TABLE
+    connect_timeout: float = db.DEFAULT_CONNECT_TIMEOUT
+    statement_timeout_ms: int = 30_000  # for catalog reads, not for DDL
+    ignore: tuple = ()  # fnmatch patterns of tables schemadiff must not manage
+
+
+@contextmanager
+def connection(target: Target) -> Iterator:
+    conn = db.connect(target.url, connect_timeout=target.connect_timeout,
+                      statement_timeout_ms=target.statement_timeout_ms)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def managed_schemas(desired: Catalog) -> list[str]:
+    return sorted(set(desired.schemas) | {"public"})
+
+
+def read_live(conn, target: Target, desired: Catalog) -> Catalog:
+    """The live catalog of the schemas the file manages, without schemadiff's own table
+    and ignored tables."""
+    live = inspect(conn, managed_schemas(desired), exclude=[target.version_table])
+    return without_ignored(live, target.ignore)
+
+
+def without_ignored(catalog: Catalog, patterns) -> Catalog:
+    if not patterns:
+        return catalog
+    from dataclasses import replace
+    from fnmatch import fnmatchcase
+
+    def ignored(table) -> bool:
+        return any(fnmatchcase(str(table.qualified), p) or fnmatchcase(table.name, p) for p in patterns)
+
+    return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t)))
+
+
+def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = PlanOptions()) -> Plan:
+    """Plan on an open connection: inspect, settle expressions with the server, diff."""
+    live = read_live(conn, target, desired)
+    desired = without_ignored(desired, target.ignore)
+    settled = canonicalize(conn, live, desired)
+    return build_plan(diff(live, settled), options, desired_hash=catalog_hash(desired),
+                      current_fingerprint=catalog_hash(live))
+
+
+def plan(target: Target, desired: Catalog, options: PlanOptions = PlanOptions()) -> Plan:
+    """What would change to make the database match ``desired``."""
+    with connection(target) as conn:
+        return plan_against(conn, target, desired, options)
+
+
+@dataclass
+class ApplyResult:
+    """The plan that was run and what running it did."""
+
+    plan: Plan
+    outcome: ApplyOutcome = field(default_factory=ApplyOutcome)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.outcome.executed)
+
+
+def refuse_destructive(plan: Plan) -> None:
+    if not plan.destructive:
+        return
+    listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if h.kind == 'destructive')})"
+                       for s in plan.destructive)
+    raise DestructiveChangeRefused(
+        f"the plan would lose data and --allow-destructive was not given: {listed}. Nothing was changed."
+    )
+
+
+def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
+          allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
+          options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
+          progress: Optional[Progress] = None, fixed_plan: Optional[Plan] = None,
+          on_plan=None) -> ApplyResult:
+    """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
+    applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
+    saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
+    with connection(target) as conn, DeployLock(conn, target.version_table, lock_wait_s):
+        fresh = plan_against(conn, target, desired, options)
+        if on_plan is not None:
+            on_plan(fresh)
+        chosen = fixed_plan or fresh
+        if not allow_destructive:
+            refuse_destructive(chosen)
+        if dry_run:
+            return ApplyResult(chosen, dry_run=True)
+        last = versions.latest(conn, target.version_table)
+        record = None
+        if not chosen.empty or last is None or last.schema_hash != chosen.desired_hash:
+            record = dict(schema_hash=chosen.desired_hash, tool_version=__version__,
+                          statements=[s.sql for s in chosen.statements], snapshot=snapshot)
+        outcome = execute(conn, chosen, settings=settings, version_table=target.version_table,
+                          record=record, progress=progress)
+        return ApplyResult(chosen, outcome)

@@ -1,0 +1,178 @@
+"""PostgreSQL type names: parse what a person writes, produce what ``format_type`` prints.
+
+Both sides of a diff pass through :func:`canonical_type`, so ``int4``, ``integer`` and
+``int`` compare equal, and ``varchar(255)`` equals ``character varying(255)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+# alias -> canonical base name (format_type spelling, without modifiers)
+_ALIASES = {
+    "int": "integer", "int4": "integer", "integer": "integer",
+    "int2": "smallint", "smallint": "smallint",
+    "int8": "bigint", "bigint": "bigint",
+    "float4": "real", "real": "real",
+    "float8": "double precision", "double precision": "double precision",
+    "decimal": "numeric", "numeric": "numeric",
+    "bool": "boolean", "boolean": "boolean",
+    "varchar": "character varying", "character varying": "character varying",
+    "char": "character", "character": "character", "bpchar": "character",
+    "varbit": "bit varying", "bit varying": "bit varying", "bit": "bit",
+    "timestamptz": "timestamp with time zone",
+    "timestamp with time zone": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "timestamp without time zone": "timestamp without time zone",
+    "timetz": "time with time zone", "time with time zone": "time with time zone",
+    "time": "time without time zone", "time without time zone": "time without time zone",
+    "text": "text", "bytea": "bytea", "date": "date", "interval": "interval",
+    "uuid": "uuid", "json": "json", "jsonb": "jsonb", "xml": "xml",
+    "inet": "inet", "cidr": "cidr", "macaddr": "macaddr", "macaddr8": "macaddr8",
+    "money": "money", "tsvector": "tsvector", "tsquery": "tsquery", "oid": "oid",
+    "point": "point", "line": "line", "lseg": "lseg", "box": "box", "path": "path",
+    "polygon": "polygon", "circle": "circle", "jsonpath": "jsonpath",
+    "int4range": "int4range", "int8range": "int8range", "numrange": "numrange",
+    "tsrange": "tsrange", "tstzrange": "tstzrange", "daterange": "daterange",
+    "int4multirange": "int4multirange", "int8multirange": "int8multirange",
+    "nummultirange": "nummultirange", "datemultirange": "datemultirange",
+    "tsmultirange": "tsmultirange", "tstzmultirange": "tstzmultirange",
+    "regclass": "regclass", "name": "name", '"char"': '"char"', "pg_lsn": "pg_lsn",
+    "txid_snapshot": "txid_snapshot", "pg_snapshot": "pg_snapshot",
+}
+SERIALS = {
+    "serial": "integer", "serial4": "integer",
+    "bigserial": "bigint", "serial8": "bigint",
+    "smallserial": "smallint", "serial2": "smallint",
+}
+INTEGER_TYPES = ("smallint", "integer", "bigint")
+# The inverse, for writing YAML that people like to read.
+_SHORT = {
+    "character varying": "varchar", "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp", "time with time zone": "timetz",
+    "time without time zone": "time", "character": "char", "bit varying": "varbit",
+}
+_TYPMOD_TYPES = {"character varying", "character", "bit", "bit varying", "numeric"}
+_PRECISION_TYPES = {
+    "timestamp with time zone", "timestamp without time zone",
+    "time with time zone", "time without time zone", "interval",
+}
+_TYPE_RE = re.compile(
+    r"""^(?P<base>"?[a-z_][a-z0-9_$ ."]*?)\s*
+        (?:\((?P<args>[0-9 ,]*)\))?\s*
+        (?P<tz>with\s+time\s+zone|without\s+time\s+zone)?\s*$""",
+    re.VERBOSE,
+)
+
+
+class UnknownType(ValueError):
+    """Raised for a type name that is neither built in nor declared."""
+
+    def __init__(self, text: str, suggestions: list[str]):
+        self.text = text
+        self.suggestions = suggestions
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class ParsedType:
+    canonical: str
+    serial: bool = False
+
+
+def known_type_names() -> list[str]:
+    return sorted(set(_ALIASES) | set(SERIALS))
+
+
+def canonical_type(text: str, user_types: Iterable[str] = ()) -> ParsedType:
+    """Canonical ``format_type`` spelling of ``text``; ``user_types`` are declared enums
+    (canonical, i.e. unqualified when in ``public``)."""
+    raw = " ".join(str(text).strip().split())
+    array = ""
+    while raw.endswith("]"):
+        match = re.search(r"\[\s*\d*\s*\]$", raw)
+        if not match:
+            break
+        array = "[]"
+        raw = raw[: match.start()].rstrip()
+    if raw.lower().endswith(" array"):
+        raw, array = raw[:-6].rstrip(), "[]"
+    user = _user_type(raw, user_types)
+    if user:
+        return ParsedType(user + array)
+    lowered = raw.lower()
+    if lowered in SERIALS and not array:
+        return ParsedType(SERIALS[lowered], serial=True)
+    match = _TYPE_RE.match(lowered)
+    if not match:
+        raise UnknownType(text, _suggest(lowered, user_types))
+    base = " ".join(match["base"].split())
+    args = match["args"]
+    tz = match["tz"]
+    if tz:
+        base = f"{base} {' '.join(tz.split())}"
+    canonical = _canonical_base(base, args)
+    if canonical is None:
+        raise UnknownType(text, _suggest(base, user_types))
+    return ParsedType(canonical + array)
+
+
+def _canonical_base(base: str, args: Optional[str]) -> Optional[str]:
+    if base in ("float", "double") and args is None:
+        return "double precision"
+    if base == "float":
+        return "real" if int(args) <= 24 else "double precision"
+    name = _ALIASES.get(base)
+    if name is None:
+        return None
+    mods = ",".join(a.strip() for a in args.split(",")) if args is not None else None
+    if name == "character" and mods is None and base != "bpchar":
+        mods = "1"
+    if name == "bit" and mods is None:
+        mods = "1"
+    if name == "numeric" and mods is not None and "," not in mods:
+        mods += ",0"
+    if mods is None:
+        return name
+    if name in _PRECISION_TYPES:
+        if name == "interval":
+            return f"interval({mods})"
+        head, _, zone = name.partition(" ")
+        return f"{head}({mods}) {zone}"
+    if name in _TYPMOD_TYPES:
+        return f"{name}({mods})"
+    return None
+
+
+def _user_type(raw: str, user_types: Iterable[str]) -> Optional[str]:
+    candidates = set(user_types)
+    text = raw
+    if text.lower().startswith("public."):
+        text = text[7:]
+    return text if text in candidates else None
+
+
+def _suggest(text: str, user_types: Iterable[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(text, known_type_names() + list(user_types), n=3)
+
+
+def short_type(canonical: str) -> str:
+    """The short spelling people write (``varchar(255)`` for ``character varying(255)``)."""
+    array = "[]" if canonical.endswith("[]") else ""
+    body = canonical[:-2] if array else canonical
+    match = re.match(r"^(timestamp|time)\((\d+)\) (with|without) time zone$", body)
+    if match:
+        head = match[1] + ("tz" if match[3] == "with" else "")
+        return f"{head}({match[2]}){array}"
+    match = re.match(r"^([a-z ]+?)(\(.*\))?$", body)
+    if match and match[1] in _SHORT:
+        return _SHORT[match[1]] + (match[2] or "") + array
+    return canonical
+
+
+def is_integer(canonical: str) -> bool:
+    return canonical in INTEGER_TYPES

@@ -1,0 +1,36 @@
+-- Secondary indexes: every index not created by a primary key, unique or exclusion
+-- constraint. Key texts come from pg_get_indexdef per column, with the ordering and any
+-- non-default operator class appended the way CREATE INDEX spells them.
+SELECT n.nspname               AS schema,
+       t.relname               AS table_name,
+       ic.relname              AS name,
+       i.indisunique           AS is_unique,
+       i.indisvalid            AS is_valid,
+       am.amname               AS method,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       ARRAY(
+         SELECT pg_get_indexdef(i.indexrelid, k, true)
+                || CASE WHEN opc.opcdefault THEN '' ELSE ' ' || opc.opcname END
+                || CASE WHEN pg_indexam_has_property(am.oid, 'can_order') AND (i.indoption[k - 1] & 1) = 1
+                        THEN ' DESC' || CASE WHEN (i.indoption[k - 1] & 2) = 0 THEN ' NULLS LAST' ELSE '' END
+                        WHEN pg_indexam_has_property(am.oid, 'can_order') AND (i.indoption[k - 1] & 2) = 2 THEN ' NULLS FIRST'
+                        ELSE '' END
+         FROM generate_series(1, i.indnkeyatts) k
+         JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1]
+         ORDER BY k)           AS keys,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE t.relkind IN ('r', 'p')
+  AND NOT t.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_)'
+  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                    AND con.contype IN ('p', 'u', 'x'))
+ORDER BY n.nspname, t.relname, ic.relname

@@ -1,0 +1,112 @@
+"""Read YAML safely into plain Python values while remembering the line of every value.
+
+PyYAML's own loader forgets lines, silently keeps the last of two duplicate keys and
+expands aliases (a "billion laughs" document explodes in memory). Composing the node graph
+and converting it ourselves fixes all three: duplicate keys are errors, each value's line is
+kept by its YAML path, and the number of values produced is bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SchemaFileError
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_VALUES = 500_000
+
+Path = tuple  # a YAML path: keys and list indexes from the document root
+
+
+@dataclass
+class Source:
+    """A parsed document: its data and the line (1-based) of each path."""
+
+    file: str
+    data: Any
+    lines: dict = field(default_factory=dict)
+
+    def line(self, path: Path):
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def problem(self, path: Path, message: str) -> Problem:
+        return Problem(message, self.file, self.line(path), format_path(path))
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse(text: str, file: str = "<schema>") -> Source:
+    """Parse ``text``; raise SchemaFileError naming the line on any YAML problem."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise SchemaFileError([Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", file)])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise SchemaFileError([Problem(f"invalid YAML: {reason}", file, line)]) from None
+    except yaml.YAMLError as exc:
+        raise SchemaFileError([Problem(f"invalid YAML: {exc}", file)]) from None
+    source = Source(file, None)
+    if node is None:
+        source.data = {}
+        return source
+    counter = [0]
+    source.data = _convert(node, (), source, counter)
+    return source
+
+
+def _convert(node: yaml.Node, path: Path, source: Source, counter: list) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_VALUES:
+        raise SchemaFileError([Problem(
+            f"document expands to more than {MAX_VALUES} values (recursive or exploding aliases?)",
+            source.file, node.start_mark.line + 1)])
+    source.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        return _convert_mapping(node, path, source, counter)
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(child, path + (i,), source, counter) for i, child in enumerate(node.value)]
+    return _scalar(node, source)
+
+
+def _convert_mapping(node: yaml.MappingNode, path: Path, source: Source, counter: list) -> dict:
+    out: dict = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SchemaFileError([Problem("mapping keys must be plain names", source.file,
+                                           key_node.start_mark.line + 1, format_path(path))])
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise SchemaFileError([Problem("YAML merge keys (<<) are not supported", source.file,
+                                           key_node.start_mark.line + 1, format_path(path))])
+        key = _scalar(key_node, source)
+        key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+        if key in out:
+            raise SchemaFileError([Problem(f"duplicate key {key!r}", source.file,
+                                           key_node.start_mark.line + 1, format_path(path))])
+        out[key] = _convert(value_node, path + (key,), source, counter)
+        source.lines[path + (key,)] = key_node.start_mark.line + 1
+    return out
+
+
+_SCALAR_LOADER = yaml.SafeLoader("")
+
+
+def _scalar(node: yaml.ScalarNode, source: Source) -> Any:
+    try:
+        return _SCALAR_LOADER.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise SchemaFileError([Problem(f"invalid value: {exc}", source.file, node.start_mark.line + 1)]) from None
