@@ -146,7 +146,15 @@ def _statements(change, options: PlanOptions) -> list[Statement]:
         return _online_set_not_null(change, description, obj)
     sqls = render.render(change)
     hazards = hazards_of(change)
-    return [Statement(sql, description, hazards, kind=kind, object=obj) for sql in sqls]
+    first = Statement(sqls[0], description, hazards, kind=kind, object=obj)
+    return [first] + [Statement(sql, _follow_up(sql, description), (), kind=kind, object=obj) for sql in sqls[1:]]
+
+
+def _follow_up(sql: str, description: str) -> str:
+    """Describe the extra statements of a change (comments after CREATE TABLE, …)."""
+    if sql.startswith("COMMENT ON"):
+        return f"{description}: set comment on {sql.split(' ')[2].lower()} {sql.split(' ')[3]}"
+    return f"{description} (continued)"
 
 
 def _online_set_not_null(change: ch.AlterColumn, description: str, obj: str) -> list[Statement]:
