@@ -7,6 +7,8 @@ password, and turns every connection failure into a one-paragraph :class:`Connec
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
@@ -68,10 +70,11 @@ def connect(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     import psycopg
 
     target = libpq_url(url)
+    extra = {"cursor_factory": _counting_cursor()} if os.environ.get("SCHEMADIFF_COUNT_QUERIES") else {}
     try:
         conn = psycopg.connect(
             target, connect_timeout=max(1, int(round(connect_timeout))), autocommit=autocommit,
-            application_name=application_name,
+            application_name=application_name, **extra,
         )
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(f"cannot connect to {describe(url)}: {_first_line(exc, url)}") from None
@@ -96,3 +99,30 @@ def _first_line(exc: Exception, url: str) -> str:
     if parts.password:
         message = message.replace(parts.password, "***")
     return message.removeprefix("connection failed: ").strip()
+
+
+queries_sent = 0  # statements sent through connect()'s connections while SCHEMADIFF_COUNT_QUERIES is set
+
+
+@functools.lru_cache(maxsize=None)
+def _counting_cursor():
+    """A cursor class that counts every statement it sends; the total is printed to stderr at
+    exit, for the benchmark suite (`benchmarks/run.py`) and the query-count test."""
+    import atexit
+    import sys
+
+    import psycopg
+
+    class CountingCursor(psycopg.Cursor):
+        def execute(self, *args, **kwargs):
+            global queries_sent
+            queries_sent += 1
+            return super().execute(*args, **kwargs)
+
+        def executemany(self, params_seq_query, *args, **kwargs):
+            global queries_sent
+            queries_sent += 1
+            return super().executemany(params_seq_query, *args, **kwargs)
+
+    atexit.register(lambda: print(f"schemadiff: queries sent: {queries_sent}", file=sys.stderr))
+    return CountingCursor
