@@ -187,6 +187,9 @@ def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
     findings += not_valid_findings(live)
+    from .health import health_findings  # imported here: health builds on this module
+
+    findings += health_findings(conn, live, desired)
     last = versions.latest(conn, version_table)
     desired_hash = catalog_hash(desired)
     findings += version_findings(last, desired_hash)
