@@ -34,7 +34,16 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     _attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    return sorted_catalog(kept, enums, schemas or ())
+    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
+
+
+def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:
+    """Those of ``schemas`` that exist: a schema the file wants but the database lacks
+    must not look present, or CREATE SCHEMA is never planned."""
+    if not schemas:
+        return []
+    rows = _fetch(conn, "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(schemas)s)", {"schemas": list(schemas)})
+    return [r[0] for r in rows]
 
 
 def _fetch(conn, sql: str, params: dict) -> list:

@@ -1,0 +1,55 @@
+"""Helpers shared by the declarative-core tests: run the CLI as a user would, and plan or
+apply YAML text through the typed API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Optional
+
+from schemadiff import desired, engine
+from schemadiff.plan import Plan
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_YAML = REPO / "schema.yaml"
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def run_cli(*args: str, cwd: Path, url: Optional[str] = None, env: Optional[dict] = None,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    """``schemadiff <args>`` in a subprocess, from ``cwd``, with DATABASE_URL set to ``url``."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SCHEMADIFF_SCHEMA", "NO_COLOR")}
+    if url is not None:
+        environ["DATABASE_URL"] = url
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "schemadiff.cli", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+def target(url: str) -> engine.Target:
+    return engine.Target(url=url)
+
+
+def plan_yaml(url: str, text: str) -> Plan:
+    """The plan that would bring the database at ``url`` to the schema in ``text``."""
+    return engine.plan(target(url), desired.loads(dedent(text)))
+
+
+def apply_yaml(url: str, text: str, allow_destructive: bool = True) -> engine.ApplyResult:
+    """Apply the schema in ``text`` to the database at ``url``."""
+    text = dedent(text)
+    return engine.apply(target(url), desired.loads(text), text, allow_destructive=allow_destructive)
+
+
+def statements(plan: Plan) -> list[str]:
+    return [s.sql for s in plan.statements]
