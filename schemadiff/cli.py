@@ -130,9 +130,15 @@ pass_context = click.make_pass_decorator(Context)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Also save the plan (JSON) for `apply --plan`.")
 @click.option("--offline/--online", default=False, help="--offline plans plain DDL in one transaction "
               "(no CONCURRENTLY / NOT VALID steps).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
+@click.option("--validate", "validate_on_scratch", is_flag=True,
+              help="Run the plan on a scratch copy of the live schema; exit 1 unless it reaches the desired state.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="With --format sql: write the plan as the next numbered migration file in this folder.")
 @pass_context
 @handle_errors()
-def plan(ctx: Context, fmt, exit_code, out, offline):
+def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scratch, out_dir):
     """Show what apply would change, as SQL with every hazard named.
 
     \b
@@ -145,7 +151,19 @@ def plan(ctx: Context, fmt, exit_code, out, offline):
     from .plan import PlanOptions
 
     desired, text = ctx.load()
-    the_plan = engine.plan(ctx.target(), desired, PlanOptions(online=not offline))
+    the_plan = engine.plan(ctx.target(), desired, PlanOptions(online=not offline),
+                           data_migrations=_data_migrations(ctx, data_dir))
+    if validate_on_scratch:
+        from .validate_plan import validate_plan
+
+        validate_plan(ctx.target(), desired, the_plan, PlanOptions(online=not offline))
+        click.echo("Validated: on a scratch copy of the live schema the plan reaches the desired state.", err=True)
+    if out_dir:
+        from .export import write_migration
+
+        path = write_migration(the_plan, out_dir)
+        click.echo(f"wrote {path}" if path else "No changes: no migration file written.", err=True)
+        return
     if out:
         from .saved import save_plan
 
@@ -153,6 +171,12 @@ def plan(ctx: Context, fmt, exit_code, out, offline):
     click.echo(_render_plan(the_plan, fmt), nl=fmt != "sql")
     if exit_code and not the_plan.empty:
         sys.exit(EXIT_CHANGES)
+
+
+def _data_migrations(ctx: Context, data_dir: Optional[str]):
+    from .datamigrations import discover
+
+    return discover(data_dir or Path(ctx.schema).resolve().parent / "data")
 
 
 def _render_plan(the_plan, fmt: str) -> str:
@@ -176,9 +200,11 @@ def _render_plan(the_plan, fmt: str) -> str:
 @click.option("--lock-timeout", default=5.0, show_default=True, help="Seconds each statement may wait for a table lock before retrying.")
 @click.option("--statement-timeout", default=0.0, show_default=True, help="Seconds a statement may run (0: no limit).")
 @click.option("--offline/--online", default=False, help="--offline applies plain DDL in one transaction.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
 @pass_context
 @handle_errors()
-def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, offline):
+def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, offline, data_dir):
     """Apply the difference: one transaction where PostgreSQL allows, under a deploy lock.
 
     \b
@@ -203,7 +229,8 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
     progress = _progress_printer()
     result = engine.apply(ctx.target(), desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
                           lock_wait_s=lock_wait, options=PlanOptions(online=not offline), settings=settings,
-                          progress=progress, fixed_plan=fixed, on_plan=on_plan)
+                          progress=progress, fixed_plan=fixed, on_plan=on_plan,
+                          data_migrations=_data_migrations(ctx, data_dir))
     if dry_run:
         click.echo(report.plan_text(result.plan, color=color_enabled()))
         click.echo("Dry run: nothing was changed.")

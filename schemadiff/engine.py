@@ -45,7 +45,9 @@ def managed_schemas(desired: Catalog) -> list[str]:
 def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
-    live = inspect(conn, managed_schemas(desired), exclude=[target.version_table])
+    from .datamigrations import SYSTEM_TABLES
+
+    live = inspect(conn, managed_schemas(desired), exclude=[target.version_table, *SYSTEM_TABLES])
     return without_ignored(live, target.ignore)
 
 
@@ -61,19 +63,26 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t)))
 
 
-def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = PlanOptions()) -> Plan:
-    """Plan on an open connection: inspect, settle expressions with the server, diff."""
+def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = PlanOptions(),
+                 data_migrations=None) -> Plan:
+    """Plan on an open connection: inspect, settle expressions with the server, diff; pending
+    ``data_migrations`` (datamigrations.discover) are woven in between additive and contracting."""
     live = read_live(conn, target, desired)
     desired = without_ignored(desired, target.ignore)
     settled = canonicalize(conn, live, desired)
-    return build_plan(diff(live, settled), options, desired_hash=catalog_hash(desired),
-                      current_fingerprint=catalog_hash(live))
+    the_plan = build_plan(diff(live, settled), options, desired_hash=catalog_hash(desired),
+                          current_fingerprint=catalog_hash(live))
+    if data_migrations:
+        from .datamigrations import weave
+
+        the_plan = weave(conn, the_plan, data_migrations, options)
+    return the_plan
 
 
-def plan(target: Target, desired: Catalog, options: PlanOptions = PlanOptions()) -> Plan:
+def plan(target: Target, desired: Catalog, options: PlanOptions = PlanOptions(), data_migrations=None) -> Plan:
     """What would change to make the database match ``desired``."""
     with connection(target) as conn:
-        return plan_against(conn, target, desired, options)
+        return plan_against(conn, target, desired, options, data_migrations)
 
 
 @dataclass
@@ -103,12 +112,12 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
           allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
           options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
           progress: Optional[Progress] = None, fixed_plan: Optional[Plan] = None,
-          on_plan=None) -> ApplyResult:
+          on_plan=None, data_migrations=None) -> ApplyResult:
     """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
     applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
     saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
     with connection(target) as conn, DeployLock(conn, target.version_table, lock_wait_s):
-        fresh = plan_against(conn, target, desired, options)
+        fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
             on_plan(fresh)
         chosen = fixed_plan or fresh
@@ -123,4 +132,8 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
                           statements=[s.sql for s in chosen.statements], snapshot=snapshot)
         outcome = execute(conn, chosen, settings=settings, version_table=target.version_table,
                           record=record, progress=progress)
+        if any(s.kind == "DataMigration" for s in chosen.statements):
+            from .datamigrations import stamp
+
+            stamp(conn, outcome.version)
         return ApplyResult(chosen, outcome)
