@@ -27,7 +27,8 @@ class Context:
     """Global options shared by every command."""
 
     def __init__(self, database_url: Optional[str], schema: str, debug: bool,
-                 version_table: str, connect_timeout: float):
+                 version_table: str, connect_timeout: float, settings=None):
+        self.settings = settings  # schemadiff.config.Settings: the resolved configuration
         self.database_url = database_url
         self.schema = schema
         self.debug = debug
@@ -45,8 +46,9 @@ class Context:
 
         url = self.database_url or self.embedded_url()
         schema, _, name = self.version_table.rpartition(".")
+        ignore = tuple(self.settings.ignore) if self.settings is not None else ()
         return Target(url=url, version_table=QualifiedName(schema or "public", name),
-                      connect_timeout=self.connect_timeout)
+                      connect_timeout=self.connect_timeout, ignore=ignore)
 
     def embedded_url(self) -> str:
         from . import server
@@ -94,14 +96,15 @@ def handle_errors(exit_code: int = EXIT_ERROR):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--database-url", envvar="DATABASE_URL", metavar="URL",
-              help="PostgreSQL URL (default: $DATABASE_URL; postgresql://, postgresql+psycopg:// and "
-                   "postgresql+asyncpg:// accepted). Without one, the embedded development server is used.")
-@click.option("--schema", "schema", default="schema.yaml", show_default=True, metavar="PATH",
-              envvar="SCHEMADIFF_SCHEMA", help="The desired-state file.")
-@click.option("--version-table", default="public.schemadiff_version", show_default=True,
-              help="Where applied versions are recorded.")
-@click.option("--connect-timeout", default=5.0, show_default=True, type=float, help="Seconds to wait for a connection.")
+@click.option("--database-url", metavar="URL",
+              help="PostgreSQL URL (default: $DATABASE_URL, or the variable named by database_url_env in "
+                   "schemadiff.toml; postgresql://, postgresql+psycopg:// and postgresql+asyncpg:// accepted). "
+                   "Without one, the embedded development server is used.")
+@click.option("--schema", "schema", default=None, metavar="PATH", envvar="SCHEMADIFF_SCHEMA",
+              help="The desired-state file (default: schema.yaml, or `schema` in schemadiff.toml).")
+@click.option("--version-table", default=None,
+              help="Where applied versions are recorded (default: public.schemadiff_version).")
+@click.option("--connect-timeout", default=None, type=float, help="Seconds to wait for a connection (default: 5).")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-paragraph errors.")
 @click.version_option(__version__, prog_name="schemadiff")
 @click.pass_context
@@ -117,8 +120,30 @@ def cli(ctx, database_url, schema, version_table, connect_timeout, debug):
       schemadiff plan --format markdown
       schemadiff apply
       schemadiff check --format json
+      schemadiff diff git:origin/main:schema.yaml schema.yaml --format markdown
+
+    Settings come from flags, then environment variables, then schemadiff.toml (or
+    [tool.schemadiff] in pyproject.toml), then defaults; `schemadiff config` shows them.
+
+    \b
+    Shell completion (bash; zsh and fish likewise with zsh_source / fish_source):
+      eval "$(_SCHEMADIFF_COMPLETE=bash_source schemadiff)"
     """
-    ctx.obj = Context(database_url, schema, debug, version_table, connect_timeout)
+    from click.core import ParameterSource
+
+    from .config import resolve
+    from .errors import SchemadiffError as _Error
+
+    given = {"database_url": database_url, "schema": schema, "version_table": version_table,
+             "connect_timeout": connect_timeout}
+    labels = {"schema": "$SCHEMADIFF_SCHEMA"} if ctx.get_parameter_source("schema") == ParameterSource.ENVIRONMENT else {}
+    try:
+        settings = resolve(given, labels)
+    except _Error as exc:
+        click.echo(f"schemadiff: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    ctx.obj = Context(settings.database_url, settings.schema, debug, settings.version_table,
+                      settings.connect_timeout, settings=settings)
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -168,7 +193,8 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
         from .saved import save_plan
 
         save_plan(the_plan, out, schema_path=ctx.schema, schema_text=text)
-    click.echo(_render_plan(the_plan, fmt), nl=fmt != "sql")
+    findings = _lint_report(ctx, desired, text, the_plan.changes, online=not offline) if fmt in ("text", "markdown") else None
+    click.echo(_render_plan(the_plan, fmt, findings), nl=fmt != "sql")
     if exit_code and not the_plan.empty:
         sys.exit(EXIT_CHANGES)
 
@@ -179,7 +205,8 @@ def _data_migrations(ctx: Context, data_dir: Optional[str]):
     return discover(data_dir or Path(ctx.schema).resolve().parent / "data")
 
 
-def _render_plan(the_plan, fmt: str) -> str:
+def _render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan") -> str:
+    """The plan in ``fmt``; lint findings (if given) follow in text and markdown."""
     from . import report
 
     if fmt == "json":
@@ -187,8 +214,33 @@ def _render_plan(the_plan, fmt: str) -> str:
     if fmt == "sql":
         return report.plan_sql(the_plan)
     if fmt == "markdown":
-        return report.plan_markdown(the_plan)
-    return report.plan_text(the_plan, color=color_enabled())
+        return report.plan_markdown(the_plan, title=title, lint=lint_report)
+    out = report.plan_text(the_plan, color=color_enabled())
+    if lint_report is not None and lint_report.active:
+        from .lint import text as lint_text
+
+        out += "\n\n" + lint_text(lint_report, verbose=False)
+    return out
+
+
+def _lint_report(ctx: Context, desired, text: str, changes, online: bool = True):
+    """Lint ``desired`` (and ``changes`` when given) with the configured severities and the
+    silencing entries of the schema file."""
+    from .engine import without_ignored
+    from .lint import ignores_from_source, lint
+
+    settings = ctx.settings
+    return lint(without_ignored(desired, settings.ignore if settings else ()), changes, online=online,
+                severities=settings.lint if settings else {}, ignores=ignores_from_source(text, ctx.schema))
+
+
+def _setting(ctx: Context, name: str, given):
+    """A command option left unset (None) falls back to the configuration, then the default."""
+    from .config import DEFAULTS
+
+    if given is not None:
+        return given
+    return ctx.settings.values[name] if ctx.settings is not None else DEFAULTS[name]
 
 
 @cli.command()
@@ -196,9 +248,9 @@ def _render_plan(the_plan, fmt: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Plan under the deploy lock and show it; change nothing.")
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
               help="Run exactly this saved plan (from `plan --out`); refused if the database or file changed since.")
-@click.option("--lock-wait", default=60.0, show_default=True, help="Seconds to wait for another apply to finish.")
-@click.option("--lock-timeout", default=5.0, show_default=True, help="Seconds each statement may wait for a table lock before retrying.")
-@click.option("--statement-timeout", default=0.0, show_default=True, help="Seconds a statement may run (0: no limit).")
+@click.option("--lock-wait", default=None, type=float, help="Seconds to wait for another apply to finish (default: 60, or lock_wait in schemadiff.toml).")
+@click.option("--lock-timeout", default=None, type=float, help="Seconds each statement may wait for a table lock before retrying (default: 5, or lock_timeout in schemadiff.toml).")
+@click.option("--statement-timeout", default=None, type=float, help="Seconds a statement may run (default: 0, no limit; or statement_timeout in schemadiff.toml).")
 @click.option("--offline/--online", default=False, help="--offline applies plain DDL in one transaction.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
@@ -219,6 +271,9 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
     from .plan import PlanOptions
 
     desired, text = ctx.load()
+    lock_wait = _setting(ctx, "lock_wait", lock_wait)
+    lock_timeout = _setting(ctx, "lock_timeout", lock_timeout)
+    statement_timeout = _setting(ctx, "statement_timeout", statement_timeout)
     settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), statement_timeout_ms=int(statement_timeout * 1000))
     fixed, on_plan = None, None
     if plan_file:
@@ -360,10 +415,151 @@ def inspect_command(ctx: Context, out, schemas):
 
 @cli.command("json-schema")
 def json_schema():
-    """Print the JSON Schema of schema.yaml (for editor validation)."""
+    """Print the JSON Schema of schema.yaml (for editor validation).
+
+    \b
+    Example:
+      schemadiff json-schema > .schemadiff/schema.json
+    """
     from importlib import resources
 
     click.echo(resources.files("schemadiff").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(["text", "sql", "json", "markdown"]), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@pass_context
+@handle_errors()
+def diff_command(ctx: Context, old, new, fmt, exit_code):
+    """Compare two schema files without a database: what deploying NEW over OLD would do.
+
+    OLD and NEW are paths or git revisions written git:REF:PATH (read with `git show`).
+    Tables are assumed to exist with rows, so the plan is the online one (CONCURRENTLY,
+    NOT VALID); only textual normalization applies, as no server settles expressions.
+
+    \b
+    Examples:
+      schemadiff diff git:origin/main:schema.yaml schema.yaml --format markdown
+      schemadiff diff old.yaml new.yaml --exit-code
+    """
+    from . import sources
+    from .diff import diff
+    from .engine import without_ignored
+    from .model import catalog_hash
+    from .plan import PlanOptions, build_plan
+
+    ignore = ctx.settings.ignore if ctx.settings else ()
+    before, _ = sources.load(old)
+    after, text = sources.load(new)
+    before, after_managed = without_ignored(before, ignore), without_ignored(after, ignore)
+    changes = diff(before, after_managed)
+    the_plan = build_plan(changes, PlanOptions(online=True), desired_hash=catalog_hash(after_managed),
+                          current_fingerprint=catalog_hash(before))
+    findings = None
+    if fmt in ("text", "markdown"):
+        from .lint import ignores_from_source, lint
+
+        findings = lint(after_managed, changes, severities=ctx.settings.lint if ctx.settings else {},
+                        ignores=ignores_from_source(text, new))
+    click.echo(_render_plan(the_plan, fmt, findings, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
+    if exit_code and not the_plan.empty:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command("lint")
+@click.option("--against", metavar="OLD", help="Also check the changes from OLD (a file or git:REF:PATH) "
+              "to the schema file. Default: the live database when a URL is configured, else file rules only.")
+@click.option("--offline/--online", default=False, help="Lint the changes as an --offline plan would run them.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+@handle_errors()
+def lint_command(ctx: Context, against, offline, fmt):
+    """Lint the schema file and the changes it makes; exit 1 on any error-severity finding.
+
+    Rules SD001–SD009 (see README → "Lint"); severities are set in schemadiff.toml
+    ([lint] SD009 = "off"), and a finding is silenced on its table in schema.yaml with
+    lint: {ignore: [{rule: SD006, object: user_id_fkey, reason: "..."}]}.
+
+    \b
+    Examples:
+      schemadiff lint
+      schemadiff lint --against git:origin/main:schema.yaml
+      schemadiff lint --format json
+    """
+    import json
+
+    from .diff import diff
+    from .engine import without_ignored
+    from .lint import RULES, text as lint_text
+
+    desired, text = ctx.load()
+    changes = None
+    ignore = ctx.settings.ignore if ctx.settings else ()
+    if against:
+        from . import sources
+
+        before, _ = sources.load(against)
+        changes = diff(without_ignored(before, ignore), without_ignored(desired, ignore))
+    elif ctx.database_url:
+        from . import engine
+        from .plan import PlanOptions
+
+        changes = list(engine.plan(ctx.target(), desired, PlanOptions(online=not offline)).changes)
+    found = _lint_report(ctx, desired, text, changes, online=not offline)
+    if fmt == "json":
+        payload = {"format_version": 1, "changes_checked": changes is not None,
+                   "errors": len(found.errors), "warnings": len(found.active) - len(found.errors),
+                   "findings": [f.as_dict() for f in found.findings],
+                   "rules": {r.id: {"title": r.title, "severity": (ctx.settings.lint if ctx.settings else {}).get(r.id, r.severity),
+                                    "scope": r.scope, "fix": r.fix} for r in RULES.values()}}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        if changes is None:
+            click.echo("lint: no --against and no database URL: only the file rules (SD006, SD008, SD009) ran", err=True)
+        click.echo(lint_text(found))
+    if found.errors:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command("config")
+@pass_context
+def config_command(ctx: Context):
+    """Show the effective settings, where each came from, with passwords masked.
+
+    Precedence: command-line flags, then environment variables, then schemadiff.toml (or
+    [tool.schemadiff] in pyproject.toml, looked for up to the git root), then defaults.
+
+    \b
+    Example:
+      schemadiff --schema db/schema.yaml config
+    """
+    from .config import describe
+
+    click.echo(describe(ctx.settings))
+
+
+@cli.command("init")
+@click.option("--from-database", is_flag=True, help="Write the inspected live database instead of a starter table.")
+@click.option("--force", is_flag=True, help="Overwrite an existing schema file or schemadiff.toml.")
+@pass_context
+@handle_errors()
+def init_command(ctx: Context, from_database, force):
+    """Start a project: schema.yaml (checked by editors against the JSON Schema) and schemadiff.toml.
+
+    \b
+    Examples:
+      schemadiff init
+      DATABASE_URL=postgresql://app@db/app schemadiff init --from-database
+    """
+    from .scaffold import init_project
+
+    written = init_project(ctx, from_database=from_database, force=force)
+    for path, what in written:
+        click.echo(f"wrote {path}: {what}")
+    click.echo(f"Next: edit {ctx.schema}, then run `schemadiff plan`.")
 
 
 def main() -> None:

@@ -169,7 +169,7 @@ def describe(settings: Settings) -> str:
 
 
 STARTER_TOML = """\
-# schemadiff configuration (https://github.com/…/schemadiff → README "Configuration").
+# schemadiff configuration (README → "Configuration"); `schemadiff config` shows the result.
 # Command-line flags override these settings; environment variables override them too.
 
 schema = "schema.yaml"

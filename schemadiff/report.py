@@ -102,22 +102,37 @@ _OBJECT = {
 }
 
 
-def plan_markdown(plan: Plan, title: str = "schemadiff plan") -> str:
-    """A PR comment: verdict, hazards first with reasons, a table by kind, SQL folded."""
+_MEANING = {
+    DESTRUCTIVE: "Deletes or may lose data: `apply` refuses it without `--allow-destructive`.",
+    LOCKING: "Locks or scans tables: no data is lost, but review when it runs.",
+    "safe": "Only safe changes: no data is lost and no long locks are taken.",
+}
+
+
+def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
+    """A PR comment: verdict, hazards first with reasons, lint findings, a table of changes
+    by object and kind, SQL folded. ``lint`` is an optional :class:`schemadiff.lint.LintReport`."""
     lines = [f"### {title}", ""]
+    lint_lines = []
+    if lint is not None:
+        from .lint import markdown as lint_markdown
+
+        lint_lines = lint_markdown(lint)
     if plan.empty:
-        lines.append("✅ **No schema changes.**")
-        return "\n".join(lines) + "\n"
+        lines += ["✅ **No schema changes.**", ""] + lint_lines
+        return "\n".join(lines).rstrip("\n") + "\n"
     counts = plan.counts()
-    icon = "🛑" if counts[DESTRUCTIVE] else "⚠️" if counts[LOCKING] else "✅"
-    lines += [f"{icon} **{verdict(plan)}**", ""]
+    worst = DESTRUCTIVE if counts[DESTRUCTIVE] else LOCKING if counts[LOCKING] else "safe"
+    icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", "safe": "✅"}[worst]
+    lines += [f"{icon} **{verdict(plan)}** {_MEANING[worst]}", ""]
     risky = [s for s in plan.statements if s.hazards]
     if risky:
         lines += ["**Hazards**", ""]
         for s in sorted(risky, key=lambda s: s.level != DESTRUCTIVE):
-            for h in s.hazards:
+            for h in sorted(s.hazards, key=lambda h: h.kind != DESTRUCTIVE):
                 lines.append(f"- {'🛑' if h.kind == DESTRUCTIVE else '⚠️'} `{h.code}` {s.description}: {h.message}")
         lines.append("")
+    lines += lint_lines
     table: dict = {}
     for s in plan.statements:
         row = table.setdefault(_OBJECT.get(s.kind, "other"), Counter())
