@@ -201,8 +201,8 @@ def change_findings(changes: Sequence, online: bool = True) -> Iterable[tuple[st
             kind = type_change_kind(c.from_.type, c.to.type)
             where = f"{c.table}.{c.to.name}"
             if _varchar_narrowed(c.from_.type, c.to.type):
-                yield "SD007", str(c.table), c.to.name, f"column {where} narrows {c.from_.type} → {c.to.type}; longer values make the change fail"
-            if kind != "binary":
+                yield "SD007", str(c.table), c.to.name, f"column {where} narrows {c.from_.type} → {c.to.type}; longer values make the change fail, and the table is rewritten under an ACCESS EXCLUSIVE lock"
+            elif kind != "binary":
                 yield "SD004", str(c.table), c.to.name, f"column {where} changes {c.from_.type} → {c.to.type}, which rewrites the table under an ACCESS EXCLUSIVE lock"
         elif isinstance(c, ch.AddIndex) and not c.new_table and not online:
             yield "SD005", str(c.table), c.index.name, f"index {c.index.name} is built inside the transaction, blocking writes to {c.table} until it commits"
@@ -259,7 +259,7 @@ def markdown(report: LintReport) -> list[str]:
     if not report.active:
         return []
     lines = ["**Lint**", ""]
-    for f in report.active:
+    for f in sorted(report.active, key=lambda f: f.severity != ERROR):
         icon = "🛑" if f.severity == ERROR else "⚠️"
         lines.append(f"- {icon} `{f.rule}` {f.message}. *Fix:* {f.fix}.")
     return lines + [""]
