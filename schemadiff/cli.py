@@ -251,12 +251,15 @@ def _setting(ctx: Context, name: str, given):
 @click.option("--lock-wait", default=None, type=float, help="Seconds to wait for another apply to finish (default: 60, or lock_wait in schemadiff.toml).")
 @click.option("--lock-timeout", default=None, type=float, help="Seconds each statement may wait for a table lock before retrying (default: 5, or lock_timeout in schemadiff.toml).")
 @click.option("--statement-timeout", default=None, type=float, help="Seconds a statement may run (default: 0, no limit; or statement_timeout in schemadiff.toml).")
+@click.option("--lock-retries", default=3, show_default=True, type=click.IntRange(0, 100),
+              help="How many times a statement that hit --lock-timeout is retried (with doubling backoff from 0.5 s).")
 @click.option("--offline/--online", default=False, help="--offline applies plain DDL in one transaction.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
 @pass_context
 @handle_errors()
-def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, offline, data_dir):
+def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, lock_retries,
+          offline, data_dir):
     """Apply the difference: one transaction where PostgreSQL allows, under a deploy lock.
 
     \b
@@ -274,7 +277,8 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
     lock_wait = _setting(ctx, "lock_wait", lock_wait)
     lock_timeout = _setting(ctx, "lock_timeout", lock_timeout)
     statement_timeout = _setting(ctx, "statement_timeout", statement_timeout)
-    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), statement_timeout_ms=int(statement_timeout * 1000))
+    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), statement_timeout_ms=int(statement_timeout * 1000),
+                                 retries=lock_retries)
     fixed, on_plan = None, None
     if plan_file:
         from .saved import load_plan, verify_plan
@@ -612,6 +616,80 @@ def _status_text(result: dict) -> str:
         lines.append(f"Issues:           {len(result['schema_issues'])}")
         lines += [f"  - {m}" for m in result["schema_issues"]]
     return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Show only the newest N versions.")
+@pass_context
+@handle_errors()
+def history(ctx: Context, fmt, limit):
+    """List the recorded versions, newest first: when, by whom, which schema, how many statements.
+
+    \b
+    Examples:
+      schemadiff history
+      schemadiff history --format json --limit 5
+    """
+    import json
+
+    from . import engine, versions
+
+    target = ctx.target()
+    with engine.connection(target) as conn:
+        rows = versions.history(conn, target.version_table, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps([v.as_dict() for v in rows], indent=2))
+        return
+    if not rows:
+        click.echo(f"No versions recorded in {target.version_table}: schemadiff has not applied anything here.")
+        return
+    click.echo(f"{'VERSION':>7}  {'APPLIED AT (UTC)':<19}  {'BY':<12}  {'HASH':<12}  {'STMTS':>5}  TOOL")
+    for v in rows:
+        when = v.applied_at.astimezone(__import__("datetime").timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{v.version:>7}  {when:<19}  {v.applied_by[:12]:<12}  {v.schema_hash[:12]:<12}  "
+                   f"{v.statement_count:>5}  {v.tool_version}")
+
+
+@cli.command()
+@click.option("--to", "to_version", type=int, required=True, metavar="VERSION",
+              help="The recorded version (see `schemadiff history`) whose schema to go back to.")
+@click.option("--allow-destructive", is_flag=True, help="Allow changes that lose data (dropping what later versions added).")
+@click.option("--dry-run", is_flag=True, help="Plan under the deploy lock and show it; change nothing.")
+@click.option("--lock-wait", default=60.0, show_default=True, type=float, help="Seconds to wait for another apply to finish.")
+@click.option("--lock-timeout", default=5.0, show_default=True, type=float, help="Seconds each statement may wait for a table lock.")
+@click.option("--lock-retries", default=3, show_default=True, type=click.IntRange(0, 100), help="Retries after a lock timeout.")
+@pass_context
+@handle_errors()
+def rollback(ctx: Context, to_version, allow_destructive, dry_run, lock_wait, lock_timeout, lock_retries):
+    """Go back to the schema of a recorded version: its snapshot is planned and applied like `apply`.
+
+    Records a new version (history is never rewritten). Renames done since are renamed back.
+
+    \b
+    Examples:
+      schemadiff rollback --to 3 --dry-run
+      schemadiff rollback --to 3 --allow-destructive
+    """
+    from . import engine, report
+    from .apply import ExecutionSettings
+    from .rollback import snapshot_of
+
+    target = ctx.target()
+    with engine.connection(target) as conn:
+        desired, text = snapshot_of(conn, target.version_table, to_version)
+    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), retries=lock_retries)
+    result = engine.apply(target, desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
+                          lock_wait_s=lock_wait, settings=settings, progress=_progress_printer())
+    if dry_run:
+        click.echo(report.plan_text(result.plan, color=color_enabled()))
+        click.echo("Dry run: nothing was changed.")
+        return
+    if not result.changed:
+        click.echo(f"No changes: the database already has the schema of version {to_version}.")
+        return
+    click.echo(f"Rolled back to the schema of version {to_version}: applied {len(result.outcome.executed)} "
+               f"statement(s); recorded version {result.outcome.version}.")
 
 
 def main() -> None:
