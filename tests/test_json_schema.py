@@ -1,0 +1,133 @@
+"""``schemadiff/schema.json`` describes exactly the files ``desired.py`` accepts: the repo's
+schema.yaml and every example validate, and a key the loader rejects is rejected too."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from core_helpers import REPO, SCHEMA_YAML, dedent
+from schemadiff import desired
+from schemadiff.cli import cli
+from schemadiff.errors import SchemaFileError
+
+EXAMPLES = sorted(p for pattern in ("*.yaml", "*.yml") for p in (REPO / "examples").rglob(pattern))
+
+
+@functools.lru_cache(maxsize=None)
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.files("schemadiff").joinpath("schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def valid(text: str) -> bool:
+    return validator().is_valid(yaml.safe_load(dedent(text)))
+
+
+def test_the_json_schema_is_a_valid_draft_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(validator().schema)
+    assert validator().schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_the_repo_schema_yaml_validates():
+    validator().validate(yaml.safe_load(SCHEMA_YAML.read_text()))
+
+
+def test_every_example_validates():
+    for path in EXAMPLES:
+        errors = [e.message for e in validator().iter_errors(yaml.safe_load(path.read_text()))]
+        assert errors == [], path
+
+
+def test_json_schema_command_prints_the_packaged_schema():
+    result = CliRunner().invoke(cli, ["json-schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == validator().schema
+
+
+# Files the loader accepts, one form each; the JSON Schema must accept them too.
+ACCEPTED = {
+    "empty": "",
+    "column short and long forms": """
+        tables:
+          t:
+            columns:
+              a: int
+              b: {type: "numeric(20,8)", nullable: false, default: 0, comment: money}
+              c: {type: bigint, identity: always}
+              d: {type: int, identity: BY DEFAULT}
+              e: {type: text, using: e::text, renamed_from: old_e, unique: true}
+              f: {type: serial, primary_key: true}
+    """,
+    "keys short and long forms": """
+        schemas: [audit]
+        enums:
+          mood: [sad, ok]
+          audit.level: {values: [low, high], renamed_from: lvl}
+        tables:
+          u:
+            columns: {id: bigserial, email: text, a: int, b: int}
+            primary_key: {name: u_pk, columns: [id]}
+            unique: [email, [a, b], {name: u_ab, columns: [a, b]}]
+            checks: [a > 0, {name: c_b, expression: b > 0}]
+            indexes:
+              - email
+              - [a, b DESC]
+              - {columns: lower(email), unique: true, using: btree, where: a > 0, include: [b]}
+              - {name: g, columns: [email], using: HASH}
+            comment: users
+          audit.log:
+            schema: audit
+            renamed_from: logs
+            columns: {id: serial, u: bigint, v: bigint}
+            primary_key: [id]
+            foreign_keys:
+              - {columns: u, references: public.u}
+              - {columns: [v], references: "u(id)", on_delete: SET_NULL, on_update: cascade,
+                 deferrable: true, initially_deferred: true, name: fk_v}
+              - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default}
+    """,
+}
+
+
+@pytest.mark.parametrize("text", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_what_the_loader_accepts_validates(text):
+    desired.loads(dedent(text))
+    assert valid(text)
+
+
+# Files the loader rejects for a reason the JSON Schema can see.
+REJECTED = {
+    "unknown top key": "tabels: {}",
+    "unknown table key": "tables: {t: {columns: {a: int}, colums: {}}}",
+    "unknown column key": "tables: {t: {columns: {a: {type: int, nulable: true}}}}",
+    "column without type": "tables: {t: {columns: {a: {nullable: true}}}}",
+    "column as a list": "tables: {t: {columns: {a: [int]}}}",
+    "unknown index key": "tables: {t: {columns: {a: int}, indexes: [{columns: [a], uniq: true}]}}",
+    "index without columns": "tables: {t: {columns: {a: int}, indexes: [{name: i}]}}",
+    "unknown index method": "tables: {t: {columns: {a: int}, indexes: [{columns: [a], using: bogus}]}}",
+    "unknown foreign key key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: t, ondelete: cascade}]}}",
+    "foreign key without references": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a]}]}}",
+    "unknown on_delete": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: t, on_delete: explode}]}}",
+    "unknown identity": "tables: {t: {columns: {a: {type: int, identity: sometimes}}}}",
+    "nullable not a boolean": "tables: {t: {columns: {a: {type: int, nullable: maybe}}}}",
+    "unknown unique key": "tables: {t: {columns: {a: int}, unique: [{cols: [a]}]}}",
+    "unknown check key": "tables: {t: {columns: {a: int}, checks: [{expr: a > 0}]}}",
+    "unknown primary key key": "tables: {t: {columns: {a: int}, primary_key: {cols: [a]}}}",
+    "unknown references key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: {tabel: t}}]}}",
+    "unknown enum key": "enums: {e: {vals: [a]}}",
+    "enum value twice": "enums: {e: [a, a]}",
+}
+
+
+@pytest.mark.parametrize("text", REJECTED.values(), ids=REJECTED.keys())
+def test_what_the_loader_rejects_does_not_validate(text):
+    with pytest.raises(SchemaFileError):
+        desired.loads(text)
+    assert not valid(text)
