@@ -79,13 +79,17 @@ class DeployLock:
 
 def groups(statements: Sequence[Statement]) -> list[tuple[bool, list[Statement]]]:
     """Consecutive transactional statements form one transaction; each non-transactional
-    statement (CREATE INDEX CONCURRENTLY) runs on its own."""
+    statement (CREATE INDEX CONCURRENTLY) runs on its own, and so does each ``isolated`` one
+    (VALIDATE must not run while the ADD ... NOT VALID before it still holds its lock)."""
     out: list[tuple[bool, list[Statement]]] = []
+    joinable = False
     for statement in statements:
-        if statement.transactional and out and out[-1][0]:
+        isolated = getattr(statement, "isolated", False)
+        if statement.transactional and joinable and not isolated:
             out[-1][1].append(statement)
         else:
             out.append((statement.transactional, [statement]))
+        joinable = statement.transactional and not isolated
     return out
 
 

@@ -14,7 +14,7 @@ from . import normalize
 from .changes import (
     AddColumn, AddConstraint, AddEnumValue, AddIndex, AlterColumn, Change, CreateEnum,
     CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
-    RecreateEnum, RenameColumn, RenameConstraint, RenameEnum, RenameIndex, RenameTable,
+    RecreateEnum, RenameColumn, RenameEnumValue, RenameConstraint, RenameEnum, RenameIndex, RenameTable,
     SetTableComment,
 )
 from .model import (
@@ -180,7 +180,7 @@ def _diff_enums(current: Catalog, desired: Catalog) -> list[Change]:
     changes += [CreateEnum(want[k]) for k in added]
     changes += [DropEnum(cur[k]) for k in removed]
     for k in common:
-        changes += _diff_enum_values(replace(cur[k], schema=k.schema, name=k.name), want[k], desired)
+        changes += _diff_enum_values(replace(cur[k], schema=k.schema, name=k.name), want[k], desired, current)
     return changes
 
 
@@ -188,13 +188,19 @@ def _old_enum_key(key: QualifiedName, enum: Enum):
     return QualifiedName(key.schema, enum.renamed_from) if enum.renamed_from else None
 
 
-def _diff_enum_values(current: Enum, desired: Enum, catalog: Catalog) -> list[Change]:
+def _diff_enum_values(current: Enum, desired: Enum, catalog: Catalog, live: Catalog = Catalog()) -> list[Change]:
+    changes: list[Change] = []
+    for old, new in desired.value_renames:
+        # Once renamed, the hint matches nothing and is a no-op.
+        if old in current.values and new not in current.values:
+            changes.append(RenameEnumValue(desired.qualified, old, new))
+            current = replace(current, values=tuple(new if v == old else v for v in current.values))
     if current.values == desired.values:
-        return []
+        return changes
     kept = [v for v in current.values if v in desired.values]
     if [v for v in desired.values if v in current.values] == kept and len(kept) == len(current.values):
-        return _enum_additions(current, desired)
-    return [RecreateEnum(current, desired, _enum_columns(desired, catalog))]
+        return changes + _enum_additions(current, desired)
+    return changes + [RecreateEnum(current, desired, _enum_columns(desired, catalog, live))]
 
 
 def _enum_additions(current: Enum, desired: Enum) -> list[Change]:
@@ -209,9 +215,12 @@ def _enum_additions(current: Enum, desired: Enum) -> list[Change]:
     return changes
 
 
-def _enum_columns(enum: Enum, catalog: Catalog) -> tuple:
+def _enum_columns(enum: Enum, catalog: Catalog, live: Catalog = Catalog()) -> tuple:
+    """Columns of the type that exist on both sides (new ones are added after the rebuild)."""
     type_name = enum.name if enum.schema == "public" else f"{enum.schema}.{enum.name}"
+    existing = {(t.qualified, c.name) for t in live.tables for c in t.columns}
     return tuple(
         (t.qualified, c.name, c.type)
-        for t in catalog.tables for c in t.columns if c.type in (type_name, type_name + "[]")
+        for t in catalog.tables for c in t.columns
+        if c.type in (type_name, type_name + "[]") and (not live.tables or (t.qualified, c.name) in existing)
     )

@@ -142,6 +142,8 @@ class Enum:
     name: str
     values: tuple[str, ...]
     renamed_from: Optional[str] = field(default=None, compare=False)
+    # (old, new) label renames written as ``{name: new, renamed_from: old}`` in the values list
+    value_renames: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def qualified(self) -> QualifiedName:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from . import changes as ch
@@ -41,6 +41,10 @@ class Statement:
     transactional: bool = True
     kind: str = ""  # the change type, e.g. "AddIndex"
     object: str = ""  # the object it touches, e.g. "public.users.idx_users_created_at"
+    # Runs in a transaction of its own: what came before commits first (releasing its locks),
+    # e.g. VALIDATE after ADD ... NOT VALID, or a new enum label before anything uses it.
+    isolated: bool = False
+    lock: str = ""  # the strongest table lock it takes, and for how long, e.g. "ACCESS EXCLUSIVE (brief)"
 
     @property
     def destructive(self) -> bool:
@@ -85,7 +89,7 @@ class PlanOptions:
 
 
 PHASES = (
-    ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.AddEnumValue, ch.RenameEnumValue,
+    ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
     ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
@@ -119,9 +123,43 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
                desired_hash: str = "", current_fingerprint: str = "") -> Plan:
     """Order ``changes`` and turn each into statements with hazards."""
     statements: list[Statement] = []
+    renames = probable_renames(changes)
     for change in order(changes):
-        statements += _statements(change, options)
+        produced = _statements(change, options)
+        if change in renames:
+            first = produced[0]
+            produced[0] = replace(first, hazards=first.hazards + (renames[change],))
+        statements += produced
     return Plan(tuple(statements), tuple(changes), desired_hash, current_fingerprint)
+
+
+def probable_renames(changes: Sequence) -> dict:
+    """Drops that look like one half of a rename (a table dropped and one with the same columns
+    added; a column dropped and one of the same type added to the same table), mapped to a
+    PROBABLE_RENAME hazard that suggests the ``renamed_from`` hint which would keep the rows."""
+    out = {}
+    created = [c.table for c in changes if isinstance(c, ch.CreateTable)]
+    added = [c for c in changes if isinstance(c, ch.AddColumn)]
+    for change in changes:
+        if isinstance(change, ch.DropTable):
+            shape = _shape(change.table)
+            twins = [t for t in created if t.schema == change.table.schema and _shape(t) == shape]
+            if twins:
+                names = " or ".join(t.name for t in twins)
+                out[change] = Hazard(DESTRUCTIVE, "PROBABLE_RENAME", (
+                    f"table {names} added by this plan has the same columns as {change.table.qualified}: if it is a rename, "
+                    f"write `renamed_from: {change.table.name}` on table {twins[0].name} in the schema file to keep the rows"))
+        elif isinstance(change, ch.DropColumn):
+            twins = [a.column.name for a in added if a.table == change.table and a.column.type == change.column.type]
+            if twins:
+                out[change] = Hazard(DESTRUCTIVE, "PROBABLE_RENAME", (
+                    f"column {' or '.join(twins)} of the same type ({change.column.type}) is added to {change.table} by this plan: "
+                    f"if it is a rename, write `renamed_from: {change.column.name}` on column {twins[0]} in the schema file to keep the values"))
+    return out
+
+
+def _shape(table) -> tuple:
+    return tuple(sorted((c.name, c.type) for c in table.columns))
 
 
 def _statements(change, options: PlanOptions) -> list[Statement]:
@@ -130,24 +168,34 @@ def _statements(change, options: PlanOptions) -> list[Statement]:
     description = describe(change)
     if isinstance(change, ch.AddIndex) and options.online and not change.new_table:
         sql = render.render(change, concurrently=True)[0]
-        hazards = (Hazard(LOCKING, "INDEX_BUILD", "builds an index on an existing table; CONCURRENTLY, so writes continue, but it takes time and I/O"),)
-        return [Statement(sql, description, hazards, transactional=False, kind=kind, object=obj)]
+        hazards = (Hazard(LOCKING, "INDEX_BUILD", f"builds the index CONCURRENTLY under a {SHARE_UPDATE_EXCLUSIVE} lock: "
+                          "reads and writes continue, but it waits for running transactions on the table and scans it twice"),)
+        return [Statement(sql, description, hazards, transactional=False, kind=kind, object=obj,
+                          lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole build; writes continue)")]
+    if isinstance(change, ch.DropIndex) and options.online:
+        sql = render.render(change, concurrently=True)[0]
+        return [Statement(sql, description, (), transactional=False, kind=kind, object=obj,
+                          lock=f"{SHARE_UPDATE_EXCLUSIVE} (CONCURRENTLY; writes continue)")]
     if isinstance(change, ch.AddConstraint) and options.online and not change.new_table \
             and isinstance(change.constraint, (ForeignKey, CheckConstraint)):
         add = render.render(change, not_valid=True)[0]
         validate = render.render(ch.ValidateConstraint(change.table, change.constraint))[0]
         return [
-            Statement(add, description + " (NOT VALID: no scan yet)", (), kind=kind, object=obj),
+            Statement(add, description + " (NOT VALID: no scan yet)", (), kind=kind, object=obj, lock=lock_of(change)),
             Statement(validate, f"validate {_constraint_word(change.constraint)} {obj}",
-                      (Hazard(LOCKING, "VALIDATE_SCAN", "scans the table; takes a SHARE UPDATE EXCLUSIVE lock that lets writes continue"),),
-                      kind="ValidateConstraint", object=obj),
+                      (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table in a transaction of its own under a {SHARE_UPDATE_EXCLUSIVE} "
+                              "lock: reads and writes continue; no rewrite"),),
+                      kind="ValidateConstraint", object=obj, isolated=True,
+                      lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole scan; writes continue)"),
         ]
     if isinstance(change, ch.AlterColumn) and options.online and change.changed == ("nullable",) and not change.to.nullable:
         return _online_set_not_null(change, description, obj)
     sqls = render.render(change)
     hazards = hazards_of(change)
-    first = Statement(sqls[0], description, hazards, kind=kind, object=obj)
-    return [first] + [Statement(sql, _follow_up(sql, description), (), kind=kind, object=obj) for sql in sqls[1:]]
+    lock = lock_of(change)
+    isolated = isinstance(change, ch.AddEnumValue)
+    first = Statement(sqls[0], description, hazards, kind=kind, object=obj, lock=lock, isolated=isolated)
+    return [first] + [Statement(sql, _follow_up(sql, description), (), kind=kind, object=obj, lock=lock) for sql in sqls[1:]]
 
 
 def _follow_up(sql: str, description: str) -> str:
@@ -166,13 +214,61 @@ def _online_set_not_null(change: ch.AlterColumn, description: str, obj: str) -> 
     col = quote_ident(change.to.name)
     helper = CheckConstraint(make_object_name(change.table.name, change.to.name, "not_null"), f"{col} IS NOT NULL")
     add = ch.AddConstraint(change.table, helper)
+    brief = f"{ACCESS_EXCLUSIVE} (brief; no scan, no rewrite)"
     return [
-        Statement(render.render(add, not_valid=True)[0], f"{description}: add helper check NOT VALID", kind="AlterColumn", object=obj),
+        Statement(render.render(add, not_valid=True)[0], f"{description}: add helper check NOT VALID", kind="AlterColumn", object=obj, lock=brief),
         Statement(render.render(ch.ValidateConstraint(change.table, helper))[0], f"{description}: validate helper check",
-                  (Hazard(LOCKING, "VALIDATE_SCAN", "scans the table for NULLs; writes continue"),), kind="AlterColumn", object=obj),
-        Statement(render.render(change)[0], description, (), kind="AlterColumn", object=obj),
-        Statement(render.render(ch.DropConstraint(change.table, helper))[0], f"{description}: drop helper check", kind="AlterColumn", object=obj),
+                  (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table for NULLs in a transaction of its own under a {SHARE_UPDATE_EXCLUSIVE} "
+                          "lock: reads and writes continue; no rewrite"),),
+                  kind="AlterColumn", object=obj, isolated=True, lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole scan; writes continue)"),
+        Statement(render.render(change)[0], description + " (proved by the validated check: no scan)", (), kind="AlterColumn", object=obj, lock=brief),
+        Statement(render.render(ch.DropConstraint(change.table, helper))[0], f"{description}: drop helper check", kind="AlterColumn", object=obj, lock=brief),
     ]
+
+
+ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
+SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
+
+
+def lock_of(change) -> str:
+    """The strongest lock a change takes on an existing table, as run in one transaction, and
+    for how long; "" when it touches no existing table."""
+    brief = f"{ACCESS_EXCLUSIVE} (brief; catalog only)"
+    if isinstance(change, (ch.CreateSchema, ch.CreateEnum, ch.CreateTable, ch.AddEnumValue,
+                           ch.RenameEnumValue, ch.RenameEnum, ch.DropEnum)):
+        return ""
+    if isinstance(change, (ch.AddIndex, ch.AddConstraint)) and change.new_table:
+        return ""
+    if isinstance(change, ch.AddIndex):
+        return "SHARE (whole build; blocks writes)"
+    if isinstance(change, ch.AddConstraint):
+        if isinstance(change.constraint, ForeignKey):
+            return "SHARE ROW EXCLUSIVE on both tables (blocks writes while it checks rows)"
+        if isinstance(change.constraint, (PrimaryKey, UniqueConstraint)):
+            return f"{ACCESS_EXCLUSIVE} (whole index build; blocks reads and writes)"
+        return f"{ACCESS_EXCLUSIVE} (while it checks existing rows)"
+    if isinstance(change, ch.ValidateConstraint):
+        return f"{SHARE_UPDATE_EXCLUSIVE} (whole scan; writes continue)"
+    if isinstance(change, ch.SetTableComment):
+        return f"{SHARE_UPDATE_EXCLUSIVE} (brief)"
+    if isinstance(change, ch.RecreateEnum):
+        return f"{ACCESS_EXCLUSIVE} on every table using the type (rewrites them)"
+    if isinstance(change, ch.AlterColumn):
+        if "type" in change.changed and type_change_kind(change.from_.type, change.to.type) != "binary" or change.to.using and "type" in change.changed:
+            return f"{ACCESS_EXCLUSIVE} (whole rewrite; blocks reads and writes)"
+        if "nullable" in change.changed and not change.to.nullable:
+            return f"{ACCESS_EXCLUSIVE} (while it scans for NULLs)"
+        return f"{ACCESS_EXCLUSIVE} (brief; binary-coercible type change: no rewrite)" if "type" in change.changed else brief
+    if isinstance(change, ch.AddColumn) and change.column.default is not None and _volatile(change.column.default):
+        return f"{ACCESS_EXCLUSIVE} (whole rewrite: volatile default)"
+    return brief
+
+
+def _volatile(expression: str) -> bool:
+    """Defaults PostgreSQL must evaluate per row (so ADD COLUMN rewrites the table)."""
+    lowered = expression.lower()
+    return any(f in lowered for f in ("random(", "gen_random_uuid(", "uuid_generate", "clock_timestamp(",
+                                      "timeofday(", "nextval("))
 
 
 def hazards_of(change) -> tuple[Hazard, ...]:
@@ -190,9 +286,9 @@ def hazards_of(change) -> tuple[Hazard, ...]:
     if isinstance(change, ch.AlterColumn):
         return _alter_column_hazards(change)
     if isinstance(change, ch.AddIndex) and not change.new_table:
-        return (Hazard(LOCKING, "INDEX_BUILD", "builds an index inside the transaction; blocks writes to the table until it commits"),)
+        return (Hazard(LOCKING, "INDEX_BUILD", "builds the index inside the transaction under a SHARE lock: blocks writes to the table until it commits"),)
     if isinstance(change, ch.AddConstraint) and not change.new_table:
-        return (Hazard(LOCKING, "VALIDATE_SCAN", "scans the table to check existing rows while holding a lock that blocks writes"),)
+        return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table to check existing rows while holding {lock_of(change).split(' (')[0]}, which blocks writes"),)
     if isinstance(change, ch.AddColumn) and not change.column.nullable and change.column.default is None \
             and not change.column.serial and not change.column.identity:
         return (Hazard(LOCKING, "FAILS_ON_ROWS", "adds a NOT NULL column without a default: fails if the table has rows"),)
@@ -206,12 +302,13 @@ def _alter_column_hazards(change: ch.AlterColumn) -> tuple[Hazard, ...]:
         where = f"{change.table}.{change.to.name}: {change.from_.type} → {change.to.type}"
         if kind == "narrowing":
             hazards.append(Hazard(DESTRUCTIVE, "NARROWS_TYPE", f"narrows {where}; values that do not fit fail or are lost"))
-            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", "rewrites the table under an ACCESS EXCLUSIVE lock"))
+            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", "rewrites the table and its indexes under an ACCESS EXCLUSIVE lock that blocks reads and writes until it commits"))
         elif kind == "rewrite":
-            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", f"changes {where}; rewrites the table under an ACCESS EXCLUSIVE lock"))
+            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", f"changes {where}; rewrites the table and its indexes under an ACCESS EXCLUSIVE lock that blocks reads and writes until it commits"))
         elif kind == "incompatible":
-            hazards.append(Hazard(DESTRUCTIVE, "CONVERTS_TYPE", f"converts {where}; values may fail to convert or lose information"))
-            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", "rewrites the table under an ACCESS EXCLUSIVE lock"))
+            how = f" with USING {change.to.using}" if change.to.using else ""
+            hazards.append(Hazard(DESTRUCTIVE, "CONVERTS_TYPE", f"converts {where}{how}; values may fail to convert or lose information"))
+            hazards.append(Hazard(LOCKING, "TABLE_REWRITE", "rewrites the table and its indexes under an ACCESS EXCLUSIVE lock that blocks reads and writes until it commits"))
     if "nullable" in change.changed and not change.to.nullable:
         hazards.append(Hazard(LOCKING, "VALIDATE_SCAN", f"SET NOT NULL on {change.table}.{change.to.name} scans the table under an ACCESS EXCLUSIVE lock; fails on NULLs"))
     return tuple(hazards)

@@ -38,6 +38,8 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         lines.append(f"{i:>3}. {tag} {statement.description}")
         for hazard in statement.hazards:
             lines.append(f"       {hazard.kind} {hazard.code}: {hazard.message}")
+        if getattr(statement, "lock", ""):
+            lines.append(f"       lock: {statement.lock}")
         for sql_line in statement.sql.splitlines():
             lines.append(f"       {sql_line}")
         if not statement.transactional:
@@ -67,6 +69,7 @@ def statement_dict(s: Statement) -> dict:
     return {
         "sql": s.sql, "description": s.description, "level": s.level, "kind": s.kind,
         "object": s.object, "transactional": s.transactional,
+        "isolated": getattr(s, "isolated", False), "lock": getattr(s, "lock", ""),
         "hazards": [{"kind": h.kind, "code": h.code, "message": h.message} for h in s.hazards],
     }
 
