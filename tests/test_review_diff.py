@@ -175,3 +175,16 @@ def test_diff_honours_ignore_patterns(project):
     (project / "schemadiff.toml").write_text('ignore = ["legacy"]\n')
     out = run("diff", "old.yaml", "new.yaml").output
     assert "legacy" not in out and "drop column public.users.nickname" in out
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_ci_examples_review_and_deploy(name):
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "ci" / name
+    text = path.read_text()
+    yaml.safe_load(text)
+    assert "schemadiff diff \"git:origin/" in text and "--format markdown" in text
+    assert "schemadiff-review -->" in text  # one comment, found again by its marker
+    assert "plan --out plan.json" in text and "schemadiff apply --plan plan.json" in text
+    assert "STAGING_DATABASE_URL" in text
