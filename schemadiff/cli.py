@@ -409,6 +409,7 @@ def inspect_command(ctx: Context, out, schemas):
     target = ctx.target()
     with engine.connection(target) as conn:
         live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table])
+    live = engine.without_ignored(live, target.ignore)
     text = dump(live)
     if out:
         Path(out).write_text(text, encoding="utf-8")

@@ -129,6 +129,9 @@ def test_ignored_tables_are_neither_dropped_nor_reported(project, database_url, 
     assert "audit_2024" not in checked.output and "tmp_import" not in checked.output
     assert "extra" not in checked.output
 
+    inspected = run("--database-url", database_url, "inspect")
+    assert "notes" in inspected.output and "audit_2024" not in inspected.output and "tmp_import" not in inspected.output
+
     applied = run("--database-url", database_url, "apply", "--allow-destructive")
     assert applied.exit_code == 0, applied.output
     assert sql("SELECT count(*) FROM pg_tables WHERE tablename IN ('audit_2024', 'tmp_import')") == [(2,)]
