@@ -15,6 +15,7 @@ from .errors import SchemadiffError
 from .model import Catalog, QualifiedName, catalog_hash
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
+INCOMPLETE = "the check did not finish"  # error prefix when the server answered but a query failed
 EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 _RANK = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 
@@ -225,6 +226,12 @@ def check(target, desired: Catalog) -> HealthReport:
                               expected_tables=tuple(display(t.qualified) for t in desired.tables),
                               expected_indexes=tuple(i.name for t in desired.tables for i in t.indexes))
     except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
-        report = HealthReport(connected=False, error=f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
+        # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
+        hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}",
+                              expected_tables=tuple(display(t.qualified) for t in desired.tables),
+                              expected_indexes=tuple(i.name for t in desired.tables for i in t.indexes))
     report.duration_s = time.perf_counter() - started
     return report
