@@ -146,6 +146,12 @@ def contracting(change, all_changes: Sequence) -> bool:
     return False
 
 
+def _removes(change, all_changes: Sequence) -> bool:
+    if isinstance(change, (ch.DropConstraint, ch.DropIndex)):
+        return _replacement(change, all_changes) is None
+    return isinstance(change, (ch.DropColumn, ch.DropTable, ch.DropEnum, ch.RecreateEnum))
+
+
 def _replacement(change, all_changes: Sequence):
     if isinstance(change, ch.DropConstraint):
         return next((c for c in all_changes if isinstance(c, ch.AddConstraint) and c.table == change.table
@@ -164,10 +170,14 @@ def weave(conn, plan: Plan, migrations: Sequence[DataMigration], options: PlanOp
         return plan
     changes = [part for change in plan.changes for part in _expand(change)]
     additive = [c for c in changes if not contracting(c, changes)]
-    tightening = [c for c in changes if contracting(c, changes)]
+    # Tighten before removing: if a check the migration should have satisfied fails (online
+    # mode validates in a transaction of its own), the old column or table is still there.
+    tightening = [c for c in changes if contracting(c, changes) and not _removes(c, changes)]
+    removing = [c for c in changes if contracting(c, changes) and _removes(c, changes)]
     statements = (list(build_plan(additive, options).statements)
                   + [statement(m, table) for m in todo if m.run == AFTER_ADDITIVE]
                   + list(build_plan(tightening, options).statements)
+                  + list(build_plan(removing, options).statements)
                   + [statement(m, table) for m in todo if m.run == AFTER_ALL])
     return replace(plan, statements=tuple(statements))
 

@@ -29,6 +29,9 @@ tables:
       id: bigserial
       display_name: {type: text, nullable: false}
     primary_key: id
+    indexes:
+      - name: idx_people_display_name
+        columns: [display_name]
 """
 BACKFILL = """-- schemadiff: run=after-additive
 -- Copy the old column into the new one before the old one is dropped.
@@ -61,6 +64,16 @@ def test_backfill_between_additive_and_contracting(project, database_url, sql, o
     assert all("SET NOT NULL" not in s.sql for s in plan.statements[:at])
     assert any("SET NOT NULL" in s.sql for s in plan.statements[at:])
     assert plan.statements[at].transactional
+    assert kinds.index("AlterColumn") < kinds.index("DropColumn")  # tighten before removing
+    from schemadiff.apply import groups
+
+    tx, grouped = next(g for g in groups(plan.statements) if plan.statements[at] in g[1])
+    assert tx
+    if online:  # the concurrent index build stays before it, on its own
+        assert not next(s for s in plan.statements if s.kind == "AddIndex").transactional
+        assert grouped[0].kind == "DataMigration"
+    else:  # one transaction for schema change and data change
+        assert len(groups(plan.statements)) == 1
 
     result = run(project, database_url, "apply", "--allow-destructive", *([] if online else ["--offline"]))
     assert result.exit_code == 0, result.output
