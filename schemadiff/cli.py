@@ -408,7 +408,9 @@ def inspect_command(ctx: Context, out, schemas):
 
     target = ctx.target()
     with engine.connection(target) as conn:
-        live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table])
+        from .datamigrations import SYSTEM_TABLES
+
+        live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table, *SYSTEM_TABLES])
     live = engine.without_ignored(live, target.ignore)
     text = dump(live)
     if out:
