@@ -73,6 +73,7 @@ class _Loader:
         self.source = source
         self.problems: list[Problem] = []
         self.names: dict[str, _Names] = {}
+        self._keys: Optional[tuple] = None
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, path: tuple, message: str) -> None:
@@ -496,11 +497,15 @@ class _Loader:
         return replace(fk, ref_table=ref, ref_columns=tuple(ref_columns))
 
     def key_of(self, table: Table) -> str:
-        for key in self.source.data.get("tables", {}):
-            schema, name = _split_qualified(key)
-            if name == table.name and (schema == table.schema or key == table.name):
-                return key
-        return table.name
+        """The file's key for ``table``: the first key naming it, as ``schema.name`` or bare."""
+        if self._keys is None:  # indexed once: a scan per foreign key is quadratic in big files
+            self._keys = qualified, bare = {}, {}
+            for i, key in enumerate(self.source.data.get("tables", {})):
+                qualified.setdefault(_split_qualified(key), (i, key))
+                bare.setdefault(key, (i, key))
+        qualified, bare = self._keys
+        found = [c for c in (qualified.get((table.schema, table.name)), bare.get(table.name)) if c]
+        return min(found)[1] if found else table.name
 
     def name_objects(self, key: str, table: Table) -> Table:
         """Give unnamed constraints and indexes PostgreSQL's default names, and reject

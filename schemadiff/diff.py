@@ -110,8 +110,10 @@ def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Ch
     changes += [AddColumn(key, want[name]) for name in added]
     changes += [DropColumn(key, cur[name]) for name in removed]
     for name in common:
-        before = replace(cur[name], name=name)
+        before = cur[name]
         if not same_column(before, want[name]):
+            if before.name != name:  # renamed: compare under the new name
+                before = replace(before, name=name)
             changes.append(AlterColumn(key, before, want[name]))
     return changes
 

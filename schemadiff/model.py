@@ -7,7 +7,9 @@ ordered deterministically so that equal schemas compare (and hash) equal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from operator import attrgetter
 from typing import Optional, Union
 
 # Foreign-key actions as PostgreSQL's catalog spells them (pg_constraint.confdeltype).
@@ -118,7 +120,7 @@ class Table:
     comment: Optional[str] = None
     renamed_from: Optional[str] = field(default=None, compare=False)
 
-    @property
+    @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:
         return QualifiedName(self.schema, self.name)
 
@@ -145,7 +147,7 @@ class Enum:
     # (old, new) label renames written as ``{name: new, renamed_from: old}`` in the values list
     value_renames: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
-    @property
+    @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:
         return QualifiedName(self.schema, self.name)
 
@@ -184,7 +186,35 @@ def catalog_hash(catalog: Catalog) -> str:
     """A content hash of a catalog: equal models hash equal, whatever file they came from."""
     import hashlib
     import json
-    from dataclasses import asdict
 
-    payload = json.dumps(asdict(catalog), sort_keys=True, default=str).encode()
+    payload = json.dumps(_plain(catalog), sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()
+
+
+def _plain(value):
+    """What ``dataclasses.asdict`` gives (as JSON sees it), without its deep copies: several
+    times faster on a big catalog, and the same hash as before."""
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    spec = _SPECS.get(cls)
+    if spec is None and hasattr(cls, "__dataclass_fields__"):
+        names = tuple(f.name for f in fields(value))
+        spec = _SPECS[cls] = (names, attrgetter(*names) if len(names) > 1 else (lambda v, n=names[0]: (getattr(v, n),)))
+    if spec is not None:
+        out = dict(zip(spec[0], spec[1](value)))
+        for key, item in out.items():
+            if item.__class__ not in _SCALARS:
+                out[key] = _plain(item)
+        return out
+    if isinstance(value, (tuple, list)):
+        if all(v.__class__ in _SCALARS for v in value):
+            return value  # json writes a tuple of strings as the list asdict would give
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_SPECS: dict = {}

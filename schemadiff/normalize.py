@@ -10,6 +10,7 @@ the server (`canonicalize.py`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 _TOKEN = re.compile(
@@ -54,7 +55,14 @@ def expression(text: Optional[str]) -> Optional[str]:
     """The canonical text of an SQL expression, or None."""
     if text is None:
         return None
-    toks = tokens(str(text))
+    return _expression(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _expression(text: str) -> str:
+    # Cached: big schemas repeat the same few defaults and predicates thousands of times,
+    # and diff/canonicalize normalize each one more than once.
+    toks = tokens(text)
     toks = _strip_literal_casts(toks)
     toks = _numeric_strings(toks)
     toks = _unwrap_literal_parens(toks)
@@ -195,6 +203,7 @@ def _render(toks: list[str]) -> str:
 _INDEX_ORDER = re.compile(r"\s+(asc)\s*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def index_key(text: str) -> str:
     """Canonical text of one index key; ``ASC`` is the default and dropped."""
     return expression(_INDEX_ORDER.sub("", text.strip()))

@@ -1,0 +1,73 @@
+"""Reading the catalog costs a fixed number of queries, whatever the number of tables.
+
+Counts, never timings: the statements are counted by the SCHEMADIFF_COUNT_QUERIES hook in
+``schemadiff/db.py`` (the one the benchmark suite uses).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemadiff import db
+from schemadiff.desired import loads
+from schemadiff.engine import Target, plan_against
+from schemadiff.inspect import inspect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import generate  # noqa: E402
+
+
+def _counted(url: str, monkeypatch, work) -> int:
+    monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
+    conn = db.connect(url)
+    try:
+        before = db.queries_sent
+        work(conn)
+        return db.queries_sent - before
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def build(sql):
+    def run(n: int):
+        script, base, changed = generate.build(n)
+        sql(script)
+        return generate.to_yaml(base), generate.to_yaml(changed)
+    return run
+
+
+def test_inspect_sends_the_same_queries_for_1_and_50_tables(database_url, build, sql, monkeypatch):
+    build(1)
+    one = _counted(database_url, monkeypatch, lambda conn: inspect(conn, ["public"]))
+    sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    build(50)
+    fifty = _counted(database_url, monkeypatch, lambda conn: inspect(conn, ["public"]))
+    assert len(inspect_tables(database_url)) == 50
+    assert one == fifty  # a handful of set-based queries, not one per table
+    assert fifty <= 8
+
+
+def test_steady_state_plan_sends_the_same_queries_for_1_and_50_tables(database_url, build, sql, monkeypatch):
+    counts = []
+    for n in (1, 50):
+        sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        base, _ = build(n)
+        desired = loads(base)
+
+        def planned(conn, desired=desired):
+            assert plan_against(conn, Target(database_url), desired).empty
+
+        counts.append(_counted(database_url, monkeypatch, planned))
+    assert counts[0] == counts[1]
+
+
+def inspect_tables(url: str) -> tuple:
+    conn = db.connect(url)
+    try:
+        return inspect(conn, ["public"]).tables
+    finally:
+        conn.close()
