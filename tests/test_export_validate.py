@@ -120,3 +120,18 @@ def test_validate_catches_a_plan_that_does_not_converge(database_url, tmp_path):
                                   "plan", "--validate"])
     assert ok.exit_code == 0, ok.output
     assert "Validated" in ok.output
+
+
+def test_export_command_names_the_file_and_skips_empty_plans(tmp_path, database_url):
+    engine.apply(engine.Target(database_url), loads(BEFORE))
+    (tmp_path / "schema.yaml").write_text(AFTER)
+    args = ["--database-url", database_url, "--schema", str(tmp_path / "schema.yaml"), "export"]
+    result = CliRunner().invoke(cli, args + [str(tmp_path / "migrations"), "--name", "Add orders", "--offline"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "migrations" / "001_add_orders.sql").read_text()
+    assert text.count("BEGIN;") == 1 and text.rstrip().endswith("COMMIT;")  # offline: one transaction
+
+    (tmp_path / "schema.yaml").write_text(BEFORE)
+    empty = CliRunner().invoke(cli, args + [str(tmp_path / "migrations")])
+    assert empty.exit_code == 0 and "No changes" in empty.output
+    assert [p.name for p in (tmp_path / "migrations").iterdir()] == ["001_add_orders.sql"]
