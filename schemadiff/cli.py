@@ -54,7 +54,10 @@ class Context:
         from . import server
 
         project = Path(self.schema).resolve().parent
-        url = server.embedded_url(project)
+        try:
+            url = server.embedded_url(project)
+        except server.ServerError as exc:
+            raise SchemadiffError(f"no DATABASE_URL given and the embedded server could not start: {exc}") from None
         click.echo(f"schemadiff: no DATABASE_URL given; using the embedded development server in {project / '.schemadiff'}", err=True)
         return url
 
@@ -433,6 +436,58 @@ def json_schema():
     click.echo(resources.files("schemadiff").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
 
 
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+@handle_errors()
+def status(ctx: Context, fmt):
+    """Where the database stands: recorded versions, pending changes, schema issues.
+
+    Exits 0 when the database answered (whatever it reported), 1 when it could not be read.
+
+    \b
+    Examples:
+      schemadiff status
+      schemadiff status --format json
+    """
+    import json
+
+    from .seed_api import status_with_target
+
+    result = status_with_target(ctx.target(), ctx.schema)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(_status_text(result))
+    if result["error"]:
+        sys.exit(EXIT_ERROR)
+
+
+def _status_text(result: dict) -> str:
+    yes = {True: "yes", False: "no"}
+    lines = [f"Database:         {result['database']}", f"Schema file:      {result['schema_file']}"]
+    if result["error"]:
+        return "\n".join(lines + [f"Status:           {result['status']} - {result['error']}"])
+    version = result["current_version"] or "none recorded"
+    if result["last_applied_at"]:
+        version += f" (applied {result['last_applied_at']})"
+    lines += [
+        f"Status:           {result['status']}",
+        f"Initialized:      {yes[result['initialized']]}",
+        f"Current version:  {version}",
+        f"Applied versions: {result['applied_migrations']}",
+        f"Up to date:       {yes[result['up_to_date']]}",
+        f"Schema valid:     {yes[result['schema_valid']]}",
+        f"Pending changes:  {len(result['pending_migrations'])}"
+        + (f" ({result['destructive_pending']} destructive)" if result["destructive_pending"] else ""),
+    ]
+    lines += [f"  - {d}" for d in result["pending_migrations"]]
+    if result["schema_issues"]:
+        lines.append(f"Issues:           {len(result['schema_issues'])}")
+        lines += [f"  - {m}" for m in result["schema_issues"]]
+    return "\n".join(lines)
+
+
 @cli.command("diff")
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
@@ -572,58 +627,6 @@ def init_command(ctx: Context, from_database, force, from_migrations):
     for path, what in written:
         click.echo(f"wrote {path}: {what}")
     click.echo(f"Next: edit {ctx.schema}, then run `schemadiff plan`.")
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@pass_context
-@handle_errors()
-def status(ctx: Context, fmt):
-    """Where the database stands: recorded versions, pending changes, schema issues.
-
-    Exits 0 when the database answered (whatever it reported), 1 when it could not be read.
-
-    \b
-    Examples:
-      schemadiff status
-      schemadiff status --format json
-    """
-    import json
-
-    from .seed_api import status_with_target
-
-    result = status_with_target(ctx.target(), ctx.schema)
-    if fmt == "json":
-        click.echo(json.dumps(result, indent=2))
-    else:
-        click.echo(_status_text(result))
-    if result["error"]:
-        sys.exit(EXIT_ERROR)
-
-
-def _status_text(result: dict) -> str:
-    yes = {True: "yes", False: "no"}
-    lines = [f"Database:         {result['database']}", f"Schema file:      {result['schema_file']}"]
-    if result["error"]:
-        return "\n".join(lines + [f"Status:           {result['status']} - {result['error']}"])
-    version = result["current_version"] or "none recorded"
-    if result["last_applied_at"]:
-        version += f" (applied {result['last_applied_at']})"
-    lines += [
-        f"Status:           {result['status']}",
-        f"Initialized:      {yes[result['initialized']]}",
-        f"Current version:  {version}",
-        f"Applied versions: {result['applied_migrations']}",
-        f"Up to date:       {yes[result['up_to_date']]}",
-        f"Schema valid:     {yes[result['schema_valid']]}",
-        f"Pending changes:  {len(result['pending_migrations'])}"
-        + (f" ({result['destructive_pending']} destructive)" if result["destructive_pending"] else ""),
-    ]
-    lines += [f"  - {d}" for d in result["pending_migrations"]]
-    if result["schema_issues"]:
-        lines.append(f"Issues:           {len(result['schema_issues'])}")
-        lines += [f"  - {m}" for m in result["schema_issues"]]
-    return "\n".join(lines)
 
 
 @cli.command()
