@@ -7,6 +7,7 @@ under its old name, so that it is renamed instead of dropped and re-created.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable, Iterable, TypeVar
 
@@ -68,9 +69,11 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes.append(DropTable(cur_tables[key]))
     for key in common:
         old = cur_tables[key]
+        old_name = None
         if old.qualified != key:
+            old_name = old.name
             old = _renamed_table(old, key)
-        changes += diff_table(old, desired_map[key])
+        changes += diff_table(old, desired_map[key], old_name)
     return changes
 
 
@@ -82,16 +85,71 @@ def _renamed_table(table: Table, key: QualifiedName) -> Table:
     return replace(table, schema=key.schema, name=key.name)
 
 
-def diff_table(current: Table, desired: Table) -> list[Change]:
-    """Changes inside one table that exists on both sides."""
+def diff_table(current: Table, desired: Table, old_name: str | None = None) -> list[Change]:
+    """Changes inside one table that exists on both sides (``old_name``: it is being renamed)."""
     key = desired.qualified
     changes: list[Change] = []
     if (current.comment or None) != (desired.comment or None):
         changes.append(SetTableComment(key, current.comment, desired.comment))
     changes += _diff_columns(key, current, desired)
+    current = _with_renamed_columns(current, desired)
+    if old_name:
+        desired = _implied_renames(current, desired, old_name)
     changes += _diff_constraints(key, current, desired)
     changes += _diff_indexes(key, current, desired)
     return changes
+
+
+def _with_renamed_columns(current: Table, desired: Table) -> Table:
+    """``current`` as it reads once column renames are done: keys and expressions of its
+    constraints and indexes name the new columns, so they compare equal and are kept."""
+    have = {c.name for c in current.columns}
+    renames = {c.renamed_from: c.name for c in desired.columns
+               if c.renamed_from and c.renamed_from in have and c.name not in have}
+    if not renames:
+        return current
+    from .naming import quote_ident
+
+    def cols(names):
+        return tuple(renames.get(n, n) for n in names)
+
+    def expr(text):
+        if text is None:
+            return None
+        out = text
+        for old, new in renames.items():
+            out = re.sub(rf'(?<![\w."]){re.escape(quote_ident(old))}(?![\w"(])', quote_ident(new), out)
+        return out
+
+    return replace(
+        current,
+        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns)) if current.primary_key else None,
+        uniques=tuple(replace(u, columns=cols(u.columns)) for u in current.uniques),
+        foreign_keys=tuple(replace(f, columns=cols(f.columns)) for f in current.foreign_keys),
+        checks=tuple(replace(c, expression=expr(c.expression)) for c in current.checks),
+        indexes=tuple(replace(i, keys=tuple(expr(k) for k in i.keys), include=cols(i.include), where=expr(i.where))
+                      for i in current.indexes),
+    )
+
+
+def _implied_renames(current: Table, desired: Table, old_name: str) -> Table:
+    """A renamed table keeps its constraint and index names (``customers_pkey``) while the file,
+    naming them by default, expects ``clients_pkey``: treat those as renames, not drop + add."""
+    have = {o.name for o in (*current.constraints, *current.indexes)}
+    prefix = desired.name + "_"
+
+    def hinted(obj):
+        if obj.renamed_from or obj.name in have or not obj.name.startswith(prefix):
+            return obj
+        old = old_name + "_" + obj.name[len(prefix):]
+        return replace(obj, renamed_from=old) if old in have else obj
+
+    return replace(
+        desired,
+        primary_key=hinted(desired.primary_key) if desired.primary_key else None,
+        uniques=tuple(map(hinted, desired.uniques)), foreign_keys=tuple(map(hinted, desired.foreign_keys)),
+        checks=tuple(map(hinted, desired.checks)), indexes=tuple(map(hinted, desired.indexes)),
+    )
 
 
 def _by_name(items: Iterable) -> dict:
