@@ -202,6 +202,8 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     if "type" in changed:
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
+        if to.serial and c.from_.serial:
+            out.append(_serial_sequence_type_sql(c.table, to))
     if "default" in changed and to.serial:
         out += _serial_sql(c.table, to)
     elif "default" in changed and to.default is not None:
@@ -224,6 +226,16 @@ def _serial_sql(table: QualifiedName, column: Column) -> list[str]:
         f"CREATE SEQUENCE IF NOT EXISTS {q(seq)} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
         f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(q(seq))}::regclass)",
     ]
+
+
+def _serial_sequence_type_sql(table: QualifiedName, column: Column) -> str:
+    """serial → bigserial must widen the sequence too, or ids still stop at 2^31 - 1."""
+    return (
+        "DO $schemadiff$ DECLARE seq text := pg_get_serial_sequence("
+        f"{quote_literal(q(table))}, {quote_literal(column.name)}); BEGIN\n"
+        f"  IF seq IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS {column.type}', seq); END IF;\n"
+        "END $schemadiff$"
+    )
 
 
 def _alter_column(c: ch.AlterColumn, **_) -> list[str]:

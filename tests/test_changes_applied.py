@@ -124,3 +124,10 @@ def test_change_is_planned_applied_and_reaches_a_fixpoint(database_url, before, 
         assert expected.lower() in planned.lower()
         apply_yaml(database_url, going_to)
         assert statements(plan_yaml(database_url, going_to)) == []
+
+
+def test_serial_to_bigserial_widens_the_sequence(database_url, sql):
+    apply_yaml(database_url, doc({"t": {"columns": {"id": "serial"}, "primary_key": "id"}}))
+    apply_yaml(database_url, doc({"t": {"columns": {"id": "bigserial"}, "primary_key": "id"}}))
+    assert sql("SELECT data_type::text, max_value FROM pg_sequences WHERE sequencename = 't_id_seq'") == [
+        ("bigint", 2**63 - 1)]
