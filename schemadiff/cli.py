@@ -690,11 +690,13 @@ def rollback(ctx: Context, to_version, allow_destructive, dry_run, lock_wait, lo
     with engine.connection(target) as conn:
         desired, text = snapshot_of(conn, target.version_table, to_version)
     settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), retries=lock_retries)
-    result = engine.apply(target, desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
+    # A dry run shows the whole plan, destructive steps included, and says what the flag is for.
+    result = engine.apply(target, desired, text, allow_destructive=allow_destructive or dry_run, dry_run=dry_run,
                           lock_wait_s=lock_wait, settings=settings, progress=_progress_printer())
     if dry_run:
         click.echo(report.plan_text(result.plan, color=color_enabled()))
-        click.echo("Dry run: nothing was changed.")
+        needs = " It loses data: run it with --allow-destructive." if result.plan.destructive and not allow_destructive else ""
+        click.echo(f"Dry run: nothing was changed.{needs}")
         return
     if not result.changed:
         click.echo(f"No changes: the database already has the schema of version {to_version}.")

@@ -145,8 +145,20 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
            f"CREATE TYPE {new} AS ENUM ({labels})"]
     for table, column, type_ in c.columns:
         target = new + ("[]" if type_.endswith("[]") else "")
-        out.append(f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column)} TYPE {target}"
-                   f" USING {quote_ident(column)}::text::{target}")
+        col, rel = quote_ident(column), q(table)
+        # A default of the old type cannot be cast automatically: drop it around the change and
+        # put it back spelled with the new type.
+        out.append(
+            "DO $schemadiff$ DECLARE d text; BEGIN\n"
+            f"  SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_attrdef ad JOIN pg_attribute a"
+            f" ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.adrelid = {quote_literal(rel)}::regclass"
+            f" AND a.attname = {quote_literal(column)};\n"
+            f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
+            f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
+            f"  IF d IS NOT NULL THEN EXECUTE format('ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT %s',"
+            f" replace(d, {quote_literal(old_name)}, {quote_literal(c.to.name)})); END IF;\n"
+            "END $schemadiff$"
+        )
     out.append(f"DROP TYPE {q(old)}")
     return out
 
