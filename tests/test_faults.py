@@ -1,0 +1,109 @@
+"""Faults in the middle of a long apply: the apply process killed with SIGKILL, and its backend
+terminated with pg_terminate_backend during a concurrent index build. Afterwards each
+transaction is all-or-nothing, no version row is written for the failed apply, an INVALID index
+is repaired by the next apply, and rerunning apply converges."""
+
+from __future__ import annotations
+
+import signal
+
+from prodsafe_helpers import (apply, cli, cli_background, column_type, connect, converged, index_valid,
+                              schemadiff_backends, version_count, wait_for, write)
+
+V1 = """
+tables:
+  ledger:
+    columns:
+      id: bigserial
+      amount: {type: integer, nullable: false}
+      ref: varchar(20)
+      memo: varchar(40)
+    primary_key: id
+"""
+# Several type changes (two rewrites), a new column and two index builds.
+V2 = V1.replace("amount: {type: integer", "amount: {type: bigint") \
+    .replace("ref: varchar(20)", "ref: varchar(80)").replace("memo: varchar(40)", "memo: text") + """
+    indexes:
+      - name: ledger_amount_idx
+        columns: [amount]
+      - name: ledger_ref_idx
+        columns: [ref]
+""".replace("    primary_key: id\n", "")
+V2 = V2.replace("      memo: text\n", "      memo: text\n      booked_at: {type: timestamptz, default: now()}\n")
+
+
+def _load(sql, rows: int = 200_000) -> None:
+    sql("INSERT INTO ledger (amount, ref, memo) SELECT g, 'r' || g, 'm' FROM generate_series(1, %s) g", rows)
+
+
+def _waiting_on_lock(sql, fragment: str):
+    return [pid for pid, wait, query in schemadiff_backends(sql) if wait == "Lock" and fragment in query]
+
+
+def test_sigkill_in_the_middle_leaves_the_old_state_and_the_next_apply_converges(database_url, sql, tmp_path):
+    apply(database_url, V1)
+    _load(sql)
+    schema = write(tmp_path, V2)
+    reader = connect(database_url)  # a long report keeps the table busy, so the apply is mid-way for a while
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM ledger")
+    try:
+        process = cli_background(database_url, schema, "apply", "--lock-timeout", "30")
+        wait_for(lambda: _waiting_on_lock(sql, "ledger"), timeout=15, what="the apply to be mid-transaction")
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    # The orphaned backend finds its client gone and rolls the open transaction back.
+    wait_for(lambda: not schemadiff_backends(sql), timeout=15, what="the killed apply's session to end")
+    assert process.returncode == -signal.SIGKILL
+    assert column_type(sql, "ledger", "amount") == "integer", "half a transaction was committed"
+    assert sql("SELECT count(*) FROM pg_attribute WHERE attrelid = 'ledger'::regclass AND attname = 'booked_at'") == [(0,)]
+    assert version_count(sql) == 1
+    assert sql("SELECT count(*) FROM ledger") == [(200_000,)]
+
+    rerun = cli(database_url, schema, "apply", "--lock-timeout", "30")
+    assert rerun.returncode == 0, rerun.stderr
+    assert column_type(sql, "ledger", "amount") == "bigint"
+    assert index_valid(sql, "ledger_amount_idx") is True and index_valid(sql, "ledger_ref_idx") is True
+    assert version_count(sql) == 2
+    assert converged(database_url, V2)
+
+
+def test_backend_terminated_during_a_concurrent_build_leaves_an_invalid_index_the_next_apply_repairs(
+        database_url, sql, tmp_path):
+    with_index = V1 + """    indexes:
+      - name: ledger_amount_idx
+        columns: [amount]
+"""
+    apply(database_url, V1)
+    _load(sql)
+    schema = write(tmp_path, with_index)
+    writer = connect(database_url)  # an open write transaction: CREATE INDEX CONCURRENTLY waits for it
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO ledger (amount) VALUES (-1)")
+    try:
+        process = cli_background(database_url, schema, "apply", "--lock-timeout", "30")
+        wait_for(lambda: _waiting_on_lock(sql, "CREATE INDEX CONCURRENTLY"), timeout=15,
+                 what="the concurrent build to wait")
+        [pid] = _waiting_on_lock(sql, "CREATE INDEX CONCURRENTLY")
+        sql("SELECT pg_terminate_backend(%s)", pid)
+        out, err = process.communicate(timeout=15)
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    assert process.returncode == 1, err
+    assert "apply failed at 'create index ledger_amount_idx on public.ledger'" in err
+    assert "no version was recorded" in err
+    assert index_valid(sql, "ledger_amount_idx") is False
+    assert version_count(sql) == 1
+
+    checked = cli(database_url, schema, "check", "--format", "json")
+    assert "ledger_amount_idx" in checked.stdout and '"invalid"' in checked.stdout
+
+    rerun = cli(database_url, schema, "apply")
+    assert rerun.returncode == 0, rerun.stderr
+    assert index_valid(sql, "ledger_amount_idx") is True
+    assert version_count(sql) == 2
+    assert converged(database_url, with_index)
