@@ -140,7 +140,7 @@ class _Loader:
         self.expect_keys(doc, TOP_KEYS, (), "the document")
         schemas = self.schemas(doc.get("schemas"))
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
-        user_types = {_type_name(e.schema, e.name) for e in enums}
+        user_types = frozenset(_type_name(e.schema, e.name) for e in enums)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)

@@ -7,6 +7,7 @@ Both sides of a diff pass through :func:`canonical_type`, so ``int4``, ``integer
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -89,6 +90,13 @@ def known_type_names() -> list[str]:
 def canonical_type(text: str, user_types: Iterable[str] = ()) -> ParsedType:
     """Canonical ``format_type`` spelling of ``text``; ``user_types`` are declared enums
     (canonical, i.e. unqualified when in ``public``)."""
+    if not isinstance(user_types, frozenset):
+        user_types = frozenset(user_types)
+    return _canonical_type(str(text), user_types)
+
+
+@lru_cache(maxsize=4096)  # a big schema spells the same dozen types thousands of times
+def _canonical_type(text: str, user_types: frozenset) -> ParsedType:
     raw = " ".join(str(text).strip().split())
     array = ""
     while raw.endswith("]"):

@@ -48,7 +48,20 @@ def format_path(path: Path) -> str:
 
 
 def parse(text: str, file: str = "<schema>") -> Source:
-    """Parse ``text``; raise SchemaFileError naming the line on any YAML problem."""
+    """Parse ``text``; raise SchemaFileError naming the line on any YAML problem. The last
+    result is kept: the loader and the linter both parse the same file, and a big file
+    costs seconds. Callers must treat the Source as read-only."""
+    if _LAST and _LAST[0] == (file, text):
+        return _LAST[1]
+    source = _parse(text, file)
+    _LAST[:] = [(file, text), source]
+    return source
+
+
+_LAST: list = []
+
+
+def _parse(text: str, file: str) -> Source:
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise SchemaFileError([Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", file)])
     try:
