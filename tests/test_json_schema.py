@@ -17,7 +17,8 @@ from schemadiff import desired
 from schemadiff.cli import cli
 from schemadiff.errors import SchemaFileError
 
-EXAMPLES = sorted(p for pattern in ("*.yaml", "*.yml") for p in (REPO / "examples").rglob(pattern))
+EXAMPLES = sorted(p for pattern in ("*.yaml", "*.yml") for p in (REPO / "examples").rglob(pattern)
+                  if "ci" not in p.relative_to(REPO / "examples").parts)  # CI pipelines, not schema files
 
 
 @functools.lru_cache(maxsize=None)
