@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,7 @@ import generate  # noqa: E402
 PYTHON = sys.executable
 SCHEMADIFF = str(Path(PYTHON).with_name("schemadiff"))
 SEVEN = REPO / "schema.yaml"
+PG_DUMP = ["pg_dump"]  # replaced by the cluster's own pg_dump when a throwaway cluster is used
 _QUERIES = re.compile(r"schemadiff: queries sent: (\d+)")
 
 
@@ -47,6 +49,7 @@ class Timing:
     name: str
     times: list = field(default_factory=list)
     rss_kib: list = field(default_factory=list)
+    cpu: list = field(default_factory=list)  # user+system seconds: steadier than wall time on a busy machine
     queries: Optional[int] = None
     exit_codes: set = field(default_factory=set)
     stderr: str = ""
@@ -56,17 +59,22 @@ class Timing:
         return statistics.median(self.times) if self.times else float("nan")
 
     @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
+
+    @property
     def peak_mib(self) -> float:
         return max(self.rss_kib) / 1024 if self.rss_kib else float("nan")
 
     def as_dict(self) -> dict:
         return {"median_s": round(self.median, 4), "runs_s": [round(t, 4) for t in self.times],
+                "cpu_median_s": round(self.cpu_median, 4),
                 "peak_rss_mib": round(self.peak_mib, 1), "queries": self.queries,
                 "exit_codes": sorted(self.exit_codes)}
 
 
-def run_once(cmd: list, env: Optional[dict] = None) -> tuple[float, int, int, str]:
-    """Wall seconds, peak RSS (KiB), exit code and stderr of one subprocess."""
+def run_once(cmd: list, env: Optional[dict] = None) -> tuple[float, int, int, str, float]:
+    """Wall seconds, peak RSS (KiB), exit code, stderr and CPU seconds of one subprocess."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
@@ -74,7 +82,8 @@ def run_once(cmd: list, env: Optional[dict] = None) -> tuple[float, int, int, st
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return elapsed, usage.ru_maxrss, proc.returncode, err.read().decode(errors="replace")
+        return (elapsed, usage.ru_maxrss, proc.returncode, err.read().decode(errors="replace"),
+                usage.ru_utime + usage.ru_stime)
 
 
 def timed(name: str, cmd: list, runs: int, *, before: Optional[Callable] = None,
@@ -85,11 +94,12 @@ def timed(name: str, cmd: list, runs: int, *, before: Optional[Callable] = None,
     for _ in range(runs):
         if before:
             before()
-        elapsed, rss, code, stderr = run_once(cmd, env)
+        elapsed, rss, code, stderr, cpu = run_once(cmd, env)
         if after:
             after()
         result.times.append(elapsed)
         result.rss_kib.append(rss)
+        result.cpu.append(cpu)
         result.exit_codes.add(code)
         result.stderr = stderr
         match = _QUERIES.search(stderr)
@@ -130,9 +140,9 @@ def bench_size(admin_url: str, n: int, runs: int, work: Path, migra: Optional[st
 
     def add(t: Timing) -> None:
         results[t.name] = t
-        print(f"  {t.name:<18} {t.median:8.3f}s  {t.peak_mib:6.1f} MiB  queries={t.queries}", file=sys.stderr)
+        print(f"  {t.name:<18} {t.median:8.3f}s  cpu {t.cpu_median:7.3f}s  {t.peak_mib:6.1f} MiB  queries={t.queries}", file=sys.stderr)
 
-    add(timed("pg_dump", ["pg_dump", "--schema-only", "-d", url, "-f", os.devnull], runs))
+    add(timed("pg_dump", PG_DUMP + ["--schema-only", "-d", url, "-f", os.devnull], runs))
     add(timed("inspect", sd + ["inspect", "--out", str(work / f"inspected_{n}.yaml")], runs, count=True))
     add(timed("plan", sd + ["--schema", str(base), "plan", "--format", "sql"], runs, count=True))
     add(timed("plan_5pct", sd + ["--schema", str(changed), "plan", "--format", "sql"], runs, count=True))
@@ -140,9 +150,10 @@ def bench_size(admin_url: str, n: int, runs: int, work: Path, migra: Optional[st
     add(timed("apply_5pct", [SCHEMADIFF, "--database-url", copy_url, "--schema", str(changed), "apply"], runs, count=True,
               before=lambda: admin(admin_url, f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)",
                                    f"CREATE DATABASE {copy} TEMPLATE {db}")))
-    if migra:
-        add(timed("migra", [migra, "--unsafe", url, url], runs))
-        add(timed("migra_5pct", [migra, "--unsafe", url, copy_url], runs, ok=(0, 2)))  # copy holds the changed schema now
+    if migra:  # migra goes through SQLAlchemy, which wants its driver named
+        m_url, m_copy = (u.replace("postgresql://", "postgresql+psycopg2://", 1) for u in (url, copy_url))
+        add(timed("migra", [migra, "--unsafe", m_url, m_url], runs))
+        add(timed("migra_5pct", [migra, "--unsafe", m_url, m_copy], runs, ok=(0, 2)))  # the copy holds the changed schema now
     admin(admin_url, f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
     return results
 
@@ -155,7 +166,7 @@ def bench_seven(admin_url: str, runs: int) -> dict:
 
     def add(t: Timing) -> None:
         results[t.name] = t
-        print(f"  {t.name:<18} {t.median:8.3f}s  {t.peak_mib:6.1f} MiB  queries={t.queries}", file=sys.stderr)
+        print(f"  {t.name:<18} {t.median:8.3f}s  cpu {t.cpu_median:7.3f}s  {t.peak_mib:6.1f} MiB  queries={t.queries}", file=sys.stderr)
 
     fresh = lambda: admin(admin_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", f"CREATE DATABASE {db} TEMPLATE template0")
     add(timed("python_start", [PYTHON, "-c", "pass"], runs))
@@ -166,7 +177,7 @@ def bench_seven(admin_url: str, runs: int) -> dict:
     add(timed("help", [SCHEMADIFF, "--help"], runs))
     add(timed("validate", [SCHEMADIFF, "--schema", str(SEVEN), "validate"], runs))
     for name, args in (("help", ["--help"]), ("validate", ["--schema", str(SEVEN), "validate"])):
-        _, _, _, stderr = run_once([PYTHON, "-X", "importtime", SCHEMADIFF, *args])
+        stderr = run_once([PYTHON, "-X", "importtime", SCHEMADIFF, *args])[3]
         results[name].imports_psycopg = bool(re.search(r"\|\s+psycopg\b", stderr))
     admin(admin_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     return results
@@ -201,8 +212,8 @@ def ratio_line(label: str, value: float, limit: float) -> str:
 def report(sizes: dict, seven: dict, micro: dict, migra: Optional[str]) -> str:
     lines = []
     names = ("inspect", "plan", "plan_5pct", "check", "apply_5pct", "pg_dump", "migra", "migra_5pct")
-    lines.append("| tables | command | median s | peak MiB | queries | ÷ pg_dump | ÷ migra |")
-    lines.append("|---:|---|---:|---:|---:|---:|---:|")
+    lines.append("| tables | command | median s | cpu s | peak MiB | queries | ÷ pg_dump | ÷ migra |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n, res in sizes.items():
         dump = res["pg_dump"].median
         mig = res["migra"].median if "migra" in res else None
@@ -212,18 +223,19 @@ def report(sizes: dict, seven: dict, micro: dict, migra: Optional[str]) -> str:
             t = res[name]
             vs_migra = f"{t.median / mig:.2f}" if mig and name not in ("pg_dump",) and not name.startswith("migra") else ""
             vs_dump = f"{t.median / dump:.2f}" if name != "pg_dump" else ""
-            lines.append(f"| {n} | {name} | {t.median:.3f} | {t.peak_mib:.1f} | {t.queries if t.queries is not None else ''} | {vs_dump} | {vs_migra} |")
+            lines.append(f"| {n} | {name} | {t.median:.3f} | {t.cpu_median:.3f} | {t.peak_mib:.1f} | {t.queries if t.queries is not None else ''} | {vs_dump} | {vs_migra} |")
     if not migra:
         lines.append("(migra: not installed — pass --migra PATH or put `migra` on PATH)")
     lines.append("")
-    lines.append("| seven-table schema | median s | peak MiB | queries | psycopg imported |")
-    lines.append("|---|---:|---:|---:|---|")
+    lines.append("| seven-table schema | median s | cpu s | peak MiB | queries | psycopg imported |")
+    lines.append("|---|---:|---:|---:|---:|---|")
     for name, t in seven.items():
         imported = getattr(t, "imports_psycopg", None)
-        lines.append(f"| {name} | {t.median:.3f} | {t.peak_mib:.1f} | {t.queries if t.queries is not None else ''} | {'' if imported is None else ('yes' if imported else 'no')} |")
+        lines.append(f"| {name} | {t.median:.3f} | {t.cpu_median:.3f} | {t.peak_mib:.1f} | {t.queries if t.queries is not None else ''} | {'' if imported is None else ('yes' if imported else 'no')} |")
     lines.append("")
-    lines.append(f"in-memory diff+plan, {micro['tables']} tables: unchanged {micro['unchanged']['median_s']:.3f}s, "
-                 f"5% changed {micro['changed_5pct']['median_s']:.3f}s ({micro['changed_5pct']['statements']} statements)")
+    lines.append(f"in-memory diff+plan, {micro['tables']} tables: unchanged {micro['unchanged']['median_s']:.3f}s "
+                 f"(cpu {micro['unchanged']['cpu_median_s']:.3f}s), 5% changed {micro['changed_5pct']['median_s']:.3f}s "
+                 f"(cpu {micro['changed_5pct']['cpu_median_s']:.3f}s, {micro['changed_5pct']['statements']} statements)")
     lines.append("")
     lines.append("Targets:")
     for n in (1000, 5000):
@@ -260,8 +272,9 @@ def report(sizes: dict, seven: dict, micro: dict, migra: Optional[str]) -> str:
     lines.append(verdict(beyond < 1.0, f"apply of seven tables from empty: {beyond:.3f}s beyond interpreter start "
                                        f"({seven['apply_from_empty'].median:.3f}s − {seven['python_start'].median:.3f}s) < 1 s"))
     worst = max(micro["unchanged"]["median_s"], micro["changed_5pct"]["median_s"])
-    lines.append(verdict(worst < 1.0, f"in-memory diff+plan of {micro['tables']} tables: {worst:.3f}s < 1 s"
-                         + (f" (over by {worst:.2f}×)" if worst >= 1 else "")))
+    worst_cpu = max(micro["unchanged"]["cpu_median_s"], micro["changed_5pct"]["cpu_median_s"])
+    lines.append(verdict(worst < 1.0, f"in-memory diff+plan of {micro['tables']} tables: {worst:.3f}s wall "
+                         f"({worst_cpu:.3f}s cpu) < 1 s" + (f" (over by {worst:.2f}×)" if worst >= 1 else "")))
     return "\n".join(lines)
 
 
@@ -272,10 +285,14 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--micro-tables", type=int, default=10_000)
     parser.add_argument("--migra", help="path of the migra executable (default: on PATH)")
+    parser.add_argument("--pg-dump", help="pg_dump to compare with (default: the throwaway cluster's, else on PATH)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the throwaway cluster
     sizes = [int(s) for s in args.tables.split(",") if s.strip()]
     migra = find_migra(args.migra)
+    if args.pg_dump:
+        PG_DUMP[:] = [args.pg_dump]
 
     with contextlib.ExitStack() as stack:
         url = args.url
@@ -283,6 +300,9 @@ def main(argv=None) -> int:
             from schemadiff import server
 
             url = stack.enter_context(server.throwaway_cluster())
+            bindir = server.find_bindir("auto")
+            if bindir is not None and (Path(bindir) / "pg_dump").exists():
+                PG_DUMP[:] = [str(Path(bindir) / "pg_dump")]  # pg_dump refuses a newer server
             print(f"throwaway cluster at {url}", file=sys.stderr)
         version = _server_version(url)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdbench-")))
@@ -292,7 +312,7 @@ def main(argv=None) -> int:
         seven = bench_seven(url, args.runs)
     micro = bench_micro(args.micro_tables, args.runs)
     header = (f"schemadiff benchmark — PostgreSQL {version}, {args.runs} runs per command (medians), "
-              f"{os.cpu_count()} CPUs, migra: {migra or 'not installed'}")
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end, migra: {migra or 'not installed'}")
     print(header)
     print(report(results, seven, micro, migra))
     if args.json:
