@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import psycopg
 import pytest
@@ -120,3 +121,18 @@ def test_dropped_index_is_reported_planned_and_repaired(applied, project, databa
     assert repair.returncode == 0, output(repair)
     assert sql("SELECT 1 FROM pg_indexes WHERE indexname = 'idx_games_session_id'") == [(1,)]
     assert run_cli("check", cwd=project, url=database_url).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is not installed")
+def test_plan_sql_with_concurrent_steps_runs_in_psql(applied, project, database_url, sql):
+    text = (project / "schema.yaml").read_text()
+    (project / "schema.yaml").write_text(text.replace(
+        "      - name: idx_settings_key\n",
+        "      - name: idx_settings_created_at\n        columns: [created_at]\n      - name: idx_settings_key\n"))
+    script = invoke("plan", "--format", "sql", cwd=project, url=database_url).stdout
+    assert "CONCURRENTLY" in script
+    (project / "plan.sql").write_text(script)
+    ran = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-q", "-f", "plan.sql", database_url],
+                         cwd=project, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert invoke("plan", "--exit-code", cwd=project, url=database_url).returncode == 0
