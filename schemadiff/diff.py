@@ -93,11 +93,46 @@ def diff_table(current: Table, desired: Table, old_name: str | None = None) -> l
         changes.append(SetTableComment(key, current.comment, desired.comment))
     changes += _diff_columns(key, current, desired)
     current = _with_renamed_columns(current, desired)
+    current, rebuilt = _rebuild_for_retyped(key, current, changes)
+    changes += rebuilt
     if old_name:
         desired = _implied_renames(current, desired, old_name)
     changes += _diff_constraints(key, current, desired)
     changes += _diff_indexes(key, current, desired)
     return changes
+
+
+def _rebuild_for_retyped(key: QualifiedName, current: Table, changes: list) -> tuple[Table, list[Change]]:
+    """Checks and expression/partial indexes that mention a column whose type changes are
+    dropped and created again from the file: PostgreSQL would re-parse them against the new
+    type itself (``"n" >= 0`` on numeric becomes ``"n"::numeric >= 0::numeric`` on
+    integer), leaving text that differs from the file until a second apply."""
+    from .naming import quote_ident
+
+    retyped = [c.to.name for c in changes if isinstance(c, AlterColumn) and "type" in c.changed]
+    if not retyped:
+        return current, []
+    patterns = [re.compile(rf'(?<![\w."]){re.escape(quote_ident(n))}(?![\w"(])') for n in retyped]
+
+    def mentions(*texts) -> bool:
+        return any(p.search(t) for t in texts if t for p in patterns)
+
+    stale_checks = [c for c in current.checks if mentions(c.expression)]
+    stale_indexes = [i for i in current.indexes
+                     if mentions(i.where, *(k for k in i.keys if _is_expression_key(k)))]
+    rebuilt: list[Change] = [DropConstraint(key, c) for c in stale_checks]
+    rebuilt += [DropIndex(key, i) for i in stale_indexes]
+    current = replace(current, checks=tuple(c for c in current.checks if c not in stale_checks),
+                      indexes=tuple(i for i in current.indexes if i not in stale_indexes))
+    return current, rebuilt
+
+
+def _is_expression_key(key: str) -> bool:
+    """Whether an index key is an expression rather than a (possibly quoted) column."""
+    from .naming import strip_ordering
+
+    bare = strip_ordering(key)
+    return not re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', bare)
 
 
 def _with_renamed_columns(current: Table, desired: Table) -> Table:

@@ -203,7 +203,8 @@ def _rename_column(c: ch.RenameColumn, **_) -> list[str]:
 
 def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     """Each changed property as its own ALTER, in an order that always works:
-    identity and default go before the type changes, nullability last."""
+    identity and default go before the type changes, SET NOT NULL before a new identity,
+    DROP NOT NULL last."""
     table, col, to = q(c.table), quote_ident(c.to.name), c.to
     changed = c.changed
     out = []
@@ -216,15 +217,17 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
         if to.serial and c.from_.serial:
             out.append(_serial_sequence_type_sql(c.table, to))
+    # NOT NULL before ADD GENERATED, which PostgreSQL refuses on a nullable column.
+    if "nullable" in changed and not to.nullable:
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL")
     if "default" in changed and to.serial:
         out += _serial_sql(c.table, to)
     elif "default" in changed and to.default is not None:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {to.default}")
     if "identity" in changed and to.identity:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} ADD GENERATED {to.identity.upper()} AS IDENTITY")
-    if "nullable" in changed:
-        action = "DROP NOT NULL" if to.nullable else "SET NOT NULL"
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} {action}")
+    if "nullable" in changed and to.nullable:
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
         out.append(_comment("COLUMN", f"{table}.{col}", to.comment))
     return out
