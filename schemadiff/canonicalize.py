@@ -10,6 +10,7 @@ compare equal, and a steady-state plan costs no extra queries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Optional
 
@@ -49,10 +50,21 @@ def _default_suspects(table: Table, live: Table) -> list:
     out = []
     for column in table.columns:
         old = live.column(column.name)
-        if old and column.default is not None and old.default is not None \
-                and normalize.expression(column.default) != normalize.expression(old.default):
-            out.append(column)
+        if old and column.default is not None and old.default is not None:
+            new_text, old_text = normalize.expression(column.default), normalize.expression(old.default)
+            if new_text != old_text and not _plainly_different(new_text, old_text, column.type, old.type):
+                out.append(column)
     return out
+
+
+_PLAIN_STRING = re.compile(r"^'(?:[^']|'')*'$")
+
+
+def _plainly_different(a: str, b: str, *types: str) -> bool:
+    """Two different plain string literals as defaults of a text or varchar column: no
+    reading by the server makes them equal, so a changed default needs no probe."""
+    return all(t == "text" or t.startswith("character varying") for t in types) \
+        and bool(_PLAIN_STRING.match(a)) and bool(_PLAIN_STRING.match(b))
 
 
 def _check_suspects(table: Table, live: Table) -> list:
