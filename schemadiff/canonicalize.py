@@ -63,7 +63,7 @@ _PLAIN_STRING = re.compile(r"^'(?:[^']|'')*'$")
 def _plainly_different(a: str, b: str, *types: str) -> bool:
     """Two different plain string literals as defaults of a text or varchar column: no
     reading by the server makes them equal, so a changed default needs no probe."""
-    return all(t == "text" or t.startswith("character varying") for t in types) \
+    return all(t == "text" or (t.startswith("character varying") and not t.endswith("]")) for t in types) \
         and bool(_PLAIN_STRING.match(a)) and bool(_PLAIN_STRING.match(b))
 
 
