@@ -281,6 +281,9 @@ class _Loader:
         default = self.text(body.get("default"), path + ("default",), "default")
         if default is not None and (identity or parsed.serial):
             self.error(path + ("default",), f"column {name!r}: an identity or serial column cannot have a default")
+        if default is not None and _looks_like_bare_text(default):
+            self.error(path + ("default",), f"column {name!r}: default {default!r} would be read as a column name; "
+                       f"defaults are SQL expressions, so write a text value quoted: \"'{default}'\"")
         not_null = identity is not None or parsed.serial
         nullable = self.boolean(body.get("nullable"), path + ("nullable",), "nullable", True)
         if not_null and body.get("nullable") is True:
@@ -574,6 +577,18 @@ def _check_column(expression: str, table: Table) -> Optional[str]:
         if name in columns and not follows_call and name not in used:
             used.append(name)
     return used[0] if len(used) == 1 else None
+
+
+_SQL_VALUE_WORDS = frozenset(
+    "current_timestamp current_date current_time localtimestamp localtime current_user "
+    "session_user user current_role current_schema current_catalog true false null".split()
+)
+
+
+def _looks_like_bare_text(default: str) -> bool:
+    """A default like ``pending`` is a column reference to PostgreSQL, never what was meant."""
+    text = default.strip()
+    return bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", text)) and text.lower() not in _SQL_VALUE_WORDS
 
 
 def _stripped(text: Optional[str]) -> Optional[str]:

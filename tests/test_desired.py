@@ -172,3 +172,14 @@ def test_every_problem_is_reported_at_once():
 def test_missing_file(tmp_path):
     with pytest.raises(SchemaFileError, match="file not found"):
         desired.load(tmp_path / "nowhere.yaml")
+
+
+def test_unquoted_text_default_is_refused_with_the_quoted_spelling():
+    message = problems("tables: {t: {columns: {status: {type: text, default: pending}}}}")
+    assert "would be read as a column name" in message and "\"'pending'\"" in message
+
+
+@pytest.mark.parametrize("default", ["CURRENT_TIMESTAMP", "true", "NULL", "'pending'", "now()", "0"])
+def test_sql_value_defaults_are_accepted(default):
+    column = table(f"tables: {{t: {{columns: {{a: {{type: text, default: \"{default}\"}}}}}}}}").columns[0]
+    assert column.default == default
