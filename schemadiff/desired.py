@@ -218,9 +218,11 @@ class _Loader:
         body = self.mapping(body, path, f"table {key!r}")
         self.expect_keys(body, TABLE_KEYS, path, f"table {key!r}")
         schema, name = _split_qualified(key)
-        if body.get("schema") is not None:
-            schema = self.text(body["schema"], path + ("schema",), "schema")
+        if body.get("schema") is not None:  # then the key is the bare name, dots and all
+            schema, name = self.text(body["schema"], path + ("schema",), "schema"), str(key)
         name = naming.truncate_identifier(name)
+        if not name or not schema:  # PostgreSQL has no zero-length identifiers
+            self.error(path, f"table key {key!r} has an empty {'schema' if name else 'table'} name")
         columns, pk_columns, unique_columns = self.columns(key, body.get("columns"), user_types)
         column_names = {c.name for c in columns}
         primary_key = self.primary_key(key, body.get("primary_key"), pk_columns, column_names)
@@ -244,6 +246,9 @@ class _Loader:
         for raw_name, body in spec.items():
             cpath = path + (raw_name,)
             name = naming.truncate_identifier(str(raw_name))
+            if not name:
+                self.error(cpath, "a column name cannot be empty")
+                continue
             if name in seen:
                 self.error(cpath, f"column {name!r} is declared twice (names are cut to 63 bytes)")
                 continue
@@ -300,7 +305,7 @@ class _Loader:
         if value is None or value is False:
             return None
         key = value.lower() if isinstance(value, str) else value
-        if key not in IDENTITY_SPELLINGS:
+        if isinstance(key, (dict, list)) or key not in IDENTITY_SPELLINGS:
             self.error(path, f"identity must be 'always' or 'by default', not {value!r}")
             return None
         return IDENTITY_SPELLINGS[key]

@@ -1,7 +1,7 @@
 """Catalog → ``schema.yaml`` text, in the short forms a person would write.
 
-Names PostgreSQL would derive by itself are left out; the result is checked by loading it
-back, and where that would not give the same catalog every name is written explicitly.
+Constraint names PostgreSQL would derive by itself are left out; the result is checked by
+loading it back, and where that would not give the same catalog every name is written.
 """
 
 from __future__ import annotations
@@ -20,26 +20,62 @@ HEADER = (
 )
 
 
+ALL = "all"
+_KINDS = ("pk", "unique", "fk", "check")
+
+
 def dump(catalog: Catalog) -> str:
-    """YAML text that loads back to ``catalog``."""
-    text = _dump(catalog, explicit_names=False)
-    try:
-        again = desired.loads(text)
-    except Exception:
-        again = None
-    if again is None or diff(catalog, again):
-        text = _dump(catalog, explicit_names=True)
+    """YAML text that loads back to ``catalog``; a constraint's name is written only where
+    PostgreSQL's own rule would not give it."""
+    keep = _names_to_keep(catalog, _dump(catalog, keep=set()))
+    text = _dump(catalog, keep)
+    if keep != ALL and not _round_trips(catalog, text):
+        text = _dump(catalog, ALL)
     return text
 
 
-def _dump(catalog: Catalog, explicit_names: bool) -> str:
+def _round_trips(catalog: Catalog, text: str) -> bool:
+    try:
+        return not diff(catalog, desired.loads(text))
+    except Exception:
+        return False
+
+
+def _names_to_keep(catalog: Catalog, short_text: str):
+    """(table, kind, position) of every constraint whose derived name differs."""
+    try:
+        derived = desired.loads(short_text).table_map()
+    except Exception:
+        return ALL
+    keep = set()
+    for table in catalog.tables:
+        other = derived.get(table.qualified)
+        if other is None:
+            return ALL
+        for kind in _KINDS:
+            mine, theirs = _constraints(table, kind), _constraints(other, kind)
+            if len(mine) != len(theirs):
+                return ALL
+            keep |= {(table.qualified, kind, i) for i, (a, b) in enumerate(zip(mine, theirs)) if a.name != b.name}
+    return keep
+
+
+def _constraints(table: Table, kind: str) -> tuple:
+    return {"pk": (table.primary_key,) if table.primary_key else (), "unique": table.uniques,
+            "fk": table.foreign_keys, "check": table.checks}[kind]
+
+
+def _dump(catalog: Catalog, keep) -> str:
     doc: dict[str, Any] = {}
     extra_schemas = [s for s in catalog.schemas if s != "public" and not any(t.schema == s for t in catalog.tables)]
     if extra_schemas:
         doc["schemas"] = extra_schemas
     if catalog.enums:
         doc["enums"] = {_key(e.schema, e.name): list(e.values) for e in catalog.enums}
-    doc["tables"] = {_key(t.schema, t.name): _table(t, explicit_names) for t in catalog.tables}
+    doc["tables"] = {}
+    for t in catalog.tables:
+        key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
+        doc["tables"][key] = body
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     return HEADER + body
 
@@ -48,21 +84,27 @@ def _key(schema: str, name: str) -> str:
     return name if schema == "public" and "." not in name else f"{schema}.{name}"
 
 
-def _table(table: Table, explicit: bool) -> dict:
+def _table_key(table: Table) -> str:
+    return table.name if "." in table.name or "." in table.schema else _key(table.schema, table.name)
+
+
+def _table(table: Table, named) -> dict:
     out: dict[str, Any] = {}
+    if "." in table.name or "." in table.schema:
+        out["schema"] = table.schema
     if table.comment is not None:
         out["comment"] = table.comment
-    out["columns"] = {c.name: _column(c) for c in table.columns}
+    in_pk = set(table.primary_key.columns) if table.primary_key else set()
+    out["columns"] = {c.name: _column(c, in_pk) for c in table.columns}
     if table.primary_key:
         pk = table.primary_key
-        cols = _names(pk.columns)
-        out["primary_key"] = cols if not explicit and pk.name == f"{table.name}_pkey" else {"name": pk.name, "columns": list(pk.columns)}
+        out["primary_key"] = {"name": pk.name, "columns": list(pk.columns)} if named("pk", 0) else _names(pk.columns)
     if table.uniques:
-        out["unique"] = [_named({"columns": _names(u.columns)}, u.name, explicit) for u in table.uniques]
+        out["unique"] = [_named({"columns": _names(u.columns)}, u.name, named("unique", i)) for i, u in enumerate(table.uniques)]
     if table.foreign_keys:
-        out["foreign_keys"] = [_foreign_key(fk, explicit) for fk in table.foreign_keys]
+        out["foreign_keys"] = [_foreign_key(fk, named("fk", i)) for i, fk in enumerate(table.foreign_keys)]
     if table.checks:
-        out["checks"] = [_named({"expression": c.expression}, c.name, explicit) for c in table.checks]
+        out["checks"] = [_named({"expression": c.expression}, c.name, named("check", i)) for i, c in enumerate(table.checks)]
     if table.indexes:
         out["indexes"] = [_index(i) for i in table.indexes]
     return out
@@ -78,12 +120,12 @@ def _names(columns) -> Any:
     return columns[0] if len(columns) == 1 else list(columns)
 
 
-def _column(column: Column) -> Any:
+def _column(column: Column, in_pk: set) -> Any:
     type_text = pgtypes.short_type(column.type)
     if column.serial:
         type_text = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[column.type]
     body: dict[str, Any] = {"type": type_text}
-    if not column.nullable and not column.serial and not column.identity:
+    if not column.nullable and not column.serial and not column.identity and column.name not in in_pk:
         body["nullable"] = False
     if column.default is not None:
         body["default"] = column.default

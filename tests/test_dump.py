@@ -1,0 +1,47 @@
+"""Catalog → schema.yaml: the text loads back to the same catalog, and names are written
+only where PostgreSQL's own rule would not give them."""
+
+from __future__ import annotations
+
+from core_helpers import dedent
+from schemadiff import desired
+from schemadiff.diff import diff
+from schemadiff.dump import dump
+
+
+def round_trip(text: str):
+    before = desired.loads(dedent(text))
+    written = dump(before)
+    return before, written, desired.loads(written)
+
+
+def test_derived_names_are_left_out_and_custom_ones_kept():
+    before, written, after = round_trip("""
+        tables:
+          accounts:
+            columns: {id: bigserial, email: text, price: numeric}
+            primary_key: id
+            unique: [email]
+            checks:
+              - price > 0
+              - {name: email_has_at, expression: "position('@' in email) > 1"}
+        """)
+    assert diff(before, after) == []
+    assert "email_has_at" in written
+    assert "accounts_pkey" not in written and "accounts_price_check" not in written
+
+
+def test_a_table_name_with_a_dot_round_trips():
+    before, written, after = round_trip("""
+        tables:
+          we.ird:
+            schema: public
+            columns: {id: int}
+        """)
+    assert [t.name for t in after.tables] == ["we.ird"]
+    assert diff(before, after) == []
+
+
+def test_primary_key_columns_do_not_repeat_not_null():
+    _, written, _ = round_trip("tables: {t: {columns: {id: int, a: {type: int, nullable: false}}, primary_key: id}}")
+    assert "id: integer\n" in written and "a: {type: integer, nullable: false}" in written
