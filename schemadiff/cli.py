@@ -793,6 +793,36 @@ def export_command(ctx: Context, directory, name, offline, data_dir):
                else "No changes: the database matches the schema file; no file written.")
 
 
+@cli.command("dev-server")
+@click.argument("action", type=click.Choice(["status", "stop"]))
+@pass_context
+@handle_errors()
+def dev_server(ctx: Context, action):
+    """Show or stop the embedded development server of this project (.schemadiff/).
+
+    \b
+    Examples:
+      schemadiff dev-server status
+      schemadiff dev-server stop
+    """
+    from . import server
+
+    project = Path(ctx.schema).resolve().parent
+    cluster = server.embedded_cluster(project)
+    if cluster is None:
+        click.echo(f"no development server in {project / '.schemadiff'}")
+        return
+    running = cluster.is_running()
+    if action == "stop" and running:
+        cluster.stop()
+        click.echo(f"stopped the development server in {cluster.datadir}")
+    elif action == "stop":
+        click.echo(f"the development server in {cluster.datadir} is not running")
+    else:
+        state = f"running at {cluster.url_for(cluster.running_port(), 'schemadiff')}" if running else "stopped"
+        click.echo(f"development server in {cluster.datadir}: {state}")
+
+
 def main() -> None:
     cli(prog_name="schemadiff")
 

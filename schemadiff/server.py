@@ -668,6 +668,17 @@ class Cluster:
 # --------------------------------------------------------------------------- entry points
 
 
+def embedded_cluster(project_dir: Path) -> Optional["Cluster"]:
+    """The project's development cluster, or None when it was never created."""
+    pgdata = Path(os.path.abspath(project_dir)) / ".schemadiff" / "pgdata"
+    try:
+        data_version = int((pgdata / "PG_VERSION").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    bindir = find_bindir("auto", data_version)
+    return Cluster(pgdata, bindir) if bindir is not None else None
+
+
 def embedded_url(project_dir: Path, *, prefer: str = "auto", version: Optional[int] = None) -> str:
     """URL of the project's development server, started in the background if needed.
 

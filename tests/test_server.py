@@ -305,6 +305,24 @@ def test_embedded_url_restarts_a_stopped_server(project):
     assert query(url2, "select count(*) from kept") == (0,)
 
 
+def test_dev_server_command_shows_and_stops_the_project_server(project):
+    from click.testing import CliRunner
+
+    from schemadiff.cli import cli
+
+    def run(action: str) -> str:
+        result = CliRunner().invoke(cli, ["--schema", str(project / "schema.yaml"), "dev-server", action])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "no development server" in run("status")
+    url = embedded_url(project)
+    assert f"running at {url}" in run("status")
+    assert "stopped the development server" in run("stop")
+    assert postmasters_of(project / ".schemadiff" / "pgdata") == []
+    assert ": stopped" in run("status")
+
+
 def test_embedded_url_without_binaries(project, monkeypatch):
     monkeypatch.setattr(server, "find_bindir", lambda prefer="auto", version=None: None)
     with pytest.raises(ServerError) as info:
