@@ -17,6 +17,7 @@ from .errors import Problem, SchemaFileError
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_VALUES = 500_000
+MAX_DEPTH = 64  # a schema file nests about 6 deep; recursive aliases nest forever
 
 Path = tuple  # a YAML path: keys and list indexes from the document root
 
@@ -73,13 +74,37 @@ def _parse(text: str, file: str) -> Source:
         raise SchemaFileError([Problem(f"invalid YAML: {reason}", file, line)]) from None
     except yaml.YAMLError as exc:
         raise SchemaFileError([Problem(f"invalid YAML: {exc}", file)]) from None
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise SchemaFileError([Problem(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", file)]) from None
     source = Source(file, None)
     if node is None:
         source.data = {}
         return source
+    if _expanded_size(node, {}, 0, source) > MAX_VALUES:
+        raise SchemaFileError([Problem(
+            f"document expands to more than {MAX_VALUES} values (exploding aliases?)", file)])
     counter = [0]
     source.data = _convert(node, (), source, counter)
     return source
+
+
+def _expanded_size(node: yaml.Node, memo: dict, depth: int, source: Source) -> int:
+    """How many values ``node`` becomes once aliases are expanded, counted once per distinct
+    node, so that a "billion laughs" document is refused before anything is built."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        raise SchemaFileError([Problem(
+            f"document nests more than {MAX_DEPTH} levels deep (recursive aliases?)",
+            source.file, node.start_mark.line + 1)])
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(v, memo, depth + 1, source) for _, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(v, memo, depth + 1, source) for v in node.value)
+    memo[id(node)] = size = min(size, MAX_VALUES + 1)
+    return size
 
 
 def _compose(text: str):
@@ -89,7 +114,10 @@ def _compose(text: str):
     if fast is not None:
         try:
             return yaml.compose(text, Loader=fast)
-        except yaml.YAMLError:
+        except yaml.YAMLError as exc:
+            if "nesting depth" in str(exc):  # the Python composer would take minutes, then recurse too deep
+                raise
+        except UnicodeError:  # lone surrogates: the Python reader reports them with a line
             pass
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
@@ -99,6 +127,10 @@ def _convert(node: yaml.Node, path: Path, source: Source, counter: list) -> Any:
     if counter[0] > MAX_VALUES:
         raise SchemaFileError([Problem(
             f"document expands to more than {MAX_VALUES} values (recursive or exploding aliases?)",
+            source.file, node.start_mark.line + 1)])
+    if len(path) > MAX_DEPTH:
+        raise SchemaFileError([Problem(
+            f"document nests more than {MAX_DEPTH} levels deep (recursive aliases?)",
             source.file, node.start_mark.line + 1)])
     source.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
