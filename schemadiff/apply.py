@@ -48,6 +48,9 @@ def advisory_key(version_table: QualifiedName) -> int:
     return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+WAITING_APPLICATION_NAME = "schemadiff: waiting for the deploy lock"
+
+
 class DeployLock:
     """Session-level advisory lock that serializes applies against one database."""
 
@@ -55,18 +58,28 @@ class DeployLock:
         self.conn, self.key, self.wait_s = conn, advisory_key(version_table), wait_s
 
     def __enter__(self):
-        import psycopg
-
-        self.conn.execute(f"SET lock_timeout = {max(1, int(self.wait_s * 1000))}")
+        # Poll with pg_try_advisory_lock rather than wait in pg_advisory_lock: a waiting
+        # statement is an open transaction, and the lock holder's CREATE INDEX CONCURRENTLY
+        # waits for every open transaction to end, so waiting applies and a concurrent index
+        # build deadlock (found by running eight applies at once).
+        # While waiting, pg_stat_activity shows it in application_name.
+        deadline = time.monotonic() + self.wait_s
+        pause, waiting = 0.02, False
         try:
-            self.conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
-        except psycopg.errors.LockNotAvailable:
-            raise LockNotAcquired(
-                f"another schemadiff apply holds the deploy lock on this database; waited {self.wait_s:g} s "
-                "(raise --lock-wait, or check for a stuck deploy with pg_locks where locktype = 'advisory')"
-            ) from None
+            while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
+                if not waiting:
+                    waiting = True
+                    self.conn.execute(f"SET application_name = '{WAITING_APPLICATION_NAME}'")
+                if time.monotonic() >= deadline:
+                    raise LockNotAcquired(
+                        f"another schemadiff apply holds the deploy lock on this database; waited {self.wait_s:g} s "
+                        "(raise --lock-wait, or check for a stuck deploy with pg_locks where locktype = 'advisory')"
+                    )
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 2, 0.5)
         finally:
-            self.conn.execute("RESET lock_timeout")
+            if waiting:
+                self.conn.execute("RESET application_name")
         return self
 
     def __exit__(self, *exc):

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from schemadiff.apply import ExecutionSettings
+from schemadiff.apply import WAITING_APPLICATION_NAME, ExecutionSettings
 from schemadiff.errors import ApplyFailed
 from schemadiff.plan import build_plan, lock_of
 from schemadiff import changes as ch
@@ -136,7 +136,9 @@ def _first_is_blocked_on_the_table(sql) -> bool:
 
 
 def _second_waits_for_the_deploy_lock(sql) -> bool:
-    return bool(sql("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+    # The deploy lock is polled (pg_try_advisory_lock), so a waiting apply shows in
+    # pg_stat_activity rather than as an ungranted lock.
+    return bool(sql("SELECT 1 FROM pg_stat_activity WHERE application_name = %s", WAITING_APPLICATION_NAME))
 
 
 def test_two_parallel_applies_serialize_on_the_deploy_lock(database_url, sql, tmp_path):
