@@ -67,6 +67,13 @@ def color_enabled(stream=None) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+def _connection_lost(exc: Exception) -> bool:
+    """A psycopg OperationalError (session terminated, server restarted) outside apply's own
+    error handling; psycopg is imported only if a command used it."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
 def handle_errors(exit_code: int = EXIT_ERROR):
     """Turn domain errors into one clear paragraph and an exit code."""
 
@@ -90,6 +97,10 @@ def handle_errors(exit_code: int = EXIT_ERROR):
                 if debug:
                     raise
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                if _connection_lost(exc):
+                    click.echo(f"schemadiff: error: lost the connection to the database ({first}): the server "
+                               "restarted or ended the session; run the command again", err=True)
+                    sys.exit(exit_code)
                 click.echo(f"schemadiff: unexpected error: {type(exc).__name__}: {first} "
                            "(run again with --debug for the traceback)", err=True)
                 sys.exit(exit_code)
