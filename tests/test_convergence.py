@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemadiff import desired
-from reliability import apply, assert_converged, examples, reset_database, scratch_database
+from reliability import apply, assert_converged, examples, live, reset_database, scratch_database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "convergence"
 
@@ -294,3 +294,16 @@ def test_fixture_converges(databases, case):
     before = (folder / "before.yaml").read_text()
     after = (folder / "after.yaml").read_text()
     _run(databases, [before, after, before])
+
+
+def test_serial_is_recognised_when_an_index_depends_on_the_column(database_url, sql):
+    """An index depends on its columns with deptype 'a', as an owned sequence does; the
+    index's dependency row written first must not hide the sequence."""
+    sql("CREATE TABLE t (id bigint NOT NULL)")
+    sql("CREATE INDEX t_id_idx ON t (id)")
+    sql("CREATE SEQUENCE t_id_seq AS bigint OWNED BY t.id")
+    sql("ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq'::regclass)")
+    text = "tables:\n  t:\n    columns:\n      id: bigserial\n    indexes:\n      - name: t_id_idx\n        columns: [id]\n"
+    catalog = desired.loads(text)
+    assert live(database_url, catalog).tables[0].columns[0].serial
+    assert_converged(database_url, catalog, context="serial with an index")

@@ -20,6 +20,7 @@ LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::r
 LEFT JOIN LATERAL (
     SELECT d.objid::regclass::text AS seq
     FROM pg_depend d
+    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'  -- indexes depend on columns with 'a' too
     WHERE d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
       AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
     LIMIT 1
