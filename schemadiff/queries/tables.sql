@@ -1,22 +1,24 @@
 -- One row per column of every ordinary or partitioned table (tables without columns
 -- appear once with NULL column fields). Extension-owned tables are left out.
+-- Comments are scalar subqueries on pg_description's unique index: as joins, the planner
+-- (misled by catalog statistics that are rarely analyzed) nested-looped them, O(columns²).
 SELECT n.nspname                                   AS schema,
        c.relname                                   AS name,
-       td.description                              AS table_comment,
+       (SELECT td.description FROM pg_description td
+        WHERE td.objoid = c.oid AND td.classoid = 'pg_class'::regclass AND td.objsubid = 0) AS table_comment,
        a.attname                                   AS column_name,
        format_type(a.atttypid, a.atttypmod)        AS column_type,
        a.attnotnull                                AS not_null,
        pg_get_expr(ad.adbin, ad.adrelid)           AS column_default,
        a.attidentity                               AS identity,
        a.attgenerated                              AS generated,
-       cd.description                              AS column_comment,
+       (SELECT cd.description FROM pg_description cd
+        WHERE cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum) AS column_comment,
        owned.seq                                   AS owned_sequence
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description td ON td.objoid = c.oid AND td.classoid = 'pg_class'::regclass AND td.objsubid = 0
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
-LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum
 LEFT JOIN LATERAL (
     SELECT d.objid::regclass::text AS seq
     FROM pg_depend d
