@@ -155,8 +155,10 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
             f" AND a.attname = {quote_literal(column)};\n"
             f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
             f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
-            f"  IF d IS NOT NULL THEN EXECUTE format('ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT %s',"
-            f" replace(d, {quote_literal(old_name)}, {quote_literal(c.to.name)})); END IF;\n"
+            # A default naming a removed label stays dropped; the column's own change sets the new one.
+            f"  IF d IS NOT NULL THEN BEGIN EXECUTE format('ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT %s',"
+            f" replace(d, {quote_literal(old_name)}, {quote_literal(c.to.name)}));\n"
+            "  EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF;\n"
             "END $schemadiff$"
         )
     out.append(f"DROP TYPE {q(old)}")
