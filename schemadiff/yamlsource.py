@@ -1,15 +1,16 @@
-"""Read YAML safely into plain Python values while remembering the line of every value.
+"""Read YAML safely into plain Python values, and find the line of any value on demand.
 
 PyYAML's own loader forgets lines, silently keeps the last of two duplicate keys and
 expands aliases (a "billion laughs" document explodes in memory). Composing the node graph
-and converting it ourselves fixes all three: duplicate keys are errors, each value's line is
-kept by its YAML path, and the number of values produced is bounded.
+and converting it ourselves fixes all three: duplicate keys are errors, the node graph is
+kept so that an error can name the line of its YAML path, and the number of values produced
+is bounded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import yaml
 
@@ -24,18 +25,31 @@ Path = tuple  # a YAML path: keys and list indexes from the document root
 
 @dataclass
 class Source:
-    """A parsed document: its data and the line (1-based) of each path."""
+    """A parsed document: its data, and its node graph for finding the line of a path."""
 
     file: str
     data: Any
-    lines: dict = field(default_factory=dict)
+    root: Optional[yaml.Node] = None
 
-    def line(self, path: Path):
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), None)
+    def line(self, path: Path) -> Optional[int]:
+        """The 1-based line of ``path`` (a mapping entry's key, a list item), or of the
+        nearest ancestor that exists. Walked on demand: lines matter only for errors."""
+        node = self.root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                entry = next(((k, v) for k, v in node.value if _key_text(k) == part), None)
+                if entry is None:
+                    break
+                line, node = entry[0].start_mark.line + 1, entry[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
 
     def problem(self, path: Path, message: str) -> Problem:
         return Problem(message, self.file, self.line(path), format_path(path))
@@ -76,15 +90,15 @@ def _parse(text: str, file: str) -> Source:
         raise SchemaFileError([Problem(f"invalid YAML: {exc}", file)]) from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise SchemaFileError([Problem(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", file)]) from None
-    source = Source(file, None)
+    source = Source(file, None, node)
     if node is None:
         source.data = {}
         return source
-    if _expanded_size(node, {}, 0, source) > MAX_VALUES:
+    # Without an anchor there is no alias, the graph is a tree, and _convert's own count bounds it.
+    if "&" in text and _expanded_size(node, {}, 0, source) > MAX_VALUES:
         raise SchemaFileError([Problem(
             f"document expands to more than {MAX_VALUES} values (exploding aliases?)", file)])
-    counter = [0]
-    source.data = _convert(node, (), source, counter)
+    source.data = _convert(node, (), source, [0])
     return source
 
 
@@ -132,7 +146,6 @@ def _convert(node: yaml.Node, path: Path, source: Source, counter: list) -> Any:
         raise SchemaFileError([Problem(
             f"document nests more than {MAX_DEPTH} levels deep (recursive aliases?)",
             source.file, node.start_mark.line + 1)])
-    source.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         return _convert_mapping(node, path, source, counter)
     if isinstance(node, yaml.SequenceNode):
@@ -149,14 +162,20 @@ def _convert_mapping(node: yaml.MappingNode, path: Path, source: Source, counter
         if key_node.tag == "tag:yaml.org,2002:merge":
             raise SchemaFileError([Problem("YAML merge keys (<<) are not supported", source.file,
                                            key_node.start_mark.line + 1, format_path(path))])
-        key = _scalar(key_node, source)
-        key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+        key = _key_text(key_node, source)
         if key in out:
             raise SchemaFileError([Problem(f"duplicate key {key!r}", source.file,
                                            key_node.start_mark.line + 1, format_path(path))])
         out[key] = _convert(value_node, path + (key,), source, counter)
-        source.lines[path + (key,)] = key_node.start_mark.line + 1
     return out
+
+
+def _key_text(node: yaml.Node, source: Optional[Source] = None) -> Any:
+    """A mapping key as the loader sees it: text (true/false for booleans)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    key = _scalar(node, source)
+    return key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
@@ -165,10 +184,11 @@ _SCALAR_LOADER = yaml.SafeLoader("")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-def _scalar(node: yaml.ScalarNode, source: Source) -> Any:
+def _scalar(node: yaml.ScalarNode, source: Optional[Source]) -> Any:
     if node.tag == _STR_TAG:  # what SafeConstructor would return, without its bookkeeping
         return node.value
     try:
         return _SCALAR_LOADER.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        raise SchemaFileError([Problem(f"invalid value: {exc}", source.file, node.start_mark.line + 1)]) from None
+        file = source.file if source else "<schema>"
+        raise SchemaFileError([Problem(f"invalid value: {exc}", file, node.start_mark.line + 1)]) from None
