@@ -521,7 +521,6 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
     from . import sources
     from .diff import diff
     from .engine import without_ignored
-    from .model import catalog_hash
     from .plan import PlanOptions, build_plan
 
     ignore = ctx.settings.ignore if ctx.settings else ()
@@ -529,8 +528,7 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
     after, text = sources.load(new)
     before, after_managed = without_ignored(before, ignore), without_ignored(after, ignore)
     changes = diff(before, after_managed)
-    the_plan = build_plan(changes, PlanOptions(online=True), desired_hash=catalog_hash(after_managed),
-                          current_fingerprint=catalog_hash(before))
+    the_plan = build_plan(changes, PlanOptions(online=True), desired=after_managed, current=before)
     findings = None
     if fmt in ("text", "markdown"):
         from .lint import ignores_from_source, lint

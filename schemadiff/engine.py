@@ -13,7 +13,7 @@ from .canonicalize import canonicalize
 from .diff import diff
 from .errors import DestructiveChangeRefused
 from .inspect import inspect
-from .model import Catalog, QualifiedName, catalog_hash
+from .model import Catalog, QualifiedName
 from .plan import Plan, PlanOptions, build_plan
 
 
@@ -70,8 +70,7 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     live = read_live(conn, target, desired)
     desired = without_ignored(desired, target.ignore)
     settled = canonicalize(conn, live, desired)
-    the_plan = build_plan(diff(live, settled), options, desired_hash=catalog_hash(desired),
-                          current_fingerprint=catalog_hash(live))
+    the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
     if data_migrations:
         from .datamigrations import weave
 

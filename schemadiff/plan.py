@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Optional, Sequence
 
 from . import changes as ch
 from . import render
-from .model import CheckConstraint, ForeignKey, PrimaryKey, QualifiedName, UniqueConstraint
+from .model import Catalog, CheckConstraint, ForeignKey, PrimaryKey, QualifiedName, UniqueConstraint, catalog_hash
 from .types_compat import type_change_kind
 
 DESTRUCTIVE = "destructive"
@@ -56,14 +57,40 @@ class Statement:
         return DESTRUCTIVE if DESTRUCTIVE in kinds else LOCKING if LOCKING in kinds else "safe"
 
 
+class PlanHashes:
+    """The hash of the desired catalog and the fingerprint of the live one a plan was made
+    against, computed on first use: hashing a big catalog is a measurable part of a plan, and
+    only apply and saved plans need them."""
+
+    def __init__(self, desired_hash: str = "", current_fingerprint: str = "", *,
+                 desired: Optional[Catalog] = None, current: Optional[Catalog] = None):
+        self._given = (desired_hash, current_fingerprint)
+        self._catalogs = (desired, current)
+
+    @cached_property
+    def desired(self) -> str:
+        return self._given[0] or (catalog_hash(self._catalogs[0]) if self._catalogs[0] is not None else "")
+
+    @cached_property
+    def current(self) -> str:
+        return self._given[1] or (catalog_hash(self._catalogs[1]) if self._catalogs[1] is not None else "")
+
+
 @dataclass(frozen=True)
 class Plan:
     """The ordered statements that turn the live database into the desired state."""
 
     statements: tuple[Statement, ...]
     changes: tuple = field(default=(), compare=False)
-    desired_hash: str = ""
-    current_fingerprint: str = ""
+    hashes: PlanHashes = field(default_factory=PlanHashes, compare=False)
+
+    @property
+    def desired_hash(self) -> str:
+        return self.hashes.desired
+
+    @property
+    def current_fingerprint(self) -> str:
+        return self.hashes.current
 
     @property
     def empty(self) -> bool:
@@ -120,8 +147,9 @@ def order(changes: Sequence) -> list:
 
 
 def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
-               desired_hash: str = "", current_fingerprint: str = "") -> Plan:
-    """Order ``changes`` and turn each into statements with hazards."""
+               desired: Optional[Catalog] = None, current: Optional[Catalog] = None) -> Plan:
+    """Order ``changes`` and turn each into statements with hazards; ``desired`` and
+    ``current`` are the catalogs the plan's hashes are taken of, when asked for."""
     statements: list[Statement] = []
     renames = probable_renames(changes)
     for change in order(changes):
@@ -130,7 +158,7 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
             first = produced[0]
             produced[0] = replace(first, hazards=first.hazards + (renames[change],))
         statements += produced
-    return Plan(tuple(statements), tuple(changes), desired_hash, current_fingerprint)
+    return Plan(tuple(statements), tuple(changes), PlanHashes(desired=desired, current=current))
 
 
 def probable_renames(changes: Sequence) -> dict:

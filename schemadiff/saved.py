@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .errors import StalePlan, SchemadiffError
-from .plan import Hazard, Plan, Statement, plan_hash
+from .plan import Hazard, Plan, PlanHashes, Statement, plan_hash
 from .report import plan_dict
 
 
@@ -40,7 +40,7 @@ def load_plan(path) -> Plan:
         raise StalePlan(f"refusing to run {path}: its statements were edited after `schemadiff plan --out` made it "
                         "(their hash differs from the one recorded in the file). Nothing was changed. "
                         "Make and review a new plan with `schemadiff plan --out …`.")
-    return Plan(statements, (), data["desired_hash"], data["current_fingerprint"])
+    return Plan(statements, (), PlanHashes(data["desired_hash"], data["current_fingerprint"]))
 
 
 def verify_plan(saved: Plan, fresh: Plan) -> None:
