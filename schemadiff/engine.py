@@ -45,10 +45,76 @@ def managed_schemas(desired: Catalog) -> list[str]:
 def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
+    live = inspect(conn, managed_schemas(desired), exclude=_own_tables(target))
+    return without_ignored(live, target.ignore)
+
+
+def _own_tables(target: Target) -> list:
     from .datamigrations import SYSTEM_TABLES
 
-    live = inspect(conn, managed_schemas(desired), exclude=[target.version_table, *SYSTEM_TABLES])
+    return [target.version_table, *SYSTEM_TABLES]
+
+
+def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
+    """A catalog read of every schema, cut down to what read_live would have read."""
+    from dataclasses import replace
+
+    managed = set(managed_schemas(desired))
+    live = replace(live, tables=tuple(t for t in live.tables if t.schema in managed),
+                   enums=tuple(e for e in live.enums if e.schema in managed),
+                   schemas=tuple(s for s in live.schemas if s in managed))
     return without_ignored(live, target.ignore)
+
+
+class LiveRead:
+    """Connect and read the whole live catalog in a background thread while the caller
+    loads the schema file, so that the catalog round trips overlap with YAML parsing (which
+    schema the file manages is known only once it is loaded). Reads only; touches nothing.
+
+    ``prepare(conn)`` runs first on the connection (e.g. taking the deploy lock)."""
+
+    def __init__(self, target: Target, prepare=None):
+        import threading
+
+        self.target, self.prepare = target, prepare
+        self._conn = self._live = self._error = None
+        self._abandoned = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="schemadiff-read", daemon=True)
+
+    def __enter__(self) -> "LiveRead":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            conn = db.connect(self.target.url, connect_timeout=self.target.connect_timeout,
+                              statement_timeout_ms=self.target.statement_timeout_ms)
+            with self._lock:
+                self._conn = conn
+            if self.prepare is not None:
+                self.prepare(conn)
+            self._live = inspect(conn, None, exclude=_own_tables(self.target))
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            with self._lock:
+                if self._abandoned and self._conn is not None:
+                    self._conn.close()
+
+    def result(self, desired: Catalog) -> tuple:
+        """(connection, live catalog of what ``desired`` manages); raises what reading raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._conn, narrowed(self._live, self.target, desired)
+
+    def __exit__(self, *exc) -> bool:
+        with self._lock:
+            self._abandoned = True
+            if self._conn is not None and not self._thread.is_alive():
+                self._conn.close()
+        return False
 
 
 def without_ignored(catalog: Catalog, patterns) -> Catalog:
@@ -64,10 +130,11 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
 
 
 def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = PlanOptions(),
-                 data_migrations=None) -> Plan:
-    """Plan on an open connection: inspect, settle expressions with the server, diff; pending
-    ``data_migrations`` (datamigrations.discover) are woven in between additive and contracting."""
-    live = read_live(conn, target, desired)
+                 data_migrations=None, live: Optional[Catalog] = None) -> Plan:
+    """Plan on an open connection: inspect (unless ``live`` was read already), settle
+    expressions with the server, diff; pending ``data_migrations`` (datamigrations.discover)
+    are woven in between additive and contracting."""
+    live = live if live is not None else read_live(conn, target, desired)
     desired = without_ignored(desired, target.ignore)
     settled = canonicalize(conn, live, desired)
     the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
@@ -76,6 +143,15 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
 
         the_plan = weave(conn, the_plan, data_migrations, options)
     return the_plan
+
+
+def plan_while_loading(target: Target, load, options: PlanOptions = PlanOptions(), data_migrations=None):
+    """``plan``, with the catalog read overlapping ``load()`` (which returns the desired
+    catalog and its text); returns (plan, desired, text)."""
+    with LiveRead(target) as reading:
+        desired, text = load()
+        conn, live = reading.result(desired)
+        return plan_against(conn, target, desired, options, data_migrations, live=live), desired, text
 
 
 def plan(target: Target, desired: Catalog, options: PlanOptions = PlanOptions(), data_migrations=None) -> Plan:

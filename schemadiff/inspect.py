@@ -38,11 +38,14 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:
-    """Those of ``schemas`` that exist: a schema the file wants but the database lacks
-    must not look present, or CREATE SCHEMA is never planned."""
-    if not schemas:
+    """Those of ``schemas`` that exist (every user schema when None): a schema the file wants
+    but the database lacks must not look present, or CREATE SCHEMA is never planned."""
+    if schemas is not None and not schemas:
         return []
-    rows = _fetch(conn, "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(schemas)s)", {"schemas": list(schemas)})
+    rows = _fetch(conn, "SELECT nspname FROM pg_namespace WHERE (%(schemas)s::text[] IS NULL AND nspname"
+                        " NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_)')"
+                        " OR nspname = ANY(%(schemas)s::text[])",
+                  {"schemas": list(schemas) if schemas is not None else None})
     return [r[0] for r in rows]
 
 
