@@ -19,8 +19,7 @@ from .changes import (
     SetTableComment,
 )
 from .model import (
-    Catalog, CheckConstraint, Column, Constraint, Enum, ForeignKey, Index, PrimaryKey,
-    QualifiedName, Table, UniqueConstraint,
+    Catalog, CheckConstraint, Column, Constraint, Enum, ForeignKey, Index, QualifiedName, Table,
 )
 
 K = TypeVar("K")

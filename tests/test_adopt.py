@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from schemadiff import engine, versions
-from schemadiff.adopt import AdoptFailed, BaselineRefused, adopt, baseline, migration_files, replay
+from schemadiff import engine
+from schemadiff.adopt import BaselineRefused, adopt, baseline, migration_files, replay
 from schemadiff.cli import cli
 from schemadiff.desired import load, loads
 

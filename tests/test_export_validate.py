@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from schemadiff import engine
 from schemadiff.cli import cli
 from schemadiff.desired import loads
-from schemadiff.export import next_path, write_migration
+from schemadiff.export import next_path
 from schemadiff.inspect import inspect
 from schemadiff.scratch import scratch_database
 from schemadiff.validate_plan import PlanDoesNotConverge, validate_plan

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -105,7 +104,7 @@ def test_progress_prints_plain_lines_when_not_a_terminal(capsys):
         def __init__(self, description):
             self.description = description
 
-    progress = cli_module._progress_printer()
+    progress = cli_module.progress_printer()
     progress(1, 2, Statement("create table public.a"))
     progress(2, 2, Statement("create index a_idx on public.a"))
     err = capsys.readouterr().err

@@ -1,0 +1,5 @@
+"""``python -m schemadiff``."""
+
+from schemadiff.cli import main
+
+main()
