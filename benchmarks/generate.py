@@ -8,7 +8,7 @@ foreign key added.
     .venv/bin/python benchmarks/generate.py --tables 1000 --url postgresql://…/bench --out /tmp/b
 
 writes ``schema.yaml``, ``changed.yaml`` and ``schema.sql`` into ``--out`` and, with
-``--url``, builds the database in one transaction (one simple-protocol script).
+``--url``, builds the database in a few big transactions (simple-protocol scripts).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def to_yaml(doc: dict) -> str:
 
 
 def create_database(admin_url: str, dbname: str, script: str) -> float:
-    """(Re)create ``dbname`` and run ``script`` in it in one transaction; seconds taken."""
+    """(Re)create ``dbname`` and run ``script`` in it; seconds taken."""
     import psycopg
     from psycopg import sql
 
@@ -161,9 +161,15 @@ def create_database(admin_url: str, dbname: str, script: str) -> float:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(dbname)))
+    # Batches of statements, each its own transaction: one transaction creating thousands of
+    # tables runs out of lock slots (max_locks_per_transaction).
+    statements = script.split(";\n")
     with psycopg.connect(with_dbname(admin_url, dbname)) as conn:
-        conn.execute(script.encode())  # no parameters: one simple-protocol round trip
-        conn.commit()
+        for start in range(0, len(statements), 2000):
+            batch = ";\n".join(statements[start:start + 2000]).strip()
+            if batch:
+                conn.execute(batch.encode())  # no parameters: one simple-protocol round trip
+                conn.commit()
     return time.perf_counter() - started
 
 

@@ -225,18 +225,45 @@ def pg_server() -> Iterator[str]:
         yield url
 
 
+@contextlib.contextmanager
+def fresh_database(admin_url: str, prefix: str = "t_") -> Iterator[str]:
+    """URL of a new, empty database on ``admin_url``'s server, dropped afterwards."""
+    name = f"{prefix}{uuid.uuid4().hex[:20]}"
+    ident = pgsql.Identifier(name)
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=15) as conn:
+        conn.execute(pgsql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
+    try:
+        yield with_dbname(admin_url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=15) as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
 @pytest.fixture
 def database_url(pg_server: str) -> Iterator[str]:
     """URL of a fresh, empty database, dropped after the test."""
-    name = f"t_{uuid.uuid4().hex}"
-    ident = pgsql.Identifier(name)
-    with psycopg.connect(pg_server, autocommit=True, connect_timeout=15) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
-    try:
-        yield with_dbname(pg_server, name)
-    finally:
-        with psycopg.connect(pg_server, autocommit=True, connect_timeout=15) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+    with fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture
+def cli_project(tmp_path, monkeypatch):
+    """An empty project folder as the working directory: its own git root (so no stray
+    configuration is found) and no database or schema settings from the environment."""
+    monkeypatch.chdir(tmp_path)
+    for var in ("DATABASE_URL", "SCHEMADIFF_SCHEMA"):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def run_in_process(*args, **kwargs):
+    """Invoke the CLI in this process (click's CliRunner), exceptions not caught."""
+    from click.testing import CliRunner
+
+    from schemadiff.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ scratch databases on the session server and the three convergence assertions."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import uuid
-from typing import Iterator
 
 import psycopg
 from psycopg import sql as pgsql
@@ -29,18 +26,11 @@ def with_dbname(url: str, dbname: str) -> str:
     return convert(url, dbname)
 
 
-@contextlib.contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
+def scratch_database(admin_url: str):
     """A fresh empty database for one hypothesis example (fixtures are per test, not per example)."""
-    name = f"r_{uuid.uuid4().hex[:20]}"
-    ident = pgsql.Identifier(name)
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=15) as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
-    try:
-        yield with_dbname(admin_url, name)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=15) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+    from conftest import fresh_database
+
+    return fresh_database(admin_url, prefix="r_")
 
 
 def reset_database(url: str) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_in_process
 
-from schemadiff.cli import cli
 from schemadiff.config import ConfigError, find_config, resolve
 
 SCHEMA = """\
@@ -22,16 +21,12 @@ tables:
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for var in ("DATABASE_URL", "SCHEMADIFF_SCHEMA", "APP_DB"):
-        monkeypatch.delenv(var, raising=False)
-    (tmp_path / ".git").mkdir()
-    return tmp_path
+def project(cli_project, monkeypatch):
+    monkeypatch.delenv("APP_DB", raising=False)
+    return cli_project
 
 
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+run = run_in_process
 
 
 def setting_line(output: str, name: str) -> str:

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from conftest import run_in_process
 from click.testing import CliRunner
 
 from schemadiff import cli as cli_module
@@ -15,16 +16,11 @@ from schemadiff.desired import load
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHEMADIFF_SCHEMA", raising=False)
-    (tmp_path / ".git").mkdir()
-    return tmp_path
+def project(cli_project):
+    return cli_project
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+run = run_in_process
 
 
 def test_init_writes_a_valid_starter(project):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_in_process
 
-from schemadiff.cli import cli
 from schemadiff.desired import loads
 from schemadiff.diff import diff
 from schemadiff.errors import SchemaFileError
@@ -203,16 +202,11 @@ def test_severities_are_configurable():
 # -- the command ---------------------------------------------------------------------------
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHEMADIFF_SCHEMA", raising=False)
-    (tmp_path / ".git").mkdir()
-    return tmp_path
+def project(cli_project):
+    return cli_project
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+run = run_in_process
 
 
 def test_lint_command_exit_codes(project):

@@ -70,12 +70,9 @@ tables:
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
+def project(cli_project):
     """A project folder as the working directory, its own git root (no stray config found)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHEMADIFF_SCHEMA", raising=False)
-    (tmp_path / ".git").mkdir()
+    tmp_path = cli_project
     (tmp_path / "old.yaml").write_text(OLD)
     (tmp_path / "new.yaml").write_text(NEW)
     return tmp_path
