@@ -60,6 +60,11 @@ def loads(text: str, file: str = "<schema>") -> Catalog:
     return _Loader(source).catalog()
 
 
+def load_document(document: dict, file: str = "<document>") -> Catalog:
+    """Validate a schema already in plain data (what the YAML parses to); errors carry no line."""
+    return _Loader(Source(file, document)).catalog()
+
+
 @dataclass
 class _Names:
     """Names taken in one schema, for PostgreSQL's collision-avoiding name choice."""

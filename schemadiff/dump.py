@@ -27,10 +27,10 @@ _KINDS = ("pk", "unique", "fk", "check")
 def dump(catalog: Catalog) -> str:
     """YAML text that loads back to ``catalog``; a constraint's name is written only where
     PostgreSQL's own rule would not give it."""
-    keep = _names_to_keep(catalog, _dump(catalog, keep=set()))
-    text = _dump(catalog, keep)
+    keep = _names_to_keep(catalog, _document(catalog, keep=set()))
+    text = _text(_document(catalog, keep))
     if keep != ALL and not _round_trips(catalog, text):
-        text = _dump(catalog, ALL)
+        text = _text(_document(catalog, ALL))
     return text
 
 
@@ -41,10 +41,10 @@ def _round_trips(catalog: Catalog, text: str) -> bool:
         return False
 
 
-def _names_to_keep(catalog: Catalog, short_text: str):
+def _names_to_keep(catalog: Catalog, short_document: dict):
     """(table, kind, position) of every constraint whose derived name differs."""
     try:
-        derived = desired.loads(short_text).table_map()
+        derived = desired.load_document(short_document).table_map()
     except Exception:
         return ALL
     keep = set()
@@ -65,7 +65,7 @@ def _constraints(table: Table, kind: str) -> tuple:
             "fk": table.foreign_keys, "check": table.checks}[kind]
 
 
-def _dump(catalog: Catalog, keep) -> str:
+def _document(catalog: Catalog, keep) -> dict:
     doc: dict[str, Any] = {}
     extra_schemas = [s for s in catalog.schemas if s != "public" and not any(t.schema == s for t in catalog.tables)]
     if extra_schemas:
@@ -76,6 +76,10 @@ def _dump(catalog: Catalog, keep) -> str:
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
+    return doc
+
+
+def _text(doc: dict) -> str:
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     return HEADER + body
 
@@ -165,7 +169,7 @@ def _index(index) -> dict:
     return body
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: 5x faster
     """Block style for documents, flow style for short column mappings and name lists."""
 
 
