@@ -162,7 +162,7 @@ def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_const
     if isinstance(c, ch.DropEnum):
         return [Finding(WARNING, "enum", "extra", display(c.enum.qualified), f"enum {c.enum.qualified} is not in the schema file")]
     if isinstance(c, (ch.AddEnumValue, ch.RecreateEnum, ch.RenameEnumValue, ch.RenameEnum)):
-        target = getattr(c, "enum", None) or c.to.qualified if hasattr(c, "to") else getattr(c, "new", None)
+        target = getattr(c, "enum", None) or (c.to.qualified if hasattr(c, "to") else getattr(c, "new", None))
         return [Finding(CRITICAL, "enum", "differs", str(target), f"enum {target} differs from the file")]
     if isinstance(c, ch.CreateSchema):
         return [Finding(CRITICAL, "schema", "missing", c.name, f"schema {c.name} is missing")]
