@@ -169,7 +169,9 @@ def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_const
     if isinstance(c, ch.SetTableComment):
         return [Finding(WARNING, "comment", "differs", display(c.table), f"comment on table {c.table} differs")]
     if isinstance(c, (ch.RenameTable, ch.RenameColumn, ch.RenameIndex, ch.RenameConstraint)):
-        return [Finding(WARNING, "rename", "pending", str(getattr(c, "new", "")), f"pending rename: {c}")]
+        old = getattr(c, "old", "")
+        where = f" on {c.table}" if hasattr(c, "table") else ""
+        return [Finding(WARNING, "rename", "pending", str(c.new), f"pending rename of {old}{where} to {c.new}")]
     return []
 
 

@@ -20,3 +20,8 @@ def test_an_enum_that_differs_is_named(change):
     [finding] = findings_from_changes([change])
     assert (finding.severity, finding.kind, finding.problem) == (CRITICAL, "enum", "differs")
     assert finding.object == "public.mood" and "public.mood" in finding.message
+
+
+def test_a_pending_rename_says_from_what_to_what():
+    [finding] = findings_from_changes([ch.RenameColumn(QualifiedName("public", "users"), "name", "full_name")])
+    assert finding.message == "pending rename of name on public.users to full_name"
