@@ -85,8 +85,12 @@ def test_backend_terminated_during_a_concurrent_build_leaves_an_invalid_index_th
     writer.execute("INSERT INTO ledger (amount) VALUES (-1)")
     try:
         process = cli_background(database_url, schema, "apply", "--lock-timeout", "30")
-        wait_for(lambda: _waiting_on_lock(sql, "CREATE INDEX CONCURRENTLY"), timeout=15,
-                 what="the concurrent build to wait")
+        # Wait until the build has committed its (not yet valid) catalog entry and waits for
+        # the writer: before that it may be queued behind autovacuum analysing the new rows,
+        # and terminating it there leaves no index at all.
+        wait_for(lambda: index_valid(sql, "ledger_amount_idx") is False
+                 and _waiting_on_lock(sql, "CREATE INDEX CONCURRENTLY"), timeout=15,
+                 what="the concurrent build to wait for the writer")
         [pid] = _waiting_on_lock(sql, "CREATE INDEX CONCURRENTLY")
         sql("SELECT pg_terminate_backend(%s)", pid)
         out, err = process.communicate(timeout=15)
