@@ -124,5 +124,9 @@ def _counting_cursor():
             queries_sent += 1
             return super().executemany(params_seq_query, *args, **kwargs)
 
-    atexit.register(lambda: print(f"schemadiff: queries sent: {queries_sent}", file=sys.stderr))
+    def report() -> None:  # only while still asked for: a test that set it for a while has unset it
+        if os.environ.get("SCHEMADIFF_COUNT_QUERIES"):
+            print(f"schemadiff: queries sent: {queries_sent}", file=sys.stderr)
+
+    atexit.register(report)
     return CountingCursor
