@@ -198,9 +198,7 @@ def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName
     findings += version_findings(last, desired_hash)
     return HealthReport(
         connected=True, findings=findings, table_count=len(live.tables), index_count=live.index_count,
-        version=last, desired_hash=desired_hash,
-        expected_tables=tuple(display(t.qualified) for t in desired.tables),
-        expected_indexes=tuple(i.name for t in desired.tables for i in t.indexes),
+        version=last, desired_hash=desired_hash, **expected(desired),
     )
 
 
@@ -214,6 +212,12 @@ def not_valid_findings(live: Catalog) -> list[Finding]:
     return out
 
 
+def expected(desired: Catalog) -> dict:
+    """What the file expects, for the report's counts (also when the database is unreachable)."""
+    return {"expected_tables": tuple(display(t.qualified) for t in desired.tables),
+            "expected_indexes": tuple(i.name for t in desired.tables for i in t.indexes)}
+
+
 def check(target, desired: Catalog) -> HealthReport:
     """Connect and report; an unreachable database is a critical report, not an exception."""
     from .engine import connection, read_live
@@ -224,16 +228,12 @@ def check(target, desired: Catalog) -> HealthReport:
             live = read_live(conn, target, desired)
             report = check_on(conn, live, desired, target.version_table)
     except SchemadiffError as exc:
-        report = HealthReport(connected=False, error=str(exc),
-                              expected_tables=tuple(display(t.qualified) for t in desired.tables),
-                              expected_indexes=tuple(i.name for t in desired.tables for i in t.indexes))
+        report = HealthReport(connected=False, error=str(exc), **expected(desired))
     except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
         # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
         hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
-        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}",
-                              expected_tables=tuple(display(t.qualified) for t in desired.tables),
-                              expected_indexes=tuple(i.name for t in desired.tables for i in t.indexes))
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(desired))
     report.duration_s = time.perf_counter() - started
     return report

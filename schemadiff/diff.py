@@ -219,17 +219,8 @@ def same_column(a: Column, b: Column) -> bool:
 
 
 def _diff_constraints(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
-    cur, renames = match_renames(_by_name(current.constraints), _by_name(desired.constraints), _old_name)
-    changes: list[Change] = [RenameConstraint(key, old, new) for old, new in renames]
-    want = _by_name(desired.constraints)
-    added, removed, common = keyed_diff(cur, want)
-    changes += [DropConstraint(key, cur[name]) for name in removed]
-    for name in common:
-        if not same_constraint(cur[name], want[name]):
-            changes.append(DropConstraint(key, replace(cur[name], name=name)))
-            changes.append(AddConstraint(key, want[name]))
-    changes += [AddConstraint(key, want[name]) for name in added]
-    return changes
+    return _diff_named(key, current.constraints, desired.constraints, same_constraint,
+                       RenameConstraint, DropConstraint, AddConstraint)
 
 
 def same_constraint(a: Constraint, b: Constraint) -> bool:
@@ -245,16 +236,24 @@ def same_constraint(a: Constraint, b: Constraint) -> bool:
 
 
 def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
-    cur, renames = match_renames(_by_name(current.indexes), _by_name(desired.indexes), _old_name)
-    changes: list[Change] = [RenameIndex(key, old, new) for old, new in renames]
-    want = _by_name(desired.indexes)
+    # An INVALID index (an interrupted concurrent build) is rebuilt even when it matches.
+    return _diff_named(key, current.indexes, desired.indexes, lambda a, b: a.valid and same_index(a, b),
+                       RenameIndex, DropIndex, AddIndex)
+
+
+def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, drop, add) -> list[Change]:
+    """Named objects of one table (constraints, indexes): renames first, then drops, drop +
+    add for the changed, and adds."""
+    cur, renames = match_renames(_by_name(current), _by_name(desired), _old_name)
+    changes: list[Change] = [rename(key, old, new) for old, new in renames]
+    want = _by_name(desired)
     added, removed, common = keyed_diff(cur, want)
-    changes += [DropIndex(key, cur[name]) for name in removed]
+    changes += [drop(key, cur[name]) for name in removed]
     for name in common:
-        if not cur[name].valid or not same_index(cur[name], want[name]):
-            changes.append(DropIndex(key, replace(cur[name], name=name)))
-            changes.append(AddIndex(key, want[name]))
-    changes += [AddIndex(key, want[name]) for name in added]
+        if not same(cur[name], want[name]):
+            changes.append(drop(key, replace(cur[name], name=name)))
+            changes.append(add(key, want[name]))
+    changes += [add(key, want[name]) for name in added]
     return changes
 
 

@@ -97,6 +97,17 @@ def _guarded_add_constraint(table: QualifiedName, constraint, not_valid: bool) -
     )
 
 
+def _unless(statement: str, condition: str) -> str:
+    """``statement``, doing nothing when it fails with ``condition``: how a CREATE TYPE or a
+    RENAME, which have no IF [NOT] EXISTS, stay rerunnable once done."""
+    return (
+        "DO $schemadiff$ BEGIN\n"
+        f"  {statement};\n"
+        f"EXCEPTION WHEN {condition} THEN NULL;\n"
+        "END $schemadiff$"
+    )
+
+
 def _comment(kind: str, target: str, text) -> str:
     value = "NULL" if text is None else quote_literal(text)
     return f"COMMENT ON {kind} {target} IS {value}"
@@ -111,12 +122,7 @@ def _create_schema(c: ch.CreateSchema, **_) -> list[str]:
 def _create_enum(c: ch.CreateEnum, **_) -> list[str]:
     labels = ", ".join(quote_literal(v) for v in c.enum.values)
     name = q(c.enum.qualified)
-    return [
-        "DO $schemadiff$ BEGIN\n"
-        f"  CREATE TYPE {name} AS ENUM ({labels});\n"
-        "EXCEPTION WHEN duplicate_object THEN NULL;\n"
-        "END $schemadiff$"
-    ]
+    return [_unless(f"CREATE TYPE {name} AS ENUM ({labels})", "duplicate_object")]
 
 
 def _drop_enum(c: ch.DropEnum, **_) -> list[str]:
@@ -195,12 +201,8 @@ def _drop_column(c: ch.DropColumn, **_) -> list[str]:
 
 
 def _rename_column(c: ch.RenameColumn, **_) -> list[str]:
-    return [
-        "DO $schemadiff$ BEGIN\n"
-        f"  ALTER TABLE {q(c.table)} RENAME COLUMN {quote_ident(c.old)} TO {quote_ident(c.new)};\n"
-        "EXCEPTION WHEN undefined_column THEN NULL;\n"
-        "END $schemadiff$"
-    ]
+    return [_unless(f"ALTER TABLE {q(c.table)} RENAME COLUMN {quote_ident(c.old)} TO {quote_ident(c.new)}",
+                    "undefined_column")]
 
 
 def alter_column_sql(c: ch.AlterColumn) -> list[str]:
@@ -268,12 +270,8 @@ def _drop_constraint(c: ch.DropConstraint, **_) -> list[str]:
 
 
 def _rename_constraint(c: ch.RenameConstraint, **_) -> list[str]:
-    return [
-        "DO $schemadiff$ BEGIN\n"
-        f"  ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote_ident(c.old)} TO {quote_ident(c.new)};\n"
-        "EXCEPTION WHEN undefined_object THEN NULL;\n"
-        "END $schemadiff$"
-    ]
+    return [_unless(f"ALTER TABLE {q(c.table)} RENAME CONSTRAINT {quote_ident(c.old)} TO {quote_ident(c.new)}",
+                    "undefined_object")]
 
 
 def _validate_constraint(c: ch.ValidateConstraint, **_) -> list[str]:
