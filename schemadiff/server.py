@@ -150,6 +150,8 @@ def find_bindir(prefer: str = "auto", version: Optional[int] = None) -> Optional
         raise ValueError(f"prefer must be 'auto', 'embedded' or 'local', not {prefer!r}")
     if prefer in ("auto", "embedded"):
         embedded = _embedded_candidates()
+        if prefer == "auto":  # as root, wheel binaries in a closed home are no use: fall back to local
+            embedded = [b for b in embedded if _usable_by_run_user(b)]
         wanted = version if version is not None else DEFAULT_EMBEDDED_VERSION
         for bindir in embedded:
             if server_version(bindir) == wanted:
@@ -164,6 +166,15 @@ def find_bindir(prefer: str = "auto", version: Optional[int] = None) -> Optional
 
 
 # --------------------------------------------------------------------------- root handling
+
+
+def _usable_by_run_user(bindir: Path) -> bool:
+    """Whether the user the server would run as can reach ``bindir`` (always, unless root)."""
+    try:
+        _check_binaries_usable(_run_user(), bindir)
+        return True
+    except ServerError:
+        return False
 
 
 class _User(NamedTuple):
