@@ -17,7 +17,7 @@ _SEED_API = (
 
 def __getattr__(name):
     if name in _SEED_API:
-        from . import seed_api
+        from . import api as seed_api
 
         return getattr(seed_api, name)
     raise AttributeError(f"module 'schemadiff' has no attribute {name!r}")

@@ -104,7 +104,7 @@ def file_settings(path: Path) -> dict:
             raise ConfigError(f"{path}: ignore must be a list of patterns such as \"audit_*\" or \"public.tmp_*\"")
         out["ignore"] = tuple(out["ignore"])
     if "lint" in out:
-        from .lint import RULES
+        from .plan.lint import RULES
 
         for rule, level in out["lint"].items():
             if rule not in RULES:

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from . import __version__, db, versions
-from .apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
-from .canonicalize import canonicalize
+from . import __version__, db
+from .deploy import versions
+from .deploy.apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
+from .catalog.canonicalize import canonicalize
 from .diff import diff
 from .errors import DestructiveChangeRefused
-from .inspect import inspect
+from .catalog.inspect import inspect
 from .model import Catalog, QualifiedName
 from .plan import Plan, PlanOptions, build_plan
 
@@ -50,7 +51,7 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
 
 
 def _own_tables(target: Target) -> list:
-    from .datamigrations import SYSTEM_TABLES
+    from .deploy.datamigrations import SYSTEM_TABLES
 
     return [target.version_table, *SYSTEM_TABLES]
 
@@ -139,7 +140,7 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     settled = canonicalize(conn, live, desired)
     the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
     if data_migrations:
-        from .datamigrations import weave
+        from .deploy.datamigrations import weave
 
         the_plan = weave(conn, the_plan, data_migrations, options)
     return the_plan
@@ -208,7 +209,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
         outcome = execute(conn, chosen, settings=settings, version_table=target.version_table,
                           record=record, progress=progress)
         if any(s.kind == "DataMigration" for s in chosen.statements):
-            from .datamigrations import stamp
+            from .deploy.datamigrations import stamp
 
             stamp(conn, outcome.version)
         return ApplyResult(chosen, outcome)

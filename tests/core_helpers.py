@@ -28,7 +28,7 @@ def run_cli(*args: str, cwd: Path, url: Optional[str] = None, env: Optional[dict
     if url is not None:
         environ["DATABASE_URL"] = url
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "schemadiff.cli", *args], cwd=cwd, env=environ,
+    return subprocess.run([sys.executable, "-m", "schemadiff", *args], cwd=cwd, env=environ,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -40,7 +40,7 @@ def write_schema(tmp_path: Path, text: str = SCHEMA) -> str:
 
 def applied(database_url: str, schema_path: str) -> None:
     """Bring the database to the schema file (and record version 1)."""
-    from schemadiff.seed_api import apply_pending_migrations_sync
+    from schemadiff.api import apply_pending_migrations_sync
 
     ok, statements = apply_pending_migrations_sync(database_url, schema_path)
     assert ok and statements

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import psycopg
 
 from schemadiff import desired, engine
-from schemadiff.apply import ExecutionSettings
+from schemadiff.deploy.apply import ExecutionSettings
 from schemadiff.plan import Plan
 
 
@@ -36,12 +36,12 @@ def cli_env(url: str) -> dict:
 
 def cli(url: str, schema: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """``schemadiff --schema <schema> <args>`` as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "schemadiff.cli", "--schema", str(schema), *args],
+    return subprocess.run([sys.executable, "-m", "schemadiff", "--schema", str(schema), *args],
                           cwd=schema.parent, env=cli_env(url), capture_output=True, text=True, timeout=timeout)
 
 
 def cli_background(url: str, schema: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "schemadiff.cli", "--schema", str(schema), *args],
+    return subprocess.Popen([sys.executable, "-m", "schemadiff", "--schema", str(schema), *args],
                             cwd=schema.parent, env=cli_env(url), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from schemadiff import engine
-from schemadiff.adopt import BaselineRefused, adopt, baseline, migration_files, replay
+from schemadiff.deploy.adopt import BaselineRefused, adopt, baseline, migration_files, replay
 from schemadiff.cli import cli
 from schemadiff.desired import load, loads
 

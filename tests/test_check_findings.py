@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schemadiff import changes as ch
-from schemadiff.check import CRITICAL, findings_from_changes
+from schemadiff.diff import changes as ch
+from schemadiff.monitor.check import CRITICAL, findings_from_changes
 from schemadiff.model import Enum, QualifiedName
 
 MOOD = QualifiedName("public", "mood")

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
-from schemadiff.check import CRITICAL, WARNING, Finding, HealthReport
+from schemadiff.monitor.check import CRITICAL, WARNING, Finding, HealthReport
 from schemadiff.cli import cli
-from schemadiff.prometheus import exposition
+from schemadiff.monitor.prometheus import exposition
 
 from monitoring_support import applied, write_schema
 

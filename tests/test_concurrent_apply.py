@@ -13,9 +13,9 @@ import psycopg
 import yaml
 
 from schemadiff import desired, engine
-from schemadiff.apply import advisory_key
+from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
-from schemadiff.versions import DEFAULT_TABLE
+from schemadiff.deploy.versions import DEFAULT_TABLE
 
 PROCESSES = 8
 CLI = str(Path(sys.executable).with_name("schemadiff"))

@@ -205,7 +205,7 @@ def index_spec(draw, cols: dict, keyable: list) -> dict:
 
 
 def _q(name: str) -> str:
-    from schemadiff.naming import quote_ident
+    from schemadiff.pg.naming import quote_ident
 
     return quote_ident(name)
 

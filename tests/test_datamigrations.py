@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from schemadiff import engine
 from schemadiff.cli import cli
-from schemadiff.datamigrations import DataMigrationError, discover
+from schemadiff.deploy.datamigrations import DataMigrationError, discover
 from schemadiff.desired import loads
 from schemadiff.plan import PlanOptions
 
@@ -64,7 +64,7 @@ def test_backfill_between_additive_and_contracting(project, database_url, sql, o
     assert any("SET NOT NULL" in s.sql for s in plan.statements[at:])
     assert plan.statements[at].transactional
     assert kinds.index("AlterColumn") < kinds.index("DropColumn")  # tighten before removing
-    from schemadiff.apply import groups
+    from schemadiff.deploy.apply import groups
 
     tx, grouped = next(g for g in groups(plan.statements) if plan.statements[at] in g[1])
     assert tx

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core_helpers import dedent
 from schemadiff import desired
 from schemadiff.diff import diff
-from schemadiff.dump import dump
+from schemadiff.desired.dump import dump
 
 
 def round_trip(text: str):

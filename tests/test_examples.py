@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from schemadiff import desired, engine
-from schemadiff.check import check
+from schemadiff.monitor.check import check
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "full-schema.yaml"

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from schemadiff import engine
 from schemadiff.cli import cli
 from schemadiff.desired import loads
-from schemadiff.export import next_path
-from schemadiff.inspect import inspect
-from schemadiff.scratch import scratch_database
-from schemadiff.validate_plan import PlanDoesNotConverge, validate_plan
+from schemadiff.deploy.export import next_path
+from schemadiff.catalog.inspect import inspect
+from schemadiff.deploy.scratch import scratch_database
+from schemadiff.deploy.validate_plan import PlanDoesNotConverge, validate_plan
 
 PSQL = "/usr/bin/psql"
 BEFORE = """

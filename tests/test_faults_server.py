@@ -18,9 +18,9 @@ import psycopg
 import pytest
 
 from schemadiff import desired, engine, server
-from schemadiff.apply import advisory_key
+from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
-from schemadiff.versions import DEFAULT_TABLE
+from schemadiff.deploy.versions import DEFAULT_TABLE
 
 CLI = str(Path(sys.executable).with_name("schemadiff"))
 

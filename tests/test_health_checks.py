@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemadiff.check import check
+from schemadiff.monitor.check import check
 from schemadiff.desired import load
 from schemadiff.engine import Target
 

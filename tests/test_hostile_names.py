@@ -11,9 +11,9 @@ import yaml
 
 from schemadiff import desired, engine
 from schemadiff.diff import diff
-from schemadiff.dump import dump
+from schemadiff.desired.dump import dump
 from schemadiff.errors import SchemaFileError
-from schemadiff.naming import truncate_identifier
+from schemadiff.pg.naming import truncate_identifier
 from reliability import apply, assert_converged, live
 
 INJECTION = 'x"; DROP TABLE other.victim; --'

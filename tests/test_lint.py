@@ -11,7 +11,7 @@ from conftest import run_in_process
 from schemadiff.desired import loads
 from schemadiff.diff import diff
 from schemadiff.errors import SchemaFileError
-from schemadiff.lint import RULES, ignores_from_source, lint
+from schemadiff.plan.lint import RULES, ignores_from_source, lint
 
 BASE = """\
 tables:

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from schemadiff.apply import WAITING_APPLICATION_NAME, ExecutionSettings
+from schemadiff.deploy.apply import WAITING_APPLICATION_NAME, ExecutionSettings
 from schemadiff.errors import ApplyFailed
 from schemadiff.plan import build_plan, lock_of
-from schemadiff import changes as ch
+from schemadiff.diff import changes as ch
 from schemadiff.model import Column, QualifiedName
 from prodsafe_helpers import (apply, cli, cli_background, column_type, connect, converged, schemadiff_backends,
                               version_count, wait_for, write)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemadiff import naming
+from schemadiff.pg import naming
 
 
 @pytest.mark.parametrize("name, quoted", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemadiff import normalize
+from schemadiff.pg import normalize
 
 SAME = [
     ("'a'::character varying", "'a'"),

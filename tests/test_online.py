@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from schemadiff.apply import groups
-from schemadiff.check import check
+from schemadiff.deploy.apply import groups
+from schemadiff.monitor.check import check
 from schemadiff import desired, engine
 from prodsafe_helpers import (apply, column_type, connect, converged, dedent, index_valid, plan,
                               relfilenode, version_count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemadiff import pgtypes
+from schemadiff.pg import types as pgtypes
 
 CANONICAL = [
     ("int", "integer"), ("INT4", "integer"), ("integer", "integer"), ("int8", "bigint"),

@@ -14,7 +14,7 @@ import pytest
 from schemadiff import db
 from schemadiff.desired import loads
 from schemadiff.engine import Target, plan_against
-from schemadiff.inspect import inspect
+from schemadiff.catalog.inspect import inspect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402

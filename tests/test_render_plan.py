@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core_helpers import SCHEMA_YAML
-from schemadiff import desired, report
+from schemadiff import desired
+from schemadiff.plan import report
 from schemadiff.diff import diff
 from schemadiff.model import Catalog
 from schemadiff.plan import PlanOptions, build_plan

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 import schemadiff
-from schemadiff import seed_api
+from schemadiff import api as seed_api
 
 from monitoring_support import write_schema
 

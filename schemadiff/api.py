@@ -1,0 +1,265 @@
+"""The seed's helpers (``initialize_database``, ``check_database_status`` …) over the engine.
+
+Each is a coroutine that runs the synchronous engine in a worker thread
+(``asyncio.to_thread``), so an asyncio application (FastAPI, aiogram) can await it without
+blocking its loop; ``<name>_sync`` is the same function for synchronous callers.
+
+Configuration, unless passed as arguments: ``DATABASE_URL`` (``postgresql://`` or
+SQLAlchemy's ``postgresql+asyncpg://`` / ``postgresql+psycopg://``) and ``SCHEMADIFF_SCHEMA``
+(default ``schema.yaml`` in the working directory). "Pending migrations" are the statements
+the current plan would run: schemadiff is declarative, so there are no migration files.
+
+The read-only helpers never raise for an unreachable database or a bad schema file: they
+report it (``error``), which is what a health endpoint needs. The applying helpers log the
+error through :mod:`logging` and return a failure value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Optional
+
+from . import db
+from .errors import SchemadiffError
+
+log = logging.getLogger("schemadiff")
+
+DEFAULT_SCHEMA = "schema.yaml"
+
+
+def schema_file(schema_path: Optional[str] = None) -> str:
+    """The schema file to use: the argument, else ``$SCHEMADIFF_SCHEMA``, else ``schema.yaml``."""
+    return str(schema_path or os.environ.get("SCHEMADIFF_SCHEMA") or DEFAULT_SCHEMA)
+
+
+def make_target(database_url: Optional[str] = None, schema_path: Optional[str] = None, **settings):
+    """A :class:`~schemadiff.engine.Target` from the argument or ``$DATABASE_URL``; without
+    either, the embedded development server next to the schema file (as the CLI does)."""
+    from .engine import Target
+
+    url = database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        from . import server
+
+        project = Path(schema_file(schema_path)).resolve().parent
+        url = server.embedded_url(project)
+        log.info("schemadiff: no DATABASE_URL; using the embedded development server in %s", project / ".schemadiff")
+    return Target(url=url, **settings)
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, SchemadiffError):
+        return str(exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
+
+
+# --- applying -------------------------------------------------------------------------------
+
+def apply_with_target(target, schema_path: Optional[str] = None, *,
+                      allow_destructive: bool = False) -> tuple[bool, list[str]]:
+    """Apply the plan; (success, descriptions of the statements that ran)."""
+    from . import engine
+    from .desired import load_with_source
+    from .errors import ApplyFailed
+
+    started: list[str] = []
+    path = schema_file(schema_path)
+    try:
+        desired, text = load_with_source(path)
+        result = engine.apply(target, desired, text, allow_destructive=allow_destructive,
+                              progress=lambda n, total, statement: started.append(statement.description))
+    except ApplyFailed as exc:
+        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(target.url), exc)
+        return False, started[:exc.executed]
+    except Exception as exc:  # the caller asked for a bool, not an exception
+        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(target.url), _error_text(exc),
+                  exc_info=not isinstance(exc, SchemadiffError))
+        return False, []
+    applied = [s.description for s in result.plan.statements[:len(result.outcome.executed)]]
+    if applied:
+        log.info("schemadiff: applied %d statement(s) to %s; version %s", len(applied),
+                 db.describe(target.url), result.outcome.version)
+    return True, applied
+
+
+def initialize_database_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                             allow_destructive: bool = False) -> bool:
+    """Bring the database to the schema file (creating what is missing; never dropping
+    unless ``allow_destructive``). False on any failure, with the error logged."""
+    try:
+        target = make_target(database_url, schema_path)
+    except Exception as exc:
+        log.error("schemadiff: database initialization failed: %s", _error_text(exc))
+        return False
+    return apply_with_target(target, schema_path, allow_destructive=allow_destructive)[0]
+
+
+def apply_pending_migrations_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                                  allow_destructive: bool = False) -> tuple[bool, list[str]]:
+    """Run the pending plan: (success, descriptions of the statements applied)."""
+    try:
+        target = make_target(database_url, schema_path)
+    except Exception as exc:
+        log.error("schemadiff: applying pending changes failed: %s", _error_text(exc))
+        return False, []
+    return apply_with_target(target, schema_path, allow_destructive=allow_destructive)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _unreachable_status(path: str, url: Optional[str], message: str) -> dict:
+    return {
+        "initialized": False, "current_version": None, "pending_migrations": [],
+        "applied_migrations": 0, "schema_valid": False, "schema_issues": [message],
+        "status": "critical" if url else "unknown", "connected": False, "error": message,
+        "database": db.describe(url) if url else None, "schema_file": path,
+        "up_to_date": False, "last_applied_at": None, "schema_hash": None, "recorded_hash": None,
+        "pending": [], "destructive_pending": 0,
+    }
+
+
+def status_with_target(target, schema_path: Optional[str] = None) -> dict:
+    """The status report (see :func:`check_database_status`) against ``target``."""
+    from . import engine
+    from .deploy import versions
+    from .monitor.check import check_on
+    from .desired import load
+    from .plan.report import statement_dict
+
+    path = schema_file(schema_path)
+    try:
+        desired = load(path)
+    except SchemadiffError as exc:
+        report = _unreachable_status(path, target.url, str(exc))
+        report["status"] = "unknown"
+        return report
+    try:
+        with engine.connection(target) as conn:
+            history = versions.history(conn, target.version_table)
+            live = engine.read_live(conn, target, desired)
+            health = check_on(conn, live, desired, target.version_table)
+            pending = engine.plan_against(conn, target, desired)
+    except Exception as exc:
+        return _unreachable_status(path, target.url, _error_text(exc))
+    latest = history[0] if history else None
+    return {
+        "initialized": bool(history),
+        "current_version": str(latest.version) if latest else None,
+        "pending_migrations": [s.description for s in pending.statements],
+        "applied_migrations": len(history),
+        "schema_valid": health.healthy,
+        "schema_issues": [f.message for f in health.findings],
+        "status": health.status,
+        "connected": True,
+        "error": None,
+        "database": db.describe(target.url),
+        "schema_file": path,
+        "up_to_date": latest is not None and latest.schema_hash == pending.desired_hash and pending.empty,
+        "last_applied_at": latest.applied_at.isoformat() if latest else None,
+        "schema_hash": pending.desired_hash,
+        "recorded_hash": latest.schema_hash if latest else None,
+        "pending": [statement_dict(s) for s in pending.statements],
+        "destructive_pending": len(pending.destructive),
+    }
+
+
+def check_database_status_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+    """``initialized``, ``current_version`` (str or None), ``pending_migrations`` (what the
+    plan would run), ``applied_migrations`` (versions recorded), ``schema_valid``,
+    ``schema_issues`` (finding messages), plus ``status``, ``error``, ``pending`` (statements
+    with SQL and hazards) and more."""
+    path = schema_file(schema_path)
+    try:
+        target = make_target(database_url, schema_path)
+    except Exception as exc:
+        return _unreachable_status(path, database_url or os.environ.get("DATABASE_URL"), _error_text(exc))
+    return status_with_target(target, schema_path)
+
+
+def check_database_health_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                               statement_timeout: float = 10.0) -> dict:
+    """``connectivity``, ``tables``, ``indexes`` and ``overall_healthy`` as the seed's health
+    check, plus ``status``, ``columns``, ``constraints``, ``version`` and every finding
+    (:meth:`schemadiff.monitor.check.HealthReport.as_dict`)."""
+    from .monitor.check import check
+    from .desired import load
+
+    try:
+        desired = load(schema_file(schema_path))
+        target = make_target(database_url, schema_path, statement_timeout_ms=int(statement_timeout * 1000))
+    except Exception as exc:
+        message = _error_text(exc)
+        return {"status": "unknown", "overall_healthy": False, "error": message,
+                "connectivity": {"ok": False, "error": f"not checked: {message}"},
+                "tables": {"ok": False, "missing": []}, "indexes": {"ok": False, "missing": []}, "findings": []}
+    out = check(target, desired).as_dict()
+    out["error"] = out["connectivity"]["error"]
+    return out
+
+
+def get_migration_status_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+    """``history`` (recorded versions, newest first, as dicts), ``current_version``,
+    ``applied_migrations``, ``pending_migrations`` and ``up_to_date``."""
+    from . import engine
+    from .deploy import versions
+    from .desired import load
+    from .plan.report import statement_dict
+
+    path = schema_file(schema_path)
+    try:
+        desired = load(path)
+        target = make_target(database_url, schema_path)
+        with engine.connection(target) as conn:
+            history = versions.history(conn, target.version_table)
+            pending = engine.plan_against(conn, target, desired)
+    except Exception as exc:
+        message = _error_text(exc)
+        return {"current_version": None, "history": [], "applied_migrations": 0, "pending_migrations": [],
+                "pending": [], "up_to_date": False, "error": message}
+    latest = history[0] if history else None
+    return {
+        "current_version": str(latest.version) if latest else None,
+        "history": [v.as_dict() for v in history],
+        "applied_migrations": len(history),
+        "pending_migrations": [s.description for s in pending.statements],
+        "pending": [statement_dict(s) for s in pending.statements],
+        "up_to_date": latest is not None and latest.schema_hash == pending.desired_hash and pending.empty,
+        "error": None,
+    }
+
+
+# --- awaitable forms ------------------------------------------------------------------------
+
+async def initialize_database(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                              allow_destructive: bool = False) -> bool:
+    """Awaitable :func:`initialize_database_sync`."""
+    return await asyncio.to_thread(initialize_database_sync, database_url, schema_path,
+                                   allow_destructive=allow_destructive)
+
+
+async def check_database_status(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+    """Awaitable :func:`check_database_status_sync`."""
+    return await asyncio.to_thread(check_database_status_sync, database_url, schema_path)
+
+
+async def check_database_health(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                                statement_timeout: float = 10.0) -> dict:
+    """Awaitable :func:`check_database_health_sync`."""
+    return await asyncio.to_thread(check_database_health_sync, database_url, schema_path,
+                                   statement_timeout=statement_timeout)
+
+
+async def apply_pending_migrations(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+                                   allow_destructive: bool = False) -> tuple[bool, list[str]]:
+    """Awaitable :func:`apply_pending_migrations_sync`."""
+    return await asyncio.to_thread(apply_pending_migrations_sync, database_url, schema_path,
+                                   allow_destructive=allow_destructive)
+
+
+async def get_migration_status(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+    """Awaitable :func:`get_migration_status_sync`."""
+    return await asyncio.to_thread(get_migration_status_sync, database_url, schema_path)

@@ -1,0 +1,188 @@
+"""Settle expression differences that text cannot: ask the server.
+
+``status IN ('a', 'b')`` is stored as ``(status)::text = ANY (ARRAY['a'::text, …])``; no
+textual rule covers every such rewrite. For the few expressions (defaults, checks, index
+keys and predicates) whose normalized text still differs from the live one, we let
+PostgreSQL parse the desired text on a scratch temporary table, inside a transaction that is
+always rolled back, and read it back with the same catalog functions. Equal schemas then
+compare equal, and a steady-state plan costs no extra queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Optional
+
+from ..pg import normalize
+from ..diff import same_index
+from ..model import Catalog, Index, Table
+from ..pg.naming import quote_ident
+from ..plan.render import index_sql
+
+
+class _Rollback(Exception):
+    pass
+
+
+def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
+    """``desired`` with each expression the server proves equal to the live one replaced by
+    the live text."""
+    live = current.table_map()
+    work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
+    if not work:
+        return desired
+    try:
+        canonical = _ask_server(conn, work)
+    except Exception:  # a read-only standby, no TEMP privilege: compare textually only
+        return desired
+    tables = {t.qualified: t for t in desired.tables}
+    for i, (table, old) in enumerate(work):
+        tables[table.qualified] = _adopt(table, old, canonical.get(i, {}))
+    return replace(desired, tables=tuple(tables[t.qualified] for t in desired.tables))
+
+
+def _suspects(table: Table, live: Table) -> bool:
+    return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live))
+
+
+def _default_suspects(table: Table, live: Table) -> list:
+    out = []
+    for column in table.columns:
+        old = live.column(column.name)
+        if old and column.default is not None and old.default is not None:
+            new_text, old_text = normalize.expression(column.default), normalize.expression(old.default)
+            if new_text != old_text and not _plainly_different(new_text, old_text, column.type, old.type):
+                out.append(column)
+    return out
+
+
+_PLAIN_STRING = re.compile(r"^'(?:[^']|'')*'$")
+
+
+def _plainly_different(a: str, b: str, *types: str) -> bool:
+    """Two different plain string literals as defaults of a text or varchar column: no
+    reading by the server makes them equal, so a changed default needs no probe."""
+    return all(t == "text" or (t.startswith("character varying") and not t.endswith("]")) for t in types) \
+        and bool(_PLAIN_STRING.match(a)) and bool(_PLAIN_STRING.match(b))
+
+
+def _check_suspects(table: Table, live: Table) -> list:
+    old = {c.name: c for c in live.checks}
+    return [c for c in table.checks if c.name in old
+            and normalize.expression(c.expression) != normalize.expression(old[c.name].expression)]
+
+
+def _index_suspects(table: Table, live: Table) -> list:
+    old = {i.name: i for i in live.indexes}
+    return [i for i in table.indexes if i.name in old and not same_index(i, old[i.name])
+            and (i.unique, i.method) == (old[i.name].unique, old[i.name].method)]
+
+
+def _ask_server(conn, work) -> dict:
+    results: dict = {}
+    try:
+        with conn.transaction():
+            for i, (table, live) in enumerate(work):
+                results[i] = _probe_table(conn, i, table, live)
+            raise _Rollback()
+    except _Rollback:
+        pass
+    return results
+
+
+def _probe_table(conn, i: int, table: Table, live: Table) -> dict:
+    scratch = f"schemadiff_canon_{i}"
+    columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
+    if not _try(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
+        return {}
+    found: dict = {"defaults": {}, "checks": {}, "indexes": {}}
+    for column in _default_suspects(table, live):
+        if _try(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
+            found["defaults"][column.name] = _one(conn, (
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+                " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+                " WHERE d.adrelid = %s::regclass AND a.attname = %s"), (f"pg_temp.{scratch}", column.name))
+    for n, check in enumerate(_check_suspects(table, live)):
+        name = f"c{n}"
+        if _try(conn, f"ALTER TABLE {scratch} ADD CONSTRAINT {name} CHECK ({check.expression}) NOT VALID"):
+            found["checks"][check.name] = _one(conn, (
+                "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND conname = %s"), (f"pg_temp.{scratch}", name))
+    for n, index in enumerate(_index_suspects(table, live)):
+        name = f"{scratch}_i{n}"
+        probe = replace(index, name=name)
+        if _try(conn, index_sql_on_scratch(scratch, probe)):
+            found["indexes"][index.name] = _read_index(conn, name)
+    return found
+
+
+def index_sql_on_scratch(scratch: str, index: Index) -> str:
+    from ..model import QualifiedName
+
+    return index_sql(QualifiedName("pg_temp", scratch), index).replace("IF NOT EXISTS ", "")
+
+
+def _read_index(conn, name: str) -> Optional[tuple]:
+    row = conn.execute(
+        "SELECT ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k),"
+        " pg_get_expr(i.indpred, i.indrelid, true)"
+        " FROM pg_index i WHERE i.indexrelid = %s::regclass", (f"pg_temp.{name}",)).fetchone()
+    return (tuple(row[0]), row[1]) if row else None
+
+
+def _try(conn, sql: str) -> bool:
+    try:
+        with conn.transaction():
+            conn.execute(sql)
+        return True
+    except Exception:
+        return False
+
+
+def _one(conn, sql: str, params) -> Optional[str]:
+    row = conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _adopt(table: Table, live: Table, found: dict) -> Table:
+    """Take the live text wherever the server's reading of the desired text matches it."""
+    if not found:
+        return table
+    defaults = found.get("defaults", {})
+    columns = tuple(
+        replace(c, default=live.column(c.name).default)
+        if c.name in defaults and _same(defaults[c.name], live.column(c.name).default) else c
+        for c in table.columns
+    )
+    live_checks = {c.name: c for c in live.checks}
+    checks = tuple(
+        replace(c, expression=live_checks[c.name].expression)
+        if c.name in found.get("checks", {}) and _same(found["checks"][c.name], live_checks[c.name].expression) else c
+        for c in table.checks
+    )
+    live_indexes = {i.name: i for i in live.indexes}
+    indexes = tuple(_adopt_index(i, live_indexes.get(i.name), found.get("indexes", {}).get(i.name)) for i in table.indexes)
+    return replace(table, columns=columns, checks=checks, indexes=indexes)
+
+
+def _adopt_index(index: Index, live: Optional[Index], probe: Optional[tuple]) -> Index:
+    if live is None or probe is None:
+        return index
+    keys, where = probe
+    # The probe reads keys without ordering/opclass suffixes; carry the desired ones over.
+    suffixes = [k[len(_bare(k)):] for k in index.keys]
+    probed = replace(index, keys=tuple(key + suffix for key, suffix in zip(keys, suffixes)), where=where)
+    if same_index(probed, live):
+        return replace(index, keys=live.keys, where=live.where)
+    return index
+
+
+def _bare(key: str) -> str:
+    from ..pg.naming import strip_ordering
+
+    return strip_ordering(key)
+
+
+def _same(a: Optional[str], b: Optional[str]) -> bool:
+    return normalize.expression(a) == normalize.expression(b)

@@ -1,0 +1,209 @@
+"""Deploying: plan, apply, history and rollback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from .. import (
+    EXIT_CHANGES,
+    Context,
+    cli,
+    color_enabled,
+    data_migrations,
+    handle_errors,
+    lint_report,
+    pass_context,
+    progress_printer,
+    render_plan,
+    setting,
+)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "sql", "json", "markdown"]), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Also save the plan (JSON) for `apply --plan`.")
+@click.option("--offline/--online", default=False, help="--offline plans plain DDL in one transaction "
+              "(no CONCURRENTLY / NOT VALID steps).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
+@click.option("--validate", "validate_on_scratch", is_flag=True,
+              help="Run the plan on a scratch copy of the live schema; exit 1 unless it reaches the desired state.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="With --format sql: write the plan as the next numbered migration file in this folder.")
+@pass_context
+@handle_errors()
+def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scratch, out_dir):
+    """Show what apply would change, as SQL with every hazard named.
+
+    \b
+    Examples:
+      schemadiff plan
+      schemadiff plan --format markdown > comment.md
+      schemadiff plan --out plan.json --exit-code
+    """
+    from ... import engine
+    from ...plan import PlanOptions
+
+    the_plan, desired, text = engine.plan_while_loading(ctx.target(), ctx.load, PlanOptions(online=not offline),
+                                                        data_migrations=data_migrations(ctx, data_dir))
+    if validate_on_scratch:
+        from ...deploy.validate_plan import validate_plan
+
+        validate_plan(ctx.target(), desired, the_plan, PlanOptions(online=not offline))
+        click.echo("Validated: on a scratch copy of the live schema the plan reaches the desired state.", err=True)
+    if out_dir:
+        from ...deploy.export import write_migration
+
+        path = write_migration(the_plan, out_dir)
+        click.echo(f"wrote {path}" if path else "No changes: no migration file written.", err=True)
+        return
+    if out:
+        from ...deploy.saved import save_plan
+
+        save_plan(the_plan, out, schema_path=ctx.schema, schema_text=text)
+    findings = lint_report(ctx, desired, text, the_plan.changes, online=not offline) if fmt in ("text", "markdown") else None
+    click.echo(render_plan(the_plan, fmt, findings), nl=fmt != "sql")
+    if exit_code and not the_plan.empty:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command()
+@click.option("--allow-destructive", is_flag=True, help="Allow changes that lose data (drop table/column, narrowing types).")
+@click.option("--dry-run", is_flag=True, help="Plan under the deploy lock and show it; change nothing.")
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
+              help="Run exactly this saved plan (from `plan --out`); refused if the database or file changed since.")
+@click.option("--lock-wait", default=None, type=float, help="Seconds to wait for another apply to finish (default: 60, or lock_wait in schemadiff.toml).")
+@click.option("--lock-timeout", default=None, type=float, help="Seconds each statement may wait for a table lock before retrying (default: 5, or lock_timeout in schemadiff.toml).")
+@click.option("--statement-timeout", default=None, type=float, help="Seconds a statement may run (default: 0, no limit; or statement_timeout in schemadiff.toml).")
+@click.option("--lock-retries", default=3, show_default=True, type=click.IntRange(0, 100),
+              help="How many times a statement that hit --lock-timeout is retried (with doubling backoff from 0.5 s).")
+@click.option("--offline/--online", default=False, help="--offline applies plain DDL in one transaction.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
+@pass_context
+@handle_errors()
+def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, lock_retries,
+          offline, data_dir):
+    """Apply the difference: one transaction where PostgreSQL allows, under a deploy lock.
+
+    \b
+    Examples:
+      schemadiff apply
+      schemadiff apply --dry-run
+      schemadiff apply --plan plan.json
+      schemadiff apply --allow-destructive
+    """
+    from ... import engine
+    from ...plan import report
+    from ...deploy.apply import ExecutionSettings
+    from ...plan import PlanOptions
+
+    desired, text = ctx.load()
+    lock_wait = setting(ctx, "lock_wait", lock_wait)
+    lock_timeout = setting(ctx, "lock_timeout", lock_timeout)
+    statement_timeout = setting(ctx, "statement_timeout", statement_timeout)
+    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), statement_timeout_ms=int(statement_timeout * 1000),
+                                 retries=lock_retries)
+    fixed, on_plan = None, None
+    if plan_file:
+        from ...deploy.saved import load_plan, verify_plan
+
+        fixed = load_plan(plan_file)
+        on_plan = functools.partial(verify_plan, fixed)
+    progress = progress_printer()
+    result = engine.apply(ctx.target(), desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
+                          lock_wait_s=lock_wait, options=PlanOptions(online=not offline), settings=settings,
+                          progress=progress, fixed_plan=fixed, on_plan=on_plan,
+                          data_migrations=data_migrations(ctx, data_dir))
+    if dry_run:
+        click.echo(report.plan_text(result.plan, color=color_enabled()))
+        click.echo("Dry run: nothing was changed.")
+        return
+    if not result.changed:
+        recorded = f" Recorded baseline version {result.outcome.version}." if result.outcome.version else ""
+        click.echo(f"No changes: the database already matches {ctx.schema}; no DDL was executed.{recorded}")
+        return
+    retries = f", {result.outcome.retries} lock retr{'y' if result.outcome.retries == 1 else 'ies'}" if result.outcome.retries else ""
+    click.echo(f"Applied {len(result.outcome.executed)} statement(s){retries}; recorded version {result.outcome.version}.")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Show only the newest N versions.")
+@pass_context
+@handle_errors()
+def history(ctx: Context, fmt, limit):
+    """List the recorded versions, newest first: when, by whom, which schema, how many statements.
+
+    \b
+    Examples:
+      schemadiff history
+      schemadiff history --format json --limit 5
+    """
+    import json
+
+    from ... import engine
+    from ...deploy import versions
+
+    target = ctx.target()
+    with engine.connection(target) as conn:
+        rows = versions.history(conn, target.version_table, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps([v.as_dict() for v in rows], indent=2))
+        return
+    if not rows:
+        click.echo(f"No versions recorded in {target.version_table}: schemadiff has not applied anything here.")
+        return
+    click.echo(f"{'VERSION':>7}  {'APPLIED AT (UTC)':<19}  {'BY':<12}  {'HASH':<12}  {'STMTS':>5}  TOOL")
+    for v in rows:
+        when = v.applied_at.astimezone(__import__("datetime").timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{v.version:>7}  {when:<19}  {v.applied_by[:12]:<12}  {v.schema_hash[:12]:<12}  "
+                   f"{v.statement_count:>5}  {v.tool_version}")
+
+
+@cli.command()
+@click.option("--to", "to_version", type=int, required=True, metavar="VERSION",
+              help="The recorded version (see `schemadiff history`) whose schema to go back to.")
+@click.option("--allow-destructive", is_flag=True, help="Allow changes that lose data (dropping what later versions added).")
+@click.option("--dry-run", is_flag=True, help="Plan under the deploy lock and show it; change nothing.")
+@click.option("--lock-wait", default=60.0, show_default=True, type=float, help="Seconds to wait for another apply to finish.")
+@click.option("--lock-timeout", default=5.0, show_default=True, type=float, help="Seconds each statement may wait for a table lock.")
+@click.option("--lock-retries", default=3, show_default=True, type=click.IntRange(0, 100), help="Retries after a lock timeout.")
+@pass_context
+@handle_errors()
+def rollback(ctx: Context, to_version, allow_destructive, dry_run, lock_wait, lock_timeout, lock_retries):
+    """Go back to the schema of a recorded version: its snapshot is planned and applied like `apply`.
+
+    Records a new version (history is never rewritten). Renames done since are renamed back.
+
+    \b
+    Examples:
+      schemadiff rollback --to 3 --dry-run
+      schemadiff rollback --to 3 --allow-destructive
+    """
+    from ... import engine
+    from ...plan import report
+    from ...deploy.apply import ExecutionSettings
+    from ...deploy.rollback import snapshot_of
+
+    target = ctx.target()
+    with engine.connection(target) as conn:
+        desired, text = snapshot_of(conn, target.version_table, to_version)
+    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), retries=lock_retries)
+    # A dry run shows the whole plan, destructive steps included, and says what the flag is for.
+    result = engine.apply(target, desired, text, allow_destructive=allow_destructive or dry_run, dry_run=dry_run,
+                          lock_wait_s=lock_wait, settings=settings, progress=progress_printer())
+    if dry_run:
+        click.echo(report.plan_text(result.plan, color=color_enabled()))
+        needs = " It loses data: run it with --allow-destructive." if result.plan.destructive and not allow_destructive else ""
+        click.echo(f"Dry run: nothing was changed.{needs}")
+        return
+    if not result.changed:
+        click.echo(f"No changes: the database already has the schema of version {to_version}.")
+        return
+    click.echo(f"Rolled back to the schema of version {to_version}: applied {len(result.outcome.executed)} "
+               f"statement(s); recorded version {result.outcome.version}.")

@@ -1,0 +1,113 @@
+"""The project: inspect, init, config and the development server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import Context, cli, handle_errors, pass_context
+from .migrate import adopt_folder
+
+
+@cli.command("inspect")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.option("--schemas", "schemas", default=None, help="Comma-separated schemas to read (default: all user schemas).")
+@pass_context
+@handle_errors()
+def inspect_command(ctx: Context, out, schemas):
+    """Write the live database as schema.yaml: how an existing database adopts schemadiff.
+
+    \b
+    Example:
+      schemadiff inspect --out schema.yaml
+    """
+    from ... import engine
+    from ...desired.dump import dump
+    from ...catalog.inspect import inspect
+
+    target = ctx.target()
+    with engine.connection(target) as conn:
+        from ...deploy.datamigrations import SYSTEM_TABLES
+
+        live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table, *SYSTEM_TABLES])
+    live = engine.without_ignored(live, target.ignore)
+    text = dump(live)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}: {len(live.tables)} tables, {live.index_count} indexes", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("config")
+@pass_context
+def config_command(ctx: Context):
+    """Show the effective settings, where each came from, with passwords masked.
+
+    Precedence: command-line flags, then environment variables, then schemadiff.toml (or
+    [tool.schemadiff] in pyproject.toml, looked for up to the git root), then defaults.
+
+    \b
+    Example:
+      schemadiff --schema db/schema.yaml config
+    """
+    from ...config import describe
+
+    click.echo(describe(ctx.settings))
+
+
+@cli.command("init")
+@click.option("--from-database", is_flag=True, help="Write the inspected live database instead of a starter table.")
+@click.option("--force", is_flag=True, help="Overwrite an existing schema file or schemadiff.toml.")
+@click.option("--from-migrations", "from_migrations", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Write the schema that a folder of NNN_*.sql migrations builds (same as `schemadiff adopt DIR`).")
+@pass_context
+@handle_errors()
+def init_command(ctx: Context, from_database, force, from_migrations):
+    """Start a project: schema.yaml (checked by editors against the JSON Schema) and schemadiff.toml.
+
+    \b
+    Examples:
+      schemadiff init
+      DATABASE_URL=postgresql://app@db/app schemadiff init --from-database
+    """
+    if from_migrations:
+        adopt_folder(ctx, from_migrations, ctx.schema, force)
+        return
+    from ..scaffold import init_project
+
+    written = init_project(ctx, from_database=from_database, force=force)
+    for path, what in written:
+        click.echo(f"wrote {path}: {what}")
+    click.echo(f"Next: edit {ctx.schema}, then run `schemadiff plan`.")
+
+
+@cli.command("dev-server")
+@click.argument("action", type=click.Choice(["status", "stop"]))
+@pass_context
+@handle_errors()
+def dev_server(ctx: Context, action):
+    """Show or stop the embedded development server of this project (.schemadiff/).
+
+    \b
+    Examples:
+      schemadiff dev-server status
+      schemadiff dev-server stop
+    """
+    from ... import server
+
+    project = Path(ctx.schema).resolve().parent
+    cluster = server.embedded_cluster(project)
+    if cluster is None:
+        click.echo(f"no development server in {project / '.schemadiff'}")
+        return
+    running = cluster.is_running()
+    if action == "stop" and running:
+        cluster.stop()
+        click.echo(f"stopped the development server in {cluster.datadir}")
+    elif action == "stop":
+        click.echo(f"the development server in {cluster.datadir} is not running")
+    else:
+        state = f"running at {cluster.url_for(cluster.running_port(), 'schemadiff')}" if running else "stopped"
+        click.echo(f"development server in {cluster.datadir}: {state}")

@@ -1,0 +1,142 @@
+"""Reviewing without a database: validate, json-schema, diff and lint."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    Context,
+    cli,
+    handle_errors,
+    lint_report,
+    pass_context,
+    render_plan,
+)
+
+
+@cli.command()
+@pass_context
+@handle_errors()
+def validate(ctx: Context):
+    """Check the schema file alone; no database is touched.
+
+    \b
+    Example:
+      schemadiff validate --schema schema.yaml
+    """
+    desired, _ = ctx.load()
+    click.echo(f"{ctx.schema}: valid ({len(desired.tables)} tables, {desired.index_count} indexes, {len(desired.enums)} enums)")
+
+
+@cli.command("json-schema")
+def json_schema():
+    """Print the JSON Schema of schema.yaml (for editor validation).
+
+    \b
+    Example:
+      schemadiff json-schema > .schemadiff/schema.json
+    """
+    from importlib import resources
+
+    click.echo(resources.files("schemadiff").joinpath("schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(["text", "sql", "json", "markdown"]), default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@pass_context
+@handle_errors()
+def diff_command(ctx: Context, old, new, fmt, exit_code):
+    """Compare two schema files without a database: what deploying NEW over OLD would do.
+
+    OLD and NEW are paths or git revisions written git:REF:PATH (read with `git show`).
+    Tables are assumed to exist with rows, so the plan is the online one (CONCURRENTLY,
+    NOT VALID); only textual normalization applies, as no server settles expressions.
+
+    \b
+    Examples:
+      schemadiff diff git:origin/main:schema.yaml schema.yaml --format markdown
+      schemadiff diff old.yaml new.yaml --exit-code
+    """
+    from ...desired import sources
+    from ...diff import diff
+    from ...engine import without_ignored
+    from ...plan import PlanOptions, build_plan
+
+    ignore = ctx.settings.ignore if ctx.settings else ()
+    before, _ = sources.load(old)
+    after, text = sources.load(new)
+    before, after_managed = without_ignored(before, ignore), without_ignored(after, ignore)
+    changes = diff(before, after_managed)
+    the_plan = build_plan(changes, PlanOptions(online=True), desired=after_managed, current=before)
+    findings = None
+    if fmt in ("text", "markdown"):
+        from ...plan.lint import ignores_from_source, lint
+
+        findings = lint(after_managed, changes, severities=ctx.settings.lint if ctx.settings else {},
+                        ignores=ignores_from_source(text, new))
+    click.echo(render_plan(the_plan, fmt, findings, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
+    if exit_code and not the_plan.empty:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command("lint")
+@click.option("--against", metavar="OLD", help="Also check the changes from OLD (a file or git:REF:PATH) "
+              "to the schema file. Default: the live database when a URL is configured, else file rules only.")
+@click.option("--offline/--online", default=False, help="Lint the changes as an --offline plan would run them.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+@handle_errors()
+def lint_command(ctx: Context, against, offline, fmt):
+    """Lint the schema file and the changes it makes; exit 1 on any error-severity finding.
+
+    Rules SD001–SD009 (see README → "Lint"); severities are set in schemadiff.toml
+    ([lint] SD009 = "off"), and a finding is silenced on its table in schema.yaml with
+    lint: {ignore: [{rule: SD006, object: user_id_fkey, reason: "..."}]}.
+
+    \b
+    Examples:
+      schemadiff lint
+      schemadiff lint --against git:origin/main:schema.yaml
+      schemadiff lint --format json
+    """
+    import json
+
+    from ...diff import diff
+    from ...engine import without_ignored
+    from ...plan.lint import RULES
+    from ...plan.lint import text as lint_text
+
+    desired, text = ctx.load()
+    changes = None
+    ignore = ctx.settings.ignore if ctx.settings else ()
+    if against:
+        from ...desired import sources
+
+        before, _ = sources.load(against)
+        changes = diff(without_ignored(before, ignore), without_ignored(desired, ignore))
+    elif ctx.database_url:
+        from ... import engine
+        from ...plan import PlanOptions
+
+        changes = list(engine.plan(ctx.target(), desired, PlanOptions(online=not offline)).changes)
+    found = lint_report(ctx, desired, text, changes, online=not offline)
+    if fmt == "json":
+        payload = {"format_version": 1, "changes_checked": changes is not None,
+                   "errors": len(found.errors), "warnings": len(found.active) - len(found.errors),
+                   "findings": [f.as_dict() for f in found.findings],
+                   "rules": {r.id: {"title": r.title, "severity": (ctx.settings.lint if ctx.settings else {}).get(r.id, r.severity),
+                                    "scope": r.scope, "fix": r.fix} for r in RULES.values()}}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        if changes is None:
+            click.echo("lint: no --against and no database URL: only the file rules (SD006, SD008, SD009) ran", err=True)
+        click.echo(lint_text(found))
+    if found.errors:
+        sys.exit(EXIT_ERROR)

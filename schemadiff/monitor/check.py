@@ -1,0 +1,239 @@
+"""The diff read as a health report: what is missing, extra or different, how bad that is,
+and whether the recorded version matches the file."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..diff import changes as ch
+from ..deploy import versions
+from ..catalog.canonicalize import canonicalize
+from ..diff import diff
+from ..errors import SchemadiffError
+from ..model import Catalog, QualifiedName, catalog_hash
+
+OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
+INCOMPLETE = "the check did not finish"  # error prefix when the server answered but a query failed
+EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
+_RANK = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the check found: severity, kind of object, its name, and what is wrong."""
+
+    severity: str
+    kind: str  # table, column, index, constraint, enum, version, connectivity, …
+    problem: str  # missing, extra, differs, invalid, not_valid, behind, …
+    object: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "kind": self.kind, "problem": self.problem,
+                "object": self.object, "message": self.message}
+
+
+@dataclass
+class HealthReport:
+    """Everything `schemadiff check` reports, JSON-ready via as_dict()."""
+
+    connected: bool
+    error: Optional[str] = None
+    findings: list[Finding] = field(default_factory=list)
+    table_count: int = 0
+    index_count: int = 0
+    version: Optional[versions.Version] = None
+    desired_hash: str = ""
+    duration_s: float = 0.0
+    expected_tables: tuple = ()
+    expected_indexes: tuple = ()
+
+    @property
+    def status(self) -> str:
+        if not self.connected:
+            return CRITICAL
+        worst = max((_RANK[f.severity] for f in self.findings), default=0)
+        return next(k for k, v in _RANK.items() if v == worst)
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == OK
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    def named(self, kind: str, problem: str) -> list[str]:
+        return [f.object for f in self.findings if f.kind == kind and f.problem == problem]
+
+    def as_dict(self) -> dict:
+        missing_tables = self.named("table", "missing")
+        missing_indexes = self.named("index", "missing")
+        invalid_indexes = self.named("index", "invalid")
+        return {
+            "status": self.status,
+            "overall_healthy": self.healthy,
+            "connectivity": {"ok": self.connected, "error": self.error},
+            "tables": {"ok": self.connected and not missing_tables, "missing": missing_tables,
+                       "extra": self.named("table", "extra"), "expected": len(self.expected_tables)},
+            "indexes": {"ok": self.connected and not missing_indexes and not invalid_indexes,
+                        "missing": missing_indexes, "invalid": invalid_indexes,
+                        "extra": self.named("index", "extra"), "differs": self.named("index", "differs"),
+                        "expected": len(self.expected_indexes)},
+            "columns": _group(self, "column"),
+            "constraints": _group(self, "constraint") | {"not_valid": self.named("constraint", "not_valid")},
+            "enums": _group(self, "enum"),
+            "version": {
+                "ok": not self.named("version", "behind") and not self.named("version", "unrecorded"),
+                "current": self.version.version if self.version else None,
+                "current_hash": self.version.schema_hash if self.version else None,
+                "applied_at": self.version.applied_at.isoformat() if self.version else None,
+                "expected_hash": self.desired_hash,
+            },
+            "findings": [f.as_dict() for f in self.findings],
+            "duration_seconds": round(self.duration_s, 4),
+        }
+
+
+def _group(report: HealthReport, kind: str) -> dict:
+    missing, extra, differs = (report.named(kind, p) for p in ("missing", "extra", "differs"))
+    return {"ok": report.connected and not missing and not differs, "missing": missing, "extra": extra, "differs": differs}
+
+
+def display(name: QualifiedName) -> str:
+    """Tables in ``public`` are shown bare, as the seed's users know them."""
+    return name.name if name.schema == "public" else str(name)
+
+
+def findings_from_changes(changes) -> list[Finding]:
+    """Translate the changes a plan would make into what is wrong now."""
+    out: list[Finding] = []
+    dropped_indexes = {(c.table, c.index.name): c for c in changes if isinstance(c, ch.DropIndex)}
+    dropped_constraints = {(c.table, c.constraint.name) for c in changes if isinstance(c, ch.DropConstraint)}
+    added_indexes = {(c.table, c.index.name) for c in changes if isinstance(c, ch.AddIndex)}
+    added_constraints = {(c.table, c.constraint.name) for c in changes if isinstance(c, ch.AddConstraint)}
+    for c in changes:
+        out += _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_constraints)
+    return out
+
+
+def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_constraints) -> list[Finding]:
+    if isinstance(c, ch.CreateTable):
+        return [Finding(CRITICAL, "table", "missing", display(c.table.qualified), f"table {c.table.qualified} is missing")] + [
+            Finding(CRITICAL, "index", "missing", i.name, f"index {i.name} on {c.table.qualified} is missing") for i in c.table.indexes]
+    if isinstance(c, ch.DropTable):
+        return [Finding(WARNING, "table", "extra", display(c.table.qualified), f"table {c.table.qualified} is not in the schema file")]
+    if isinstance(c, ch.AddColumn):
+        return [Finding(CRITICAL, "column", "missing", f"{display(c.table)}.{c.column.name}", f"column {c.table}.{c.column.name} is missing")]
+    if isinstance(c, ch.DropColumn):
+        return [Finding(WARNING, "column", "extra", f"{display(c.table)}.{c.column.name}", f"column {c.table}.{c.column.name} is not in the schema file")]
+    if isinstance(c, ch.AlterColumn):
+        severity = CRITICAL if {"type", "nullable"} & set(c.changed) else WARNING
+        return [Finding(severity, "column", "differs", f"{display(c.table)}.{c.to.name}",
+                        f"column {c.table}.{c.to.name} differs in {', '.join(c.changed)}")]
+    if isinstance(c, ch.AddIndex):
+        if (c.table, c.index.name) in dropped_indexes:
+            old = dropped_indexes[(c.table, c.index.name)].index
+            if not old.valid:
+                return [Finding(CRITICAL, "index", "invalid", c.index.name, f"index {c.index.name} on {c.table} is INVALID (an interrupted concurrent build); apply rebuilds it")]
+            return [Finding(WARNING, "index", "differs", c.index.name, f"index {c.index.name} on {c.table} differs from the file")]
+        if c.new_table:
+            return []
+        return [Finding(CRITICAL, "index", "missing", c.index.name, f"index {c.index.name} on {c.table} is missing")]
+    if isinstance(c, ch.DropIndex):
+        if (c.table, c.index.name) in added_indexes:
+            return []
+        return [Finding(WARNING, "index", "extra", c.index.name, f"index {c.index.name} on {c.table} is not in the schema file")]
+    if isinstance(c, ch.AddConstraint):
+        name = f"{display(c.table)}.{c.constraint.name}"
+        if (c.table, c.constraint.name) in dropped_constraints:
+            return [Finding(WARNING, "constraint", "differs", name, f"constraint {c.constraint.name} on {c.table} differs from the file")]
+        if c.new_table:
+            return []
+        return [Finding(CRITICAL, "constraint", "missing", name, f"constraint {c.constraint.name} on {c.table} is missing")]
+    if isinstance(c, ch.DropConstraint):
+        if (c.table, c.constraint.name) in added_constraints:
+            return []
+        return [Finding(WARNING, "constraint", "extra", f"{display(c.table)}.{c.constraint.name}", f"constraint {c.constraint.name} on {c.table} is not in the schema file")]
+    if isinstance(c, ch.CreateEnum):
+        return [Finding(CRITICAL, "enum", "missing", display(c.enum.qualified), f"enum {c.enum.qualified} is missing")]
+    if isinstance(c, ch.DropEnum):
+        return [Finding(WARNING, "enum", "extra", display(c.enum.qualified), f"enum {c.enum.qualified} is not in the schema file")]
+    if isinstance(c, (ch.AddEnumValue, ch.RecreateEnum, ch.RenameEnumValue, ch.RenameEnum)):
+        target = getattr(c, "enum", None) or (c.to.qualified if hasattr(c, "to") else getattr(c, "new", None))
+        return [Finding(CRITICAL, "enum", "differs", str(target), f"enum {target} differs from the file")]
+    if isinstance(c, ch.CreateSchema):
+        return [Finding(CRITICAL, "schema", "missing", c.name, f"schema {c.name} is missing")]
+    if isinstance(c, ch.SetTableComment):
+        return [Finding(WARNING, "comment", "differs", display(c.table), f"comment on table {c.table} differs")]
+    if isinstance(c, (ch.RenameTable, ch.RenameColumn, ch.RenameIndex, ch.RenameConstraint)):
+        old = getattr(c, "old", "")
+        where = f" on {c.table}" if hasattr(c, "table") else ""
+        return [Finding(WARNING, "rename", "pending", str(c.new), f"pending rename of {old}{where} to {c.new}")]
+    return []
+
+
+def version_findings(last: Optional[versions.Version], desired_hash: str) -> list[Finding]:
+    if last is None:
+        return [Finding(WARNING, "version", "unrecorded", "schemadiff_version",
+                        "no version recorded: schemadiff has never applied this schema here (run apply to record a baseline)")]
+    if last.schema_hash != desired_hash:
+        return [Finding(WARNING, "version", "behind", f"version {last.version}",
+                        f"the last applied version ({last.version}, {last.applied_at:%Y-%m-%d %H:%M}) was made from a different schema file")]
+    return []
+
+
+def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName) -> HealthReport:
+    """Build the report from an open connection and the live catalog already read."""
+    settled = canonicalize(conn, live, desired)
+    findings = findings_from_changes(diff(live, settled))
+    findings += not_valid_findings(live)
+    from .health import health_findings  # imported here: health builds on this module
+
+    findings += health_findings(conn, live, desired)
+    last = versions.latest(conn, version_table)
+    desired_hash = catalog_hash(desired)
+    findings += version_findings(last, desired_hash)
+    return HealthReport(
+        connected=True, findings=findings, table_count=len(live.tables), index_count=live.index_count,
+        version=last, desired_hash=desired_hash, **expected(desired),
+    )
+
+
+def not_valid_findings(live: Catalog) -> list[Finding]:
+    out = []
+    for table in live.tables:
+        for constraint in table.foreign_keys + table.checks:
+            if not constraint.validated:
+                out.append(Finding(WARNING, "constraint", "not_valid", f"{display(table.qualified)}.{constraint.name}",
+                                   f"constraint {constraint.name} on {table.qualified} is NOT VALID: existing rows were never checked"))
+    return out
+
+
+def expected(desired: Catalog) -> dict:
+    """What the file expects, for the report's counts (also when the database is unreachable)."""
+    return {"expected_tables": tuple(display(t.qualified) for t in desired.tables),
+            "expected_indexes": tuple(i.name for t in desired.tables for i in t.indexes)}
+
+
+def check(target, desired: Catalog) -> HealthReport:
+    """Connect and report; an unreachable database is a critical report, not an exception."""
+    from ..engine import connection, read_live
+
+    started = time.perf_counter()
+    try:
+        with connection(target) as conn:
+            live = read_live(conn, target, desired)
+            report = check_on(conn, live, desired, target.version_table)
+    except SchemadiffError as exc:
+        report = HealthReport(connected=False, error=str(exc), **expected(desired))
+    except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
+        # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
+        hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(desired))
+    report.duration_s = time.perf_counter() - started
+    return report

@@ -1,0 +1,172 @@
+"""Plans and health reports as text (for people), SQL, JSON (for machines) and Markdown
+(for a PR comment)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Optional
+
+from . import DESTRUCTIVE, LOCKING, Plan, Statement
+
+PLAN_JSON_VERSION = 1
+_COLORS = {"safe": "32", LOCKING: "33", DESTRUCTIVE: "31", "ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
+
+
+def _paint(text: str, level: str, color: bool) -> str:
+    return f"\033[{_COLORS.get(level, '0')}m{text}\033[0m" if color else text
+
+
+def verdict(plan: Plan) -> str:
+    if plan.empty:
+        return "No changes: the database matches the schema file."
+    counts = plan.counts()
+    parts = [f"{len(plan.statements)} statement(s)"]
+    if counts[DESTRUCTIVE]:
+        parts.append(f"{counts[DESTRUCTIVE]} destructive")
+    if counts[LOCKING]:
+        parts.append(f"{counts[LOCKING]} locking")
+    return ", ".join(parts) + "."
+
+
+def plan_text(plan: Plan, color: bool = False) -> str:
+    if plan.empty:
+        return verdict(plan)
+    lines = [verdict(plan), ""]
+    for i, statement in enumerate(plan.statements, 1):
+        tag = _paint(f"[{statement.level}]", statement.level, color)
+        lines.append(f"{i:>3}. {tag} {statement.description}")
+        for hazard in statement.hazards:
+            lines.append(f"       {hazard.kind} {hazard.code}: {hazard.message}")
+        if getattr(statement, "lock", ""):
+            lines.append(f"       lock: {statement.lock}")
+        for sql_line in statement.sql.splitlines():
+            lines.append(f"       {sql_line}")
+        if not statement.transactional:
+            lines.append("       (runs outside the transaction)")
+    return "\n".join(lines)
+
+
+def plan_sql(plan: Plan, header: Optional[str] = None) -> str:
+    out = []
+    if header:
+        out += [f"-- {line}" if line else "--" for line in header.splitlines()]
+        out.append("")
+    if plan.empty:
+        out.append("-- No changes.")
+        return "\n".join(out) + "\n"
+    for statement in plan.statements:
+        hazards = "; ".join(f"{h.kind} {h.code}: {h.message}" for h in statement.hazards)
+        out.append(f"-- {statement.description}" + (f" [{hazards}]" if hazards else ""))
+        if not statement.transactional:
+            out.append("-- (must run outside a transaction block)")
+        out.append(statement.sql + ";")
+        out.append("")
+    return "\n".join(out)
+
+
+def statement_dict(s: Statement) -> dict:
+    return {
+        "sql": s.sql, "description": s.description, "level": s.level, "kind": s.kind,
+        "object": s.object, "transactional": s.transactional,
+        "isolated": getattr(s, "isolated", False), "lock": getattr(s, "lock", ""),
+        "hazards": [{"kind": h.kind, "code": h.code, "message": h.message} for h in s.hazards],
+    }
+
+
+def plan_dict(plan: Plan) -> dict:
+    return {
+        "format_version": PLAN_JSON_VERSION,
+        "empty": plan.empty,
+        "summary": {"statements": len(plan.statements), **plan.counts(), "by_kind": dict(sorted(Counter(s.kind for s in plan.statements).items()))},
+        "desired_hash": plan.desired_hash,
+        "current_fingerprint": plan.current_fingerprint,
+        "statements": [statement_dict(s) for s in plan.statements],
+    }
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan_dict(plan), indent=2, sort_keys=False)
+
+
+_VERB = {
+    "CreateTable": "added", "AddColumn": "added", "AddIndex": "added", "AddConstraint": "added",
+    "CreateEnum": "added", "AddEnumValue": "added", "CreateSchema": "added",
+    "DropTable": "dropped", "DropColumn": "dropped", "DropIndex": "dropped", "DropConstraint": "dropped",
+    "DropEnum": "dropped",
+}
+_OBJECT = {
+    "CreateTable": "table", "DropTable": "table", "RenameTable": "table", "SetTableComment": "table",
+    "AddColumn": "column", "DropColumn": "column", "AlterColumn": "column", "RenameColumn": "column",
+    "AddIndex": "index", "DropIndex": "index", "RenameIndex": "index",
+    "AddConstraint": "constraint", "DropConstraint": "constraint", "RenameConstraint": "constraint",
+    "ValidateConstraint": "constraint", "CreateEnum": "enum", "DropEnum": "enum", "AddEnumValue": "enum",
+    "RenameEnum": "enum", "RenameEnumValue": "enum", "RecreateEnum": "enum", "CreateSchema": "schema",
+}
+
+
+_MEANING = {
+    DESTRUCTIVE: "Deletes or may lose data: `apply` refuses it without `--allow-destructive`.",
+    LOCKING: "Locks or scans tables: no data is lost, but review when it runs.",
+    "safe": "Only safe changes: no data is lost and no long locks are taken.",
+}
+
+
+def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
+    """A PR comment: verdict, hazards first with reasons, lint findings, a table of changes
+    by object and kind, SQL folded. ``lint`` is an optional :class:`schemadiff.plan.lint.LintReport`."""
+    lines = [f"### {title}", ""]
+    lint_lines = []
+    if lint is not None:
+        from .lint import markdown as lint_markdown
+
+        lint_lines = lint_markdown(lint)
+    if plan.empty:
+        lines += ["✅ **No schema changes.**", ""] + lint_lines
+        return "\n".join(lines).rstrip("\n") + "\n"
+    counts = plan.counts()
+    worst = DESTRUCTIVE if counts[DESTRUCTIVE] else LOCKING if counts[LOCKING] else "safe"
+    icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", "safe": "✅"}[worst]
+    lines += [f"{icon} **{verdict(plan)}** {_MEANING[worst]}", ""]
+    risky = [s for s in plan.statements if s.hazards]
+    if risky:
+        lines += ["**Hazards**", ""]
+        for s in sorted(risky, key=lambda s: s.level != DESTRUCTIVE):
+            for h in sorted(s.hazards, key=lambda h: h.kind != DESTRUCTIVE):
+                lines.append(f"- {'🛑' if h.kind == DESTRUCTIVE else '⚠️'} `{h.code}` {s.description}: {h.message}")
+        lines.append("")
+    lines += lint_lines
+    table: dict = {}
+    for s in plan.statements:
+        row = table.setdefault(_OBJECT.get(s.kind, "other"), Counter())
+        row[_VERB.get(s.kind, "altered")] += 1
+    lines += ["| object | added | altered | dropped |", "|---|---:|---:|---:|"]
+    for obj in sorted(table):
+        row = table[obj]
+        lines.append(f"| {obj} | {row['added']} | {row['altered']} | {row['dropped']} |")
+    lines += ["", "**Changes**", ""]
+    lines += [f"{i}. {s.description}" + ("" if s.transactional else " *(outside the transaction)*")
+              for i, s in enumerate(plan.statements, 1)]
+    lines += ["", "<details><summary>SQL</summary>", "", "```sql", plan_sql(plan).rstrip(), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def check_text(report, color: bool = False) -> str:
+    """Nagios-style: one summary line first, then one line per finding."""
+    status = report.status.upper()
+    if not report.connected:
+        reached = (report.error or "").startswith("the check did not finish")
+        head = f"SCHEMADIFF CRITICAL - {'' if reached else 'database unreachable: '}{report.error}"
+    else:
+        version = f"version {report.version.version}" if report.version else "no version recorded"
+        problems = Counter(f.severity for f in report.findings)
+        tail = "" if not report.findings else " - " + ", ".join(f"{n} {sev}" for sev, n in sorted(problems.items()))
+        head = f"SCHEMADIFF {status} - {report.table_count} tables, {report.index_count} indexes, {version}{tail}"
+    lines = [_paint(head, report.status, color)]
+    for f in report.findings:
+        lines.append(f"{f.severity.upper()}: {f.message}")
+    return "\n".join(lines)
+
+
+def check_json(report) -> str:
+    return json.dumps(report.as_dict(), indent=2)
