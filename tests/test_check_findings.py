@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from schemadiff.diff import changes as ch
-from schemadiff.monitor.check import CRITICAL, findings_from_changes
+from schemadiff.monitor.check import findings_from_changes
+from schemadiff.monitor.findings import CRITICAL
 from schemadiff.model import Enum, QualifiedName
 
 MOOD = QualifiedName("public", "mood")

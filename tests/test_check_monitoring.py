@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
-from schemadiff.monitor.check import CRITICAL, WARNING, Finding, HealthReport
+from schemadiff.monitor.check import HealthReport
+from schemadiff.monitor.findings import CRITICAL, WARNING, Finding
 from schemadiff.cli import cli
 from schemadiff.monitor.prometheus import exposition
 

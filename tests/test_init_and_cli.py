@@ -10,7 +10,7 @@ import pytest
 from conftest import run_in_process
 from click.testing import CliRunner
 
-from schemadiff import cli as cli_module
+from schemadiff.cli import app as cli_module
 from schemadiff.cli import cli
 from schemadiff.desired import load
 

@@ -13,27 +13,8 @@ from ..catalog.canonicalize import canonicalize
 from ..diff import diff
 from ..errors import SchemadiffError
 from ..model import Catalog, QualifiedName, catalog_hash
-
-OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
-INCOMPLETE = "the check did not finish"  # error prefix when the server answered but a query failed
-EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
-_RANK = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the check found: severity, kind of object, its name, and what is wrong."""
-
-    severity: str
-    kind: str  # table, column, index, constraint, enum, version, connectivity, …
-    problem: str  # missing, extra, differs, invalid, not_valid, behind, …
-    object: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"severity": self.severity, "kind": self.kind, "problem": self.problem,
-                "object": self.object, "message": self.message}
-
+from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, SEVERITY_RANK, WARNING, Finding, display
+from .health import health_findings
 
 @dataclass
 class HealthReport:
@@ -54,8 +35,8 @@ class HealthReport:
     def status(self) -> str:
         if not self.connected:
             return CRITICAL
-        worst = max((_RANK[f.severity] for f in self.findings), default=0)
-        return next(k for k, v in _RANK.items() if v == worst)
+        worst = max((SEVERITY_RANK[f.severity] for f in self.findings), default=0)
+        return next(k for k, v in SEVERITY_RANK.items() if v == worst)
 
     @property
     def healthy(self) -> bool:
@@ -100,11 +81,6 @@ class HealthReport:
 def _group(report: HealthReport, kind: str) -> dict:
     missing, extra, differs = (report.named(kind, p) for p in ("missing", "extra", "differs"))
     return {"ok": report.connected and not missing and not differs, "missing": missing, "extra": extra, "differs": differs}
-
-
-def display(name: QualifiedName) -> str:
-    """Tables in ``public`` are shown bare, as the seed's users know them."""
-    return name.name if name.schema == "public" else str(name)
 
 
 def findings_from_changes(changes) -> list[Finding]:
@@ -190,7 +166,6 @@ def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
     findings += not_valid_findings(live)
-    from .health import health_findings  # imported here: health builds on this module
 
     findings += health_findings(conn, live, desired)
     last = versions.latest(conn, version_table)

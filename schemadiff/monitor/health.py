@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional
 
-from .check import CRITICAL, WARNING, Finding, display
+from .findings import CRITICAL, WARNING, Finding, display
 from ..catalog.inspect import query
 from ..model import Catalog, QualifiedName
 

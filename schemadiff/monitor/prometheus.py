@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .check import _RANK
+from .findings import SEVERITY_RANK
 
 # Always exported, zero when clean, so that alert rules and dashboards have a series to read.
 _STANDARD_OBJECTS = [(kind, problem) for kind in ("table", "column", "index", "constraint", "enum")
@@ -38,7 +38,7 @@ def exposition(report) -> str:
     """The report's metrics, ending with a newline as the format requires."""
     lines: list[str] = []
     _gauge(lines, "schemadiff_healthy", "1 when the database matches the schema file and no check failed.", report.healthy)
-    _gauge(lines, "schemadiff_check_status", "Check status: 0 ok, 1 warning, 2 critical, 3 unknown.", _RANK[report.status])
+    _gauge(lines, "schemadiff_check_status", "Check status: 0 ok, 1 warning, 2 critical, 3 unknown.", SEVERITY_RANK[report.status])
     _gauge(lines, "schemadiff_database_up", "1 when the database answered the check.", report.connected)
     counts = Counter((f.kind, f.problem) for f in report.findings)
     keys = sorted(set(_STANDARD_OBJECTS) | set(counts))

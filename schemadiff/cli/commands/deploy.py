@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .. import (
+from ..app import (
     EXIT_CHANGES,
     Context,
     cli,

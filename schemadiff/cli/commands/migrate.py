@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import Context, cli, data_migrations, handle_errors, pass_context
+from ..app import Context, cli, data_migrations, handle_errors, pass_context
 
 
 @cli.command()

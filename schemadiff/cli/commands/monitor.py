@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import (
+from ..app import (
     CHECK_UNKNOWN,
     EXIT_ERROR,
     Context,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import Context, cli, handle_errors, pass_context
+from ..app import Context, cli, handle_errors, pass_context
 from .migrate import adopt_folder
 
 

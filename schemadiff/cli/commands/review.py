@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import (
+from ..app import (
     EXIT_CHANGES,
     EXIT_ERROR,
     Context,

@@ -1,0 +1,224 @@
+"""The command group, its shared options, and the error handling every command uses.
+
+Domain errors become one paragraph on stderr and a documented exit code (README →
+"Exit codes"); ``--debug`` shows the traceback instead. Database drivers are imported only
+by commands that talk to a database, so ``--help`` and ``validate`` start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from .. import __version__
+from ..errors import SchemadiffError
+
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+CHECK_UNKNOWN = 3
+
+
+class Context:
+    """Global options shared by every command."""
+
+    def __init__(self, database_url: Optional[str], schema: str, debug: bool,
+                 version_table: str, connect_timeout: float, settings=None):
+        self.settings = settings  # schemadiff.config.Settings: the resolved configuration
+        self.database_url = database_url
+        self.schema = schema
+        self.debug = debug
+        self.version_table = version_table
+        self.connect_timeout = connect_timeout
+
+    def load(self):
+        from ..desired import load_with_source
+
+        return load_with_source(self.schema)
+
+    def target(self):
+        from ..engine import Target
+        from ..model import QualifiedName
+
+        url = self.database_url or self.embedded_url()
+        schema, _, name = self.version_table.rpartition(".")
+        ignore = tuple(self.settings.ignore) if self.settings is not None else ()
+        return Target(url=url, version_table=QualifiedName(schema or "public", name),
+                      connect_timeout=self.connect_timeout, ignore=ignore)
+
+    def embedded_url(self) -> str:
+        from .. import server
+
+        project = Path(self.schema).resolve().parent
+        try:
+            url = server.embedded_url(project)
+        except server.ServerError as exc:
+            raise SchemadiffError(f"no DATABASE_URL given and the embedded server could not start: {exc}") from None
+        click.echo(f"schemadiff: no DATABASE_URL given; using the embedded development server in {project / '.schemadiff'}", err=True)
+        return url
+
+
+def color_enabled(stream=None) -> bool:
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """A psycopg OperationalError (session terminated, server restarted) outside apply's own
+    error handling; psycopg is imported only if a command used it."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
+def handle_errors(exit_code: int = EXIT_ERROR):
+    """Turn domain errors into one clear paragraph and an exit code."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            ctx = click.get_current_context()
+            debug = ctx.find_object(Context).debug if ctx.find_object(Context) else False
+            try:
+                return func(*args, **kwargs)
+            except SchemadiffError as exc:
+                if debug:
+                    raise
+                code = exc.exit_code if exc.exit_code != EXIT_ERROR else exit_code
+                click.echo(f"schemadiff: error: {exc}", err=True)
+                sys.exit(code)
+            except KeyboardInterrupt:
+                click.echo("schemadiff: interrupted", err=True)
+                sys.exit(130)
+            except Exception as exc:  # a bug or an unforeseen server answer: still one paragraph
+                if debug:
+                    raise
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                if _connection_lost(exc):
+                    click.echo(f"schemadiff: error: lost the connection to the database ({first}): the server "
+                               "restarted or ended the session; run the command again", err=True)
+                    sys.exit(exit_code)
+                click.echo(f"schemadiff: unexpected error: {type(exc).__name__}: {first} "
+                           "(run again with --debug for the traceback)", err=True)
+                sys.exit(exit_code)
+        return wrapper
+
+    return decorate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--database-url", metavar="URL",
+              help="PostgreSQL URL (default: $DATABASE_URL, or the variable named by database_url_env in "
+                   "schemadiff.toml; postgresql://, postgresql+psycopg:// and postgresql+asyncpg:// accepted). "
+                   "Without one, the embedded development server is used.")
+@click.option("--schema", "schema", default=None, metavar="PATH", envvar="SCHEMADIFF_SCHEMA",
+              help="The desired-state file (default: schema.yaml, or `schema` in schemadiff.toml).")
+@click.option("--version-table", default=None,
+              help="Where applied versions are recorded (default: public.schemadiff_version).")
+@click.option("--connect-timeout", default=None, type=float, help="Seconds to wait for a connection (default: 5).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-paragraph errors.")
+@click.version_option(__version__, prog_name="schemadiff")
+@click.pass_context
+def cli(ctx, database_url, schema, version_table, connect_timeout, debug):
+    """Declarative schema management for PostgreSQL.
+
+    Describe the schema in schema.yaml; schemadiff compares it with the live database and
+    turns the difference into safe, idempotent DDL.
+
+    \b
+    Examples:
+      schemadiff validate
+      schemadiff plan --format markdown
+      schemadiff apply
+      schemadiff check --format json
+      schemadiff diff git:origin/main:schema.yaml schema.yaml --format markdown
+
+    Settings come from flags, then environment variables, then schemadiff.toml (or
+    [tool.schemadiff] in pyproject.toml), then defaults; `schemadiff config` shows them.
+
+    \b
+    Shell completion (bash; zsh and fish likewise with zsh_source / fish_source):
+      eval "$(_SCHEMADIFF_COMPLETE=bash_source schemadiff)"
+    """
+    from click.core import ParameterSource
+
+    from ..config import resolve
+    from ..errors import SchemadiffError as _Error
+
+    given = {"database_url": database_url, "schema": schema, "version_table": version_table,
+             "connect_timeout": connect_timeout}
+    labels = {"schema": "$SCHEMADIFF_SCHEMA"} if ctx.get_parameter_source("schema") == ParameterSource.ENVIRONMENT else {}
+    try:
+        settings = resolve(given, labels)
+    except _Error as exc:
+        click.echo(f"schemadiff: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    ctx.obj = Context(settings.database_url, settings.schema, debug, settings.version_table,
+                      settings.connect_timeout, settings=settings)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def data_migrations(ctx: Context, data_dir: Optional[str]):
+    from ..deploy.datamigrations import discover
+
+    return discover(data_dir or Path(ctx.schema).resolve().parent / "data")
+
+
+def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan") -> str:
+    """The plan in ``fmt``; lint findings (if given) follow in text and markdown."""
+    from ..plan import report
+
+    if fmt == "json":
+        return report.plan_json(the_plan)
+    if fmt == "sql":
+        return report.plan_sql(the_plan)
+    if fmt == "markdown":
+        return report.plan_markdown(the_plan, title=title, lint=lint_report)
+    out = report.plan_text(the_plan, color=color_enabled())
+    if lint_report is not None and lint_report.active:
+        from ..plan.lint import text as lint_text
+
+        out += "\n\n" + lint_text(lint_report, verbose=False)
+    return out
+
+
+def lint_report(ctx: Context, desired, text: str, changes, online: bool = True):
+    """Lint ``desired`` (and ``changes`` when given) with the configured severities and the
+    silencing entries of the schema file."""
+    from ..engine import without_ignored
+    from ..plan.lint import ignores_from_source, lint
+
+    settings = ctx.settings
+    return lint(without_ignored(desired, settings.ignore if settings else ()), changes, online=online,
+                severities=settings.lint if settings else {}, ignores=ignores_from_source(text, ctx.schema))
+
+
+def setting(ctx: Context, name: str, given):
+    """A command option left unset (None) falls back to the configuration, then the default."""
+    from ..config import DEFAULTS
+
+    if given is not None:
+        return given
+    return ctx.settings.values[name] if ctx.settings is not None else DEFAULTS[name]
+
+
+def progress_printer():
+    import time
+
+    started = time.monotonic()
+    tty = sys.stderr.isatty()
+
+    def progress(n: int, total: int, statement) -> None:
+        elapsed = time.monotonic() - started
+        line = f"[{n}/{total}] {elapsed:6.1f}s {statement.description}"
+        if tty:
+            click.echo(f"\r\033[K{line}", err=True, nl=n == total)
+        else:
+            click.echo(line, err=True)
+
+    return progress
