@@ -99,6 +99,12 @@ def test_a_not_valid_constraint_that_also_differs_is_rebuilt_not_validated():
     assert kinds == [ch.DropConstraint, ch.AddConstraint]
 
 
+def test_a_renamed_not_valid_constraint_is_validated_under_its_new_name():
+    renamed = load(FILE.replace("- score >= 0", "- {name: score_ok, expression: score >= 0, renamed_from: players_score_check}"))
+    rename, validate = build_plan(diff(not_valid(load(FILE), CHECK), renamed)).statements
+    assert rename.kind == "RenameConstraint" and validate.sql.endswith("VALIDATE CONSTRAINT score_ok")
+
+
 def test_validating_runs_in_a_transaction_of_its_own():
     [statement] = build_plan(diff(not_valid(load(FILE), CHECK), load(FILE))).statements
     assert statement.sql == f'ALTER TABLE public.players VALIDATE CONSTRAINT {CHECK}'
