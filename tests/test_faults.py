@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import signal
 
-from prodsafe_helpers import (apply, cli, cli_background, column_type, connect, converged, index_valid,
+from prodsafe_helpers import (apply, cli, cli_background, column_type, connect, converged, index_valid, plan,
                               schemadiff_backends, version_count, wait_for, write)
 
 V1 = """
@@ -34,6 +34,10 @@ V2 = V2.replace("      memo: text\n", "      memo: text\n      booked_at: {type:
 
 def _load(sql, rows: int = 200_000) -> None:
     sql("INSERT INTO ledger (amount, ref, memo) SELECT g, 'r' || g, 'm' FROM generate_series(1, %s) g", rows)
+
+
+def _constraint_valid(sql, name: str):
+    return sql("SELECT convalidated FROM pg_constraint WHERE conname = %s", name)[0][0]
 
 
 def _waiting_on_lock(sql, fragment: str):
@@ -111,3 +115,18 @@ def test_backend_terminated_during_a_concurrent_build_leaves_an_invalid_index_th
     assert index_valid(sql, "ledger_amount_idx") is True
     assert version_count(sql) == 2
     assert converged(database_url, with_index)
+
+
+def test_apply_killed_between_add_not_valid_and_validate_is_finished_by_the_next_apply(database_url, sql, tmp_path):
+    with_check = V1.replace("    primary_key: id\n", "    primary_key: id\n    checks:\n      - amount >= 0\n")
+    apply(database_url, V1)
+    _load(sql, rows=1000)
+    add, validate = plan(database_url, with_check).statements
+    assert "NOT VALID" in add.sql and "VALIDATE" in validate.sql
+    sql(add.sql)  # what a kill between the two leaves: the ADD committed, the VALIDATE never ran
+    assert _constraint_valid(sql, "ledger_amount_check") is False
+
+    rerun = cli(database_url, write(tmp_path, with_check), "apply")
+    assert rerun.returncode == 0, rerun.stderr
+    assert _constraint_valid(sql, "ledger_amount_check") is True
+    assert converged(database_url, with_check)

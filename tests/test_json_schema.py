@@ -82,7 +82,7 @@ ACCEPTED = {
             columns: {id: bigserial, email: text, a: int, b: int}
             primary_key: {name: u_pk, columns: [id]}
             unique: [email, [a, b], {name: u_ea, columns: [email, a]}]
-            checks: [a > 0, {name: c_b, expression: b > 0}]
+            checks: [a > 0, {name: c_b, expression: b > 0}, {expression: a < b, not_valid: true}]
             indexes:
               - email
               - [a, b DESC]
@@ -98,7 +98,7 @@ ACCEPTED = {
               - {columns: u, references: public.u}
               - {columns: [v], references: "u(id)", on_delete: SET_NULL, on_update: cascade,
                  deferrable: true, initially_deferred: true, name: fk_v}
-              - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default}
+              - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default, not_valid: true}
     """,
 }
 
@@ -126,6 +126,7 @@ REJECTED = {
     "nullable not a boolean": "tables: {t: {columns: {a: {type: int, nullable: maybe}}}}",
     "unknown unique key": "tables: {t: {columns: {a: int}, unique: [{cols: [a]}]}}",
     "unknown check key": "tables: {t: {columns: {a: int}, checks: [{expr: a > 0}]}}",
+    "not_valid not a boolean": "tables: {t: {columns: {a: int}, checks: [{expression: a > 0, not_valid: later}]}}",
     "unknown primary key key": "tables: {t: {columns: {a: int}, primary_key: {cols: [a]}}}",
     "unknown references key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: {tabel: t}}]}}",
     "unknown enum key": "enums: {e: {vals: [a]}}",

@@ -29,8 +29,8 @@ INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed
 UNIQUE_KEYS = ("name", "columns", "renamed_from")
 PK_KEYS = ("name", "columns", "renamed_from")
 FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
-           "initially_deferred", "renamed_from")
-CHECK_KEYS = ("name", "expression", "renamed_from")
+           "initially_deferred", "not_valid", "renamed_from")
+CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from")
 ENUM_KEYS = ("values", "renamed_from")
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_default": "by default",
@@ -413,17 +413,18 @@ class _Loader:
         out = []
         for i, item in enumerate(self.listing(spec, path, "checks")):
             ipath = path + (i,)
-            name, renamed = "", None
+            name, renamed, validated = "", None, True
             if isinstance(item, dict):
                 self.expect_keys(item, CHECK_KEYS, ipath, "check")
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
+                validated = not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False)
                 item = item.get("expression")
             expression = self.text(item, ipath, "check expression")
             if not expression or not expression.strip():
                 self.error(ipath, "a check needs an expression")
                 continue
-            out.append(CheckConstraint(name, expression.strip(), renamed_from=renamed))
+            out.append(CheckConstraint(name, expression.strip(), validated=validated, renamed_from=renamed))
         return tuple(out)
 
     def foreign_keys(self, table_key, schema: str, spec, known: set) -> tuple:
@@ -450,6 +451,7 @@ class _Loader:
                 on_update=self.action(item.get("on_update"), ipath + ("on_update",)),
                 deferrable=self.boolean(item.get("deferrable"), ipath + ("deferrable",), "deferrable", False),
                 initially_deferred=self.boolean(item.get("initially_deferred"), ipath + ("initially_deferred",), "initially_deferred", False),
+                validated=not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False),
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
             ))
         return tuple(out)

@@ -109,7 +109,8 @@ def _table(table: Table, named) -> dict:
     if table.foreign_keys:
         out["foreign_keys"] = [_foreign_key(fk, named("fk", i)) for i, fk in enumerate(table.foreign_keys)]
     if table.checks:
-        out["checks"] = [_named({"expression": c.expression}, c.name, named("check", i)) for i, c in enumerate(table.checks)]
+        out["checks"] = [_named({"expression": c.expression, **_not_valid(c)}, c.name, named("check", i))
+                         for i, c in enumerate(table.checks)]
     if table.indexes:
         out["indexes"] = [_index(i) for i in table.indexes]
     return out
@@ -154,7 +155,11 @@ def _foreign_key(fk, explicit: bool) -> dict:
         body["deferrable"] = True
     if fk.initially_deferred:
         body["initially_deferred"] = True
-    return body
+    return body | _not_valid(fk)
+
+
+def _not_valid(constraint) -> dict:
+    return {} if constraint.validated else {"not_valid": True}
 
 
 def _index(index) -> dict:

@@ -16,7 +16,7 @@ from .changes import (
     AddColumn, AddConstraint, AddEnumValue, AddIndex, AlterColumn, Change, CreateEnum,
     CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
     RecreateEnum, RenameColumn, RenameEnumValue, RenameConstraint, RenameEnum, RenameIndex, RenameTable,
-    SetTableComment,
+    SetTableComment, ValidateConstraint,
 )
 from ..model import (
     Catalog, CheckConstraint, Column, Constraint, Enum, ForeignKey, Index, QualifiedName, Table,
@@ -60,8 +60,9 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     added, removed, common = keyed_diff(cur_tables, desired.table_map())
     desired_map = desired.table_map()
     for key in added:
-        changes.append(CreateTable(desired_map[key]))
         table = desired_map[key]
+        changes.append(CreateTable(_as_created(table)))
+        changes += [AddConstraint(key, check, new_table=True) for check in table.checks if not check.validated]
         changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
     for key in removed:
@@ -74,6 +75,12 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
             old = _renamed_table(old, key)
         changes += diff_table(old, desired_map[key], old_name)
     return changes
+
+
+def _as_created(table: Table) -> Table:
+    """What CREATE TABLE makes: without the checks declared ``not_valid``, which are added
+    after it, as CREATE TABLE would mark them valid (its table is empty)."""
+    return replace(table, checks=tuple(c for c in table.checks if c.validated))
 
 
 def _old_table_key(key: QualifiedName, table: Table):
@@ -220,7 +227,17 @@ def same_column(a: Column, b: Column) -> bool:
 
 def _diff_constraints(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
     return _diff_named(key, current.constraints, desired.constraints, same_constraint,
-                       RenameConstraint, DropConstraint, AddConstraint)
+                       RenameConstraint, DropConstraint, AddConstraint) + _validations(key, current, desired)
+
+
+def _validations(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    """Kept checks and foreign keys that are NOT VALID while the file wants them valid (one
+    that changed is dropped and added anew instead). A valid one satisfies ``not_valid:
+    true``: PostgreSQL cannot make a constraint NOT VALID again, nor is there a reason to."""
+    cur, _ = match_renames(_by_name(current.constraints), _by_name(desired.constraints), _old_name)
+    return [ValidateConstraint(key, want) for want in desired.foreign_keys + desired.checks
+            if want.validated and want.name in cur and same_constraint(cur[want.name], want)
+            and not cur[want.name].validated]
 
 
 def same_constraint(a: Constraint, b: Constraint) -> bool:

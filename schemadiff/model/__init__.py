@@ -73,17 +73,20 @@ class ForeignKey:
     on_update: str = "no action"
     deferrable: bool = False
     initially_deferred: bool = False
-    validated: bool = field(default=True, compare=False)
+    validated: bool = True  # see CheckConstraint
     renamed_from: Optional[str] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class CheckConstraint:
-    """A CHECK constraint; ``expression`` is the bare boolean expression."""
+    """A CHECK constraint; ``expression`` is the bare boolean expression.
+
+    ``validated`` False: live, the constraint is NOT VALID (existing rows were never
+    checked); in the file (``not_valid: true``), NOT VALID is all that is asked for."""
 
     name: str
     expression: str
-    validated: bool = field(default=True, compare=False)
+    validated: bool = True
     renamed_from: Optional[str] = field(default=None, compare=False)
 
 

@@ -129,6 +129,9 @@ def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_const
         if c.new_table:
             return []
         return [Finding(CRITICAL, "constraint", "missing", name, f"constraint {c.constraint.name} on {c.table} is missing")]
+    if isinstance(c, ch.ValidateConstraint):  # NOT VALID while the file wants it valid
+        return [Finding(WARNING, "constraint", "not_valid", f"{display(c.table)}.{c.constraint.name}",
+                        f"constraint {c.constraint.name} on {c.table} is NOT VALID: existing rows were never checked")]
     if isinstance(c, ch.DropConstraint):
         if (c.table, c.constraint.name) in added_constraints:
             return []
@@ -165,7 +168,6 @@ def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName
     """Build the report from an open connection and the live catalog already read."""
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
-    findings += not_valid_findings(live)
 
     findings += health_findings(conn, live, desired)
     last = versions.latest(conn, version_table)
@@ -175,16 +177,6 @@ def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName
         connected=True, findings=findings, table_count=len(live.tables), index_count=live.index_count,
         version=last, desired_hash=desired_hash, **expected(desired),
     )
-
-
-def not_valid_findings(live: Catalog) -> list[Finding]:
-    out = []
-    for table in live.tables:
-        for constraint in table.foreign_keys + table.checks:
-            if not constraint.validated:
-                out.append(Finding(WARNING, "constraint", "not_valid", f"{display(table.qualified)}.{constraint.name}",
-                                   f"constraint {constraint.name} on {table.qualified} is NOT VALID: existing rows were never checked"))
-    return out
 
 
 def expected(desired: Catalog) -> dict:

@@ -204,24 +204,25 @@ def _statements(change, options: PlanOptions) -> list[Statement]:
         sql = render.render(change, concurrently=True)[0]
         return [Statement(sql, description, (), transactional=False, kind=kind, object=obj,
                           lock=f"{SHARE_UPDATE_EXCLUSIVE} (CONCURRENTLY; writes continue)")]
+    if isinstance(change, ch.AddConstraint) and not getattr(change.constraint, "validated", True):
+        lock = "" if change.new_table else f"{lock_of(change).split(' (')[0]} (brief; NOT VALID: no scan)"
+        return [Statement(render.render(change, not_valid=True)[0], description + " (NOT VALID, as the file declares)",
+                          (), kind=kind, object=obj, lock=lock)]
     if isinstance(change, ch.AddConstraint) and options.online and not change.new_table \
             and isinstance(change.constraint, (ForeignKey, CheckConstraint)):
         add = render.render(change, not_valid=True)[0]
-        validate = render.render(ch.ValidateConstraint(change.table, change.constraint))[0]
+        validate = ch.ValidateConstraint(change.table, change.constraint)
         return [
             Statement(add, description + " (NOT VALID: no scan yet)", (), kind=kind, object=obj, lock=lock_of(change)),
-            Statement(validate, f"validate {_constraint_word(change.constraint)} {obj}",
-                      (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table in a transaction of its own under a {SHARE_UPDATE_EXCLUSIVE} "
-                              "lock: reads and writes continue; no rewrite"),),
-                      kind="ValidateConstraint", object=obj, isolated=True,
-                      lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole scan; writes continue)"),
+            Statement(render.render(validate)[0], f"validate {_constraint_word(change.constraint)} {obj}",
+                      hazards_of(validate), kind="ValidateConstraint", object=obj, isolated=True, lock=lock_of(validate)),
         ]
     if isinstance(change, ch.AlterColumn) and options.online and change.changed == ("nullable",) and not change.to.nullable:
         return _online_set_not_null(change, description, obj)
     sqls = render.render(change)
     hazards = hazards_of(change)
     lock = lock_of(change)
-    isolated = isinstance(change, ch.AddEnumValue)
+    isolated = isinstance(change, (ch.AddEnumValue, ch.ValidateConstraint))
     first = Statement(sqls[0], description, hazards, kind=kind, object=obj, lock=lock, isolated=isolated)
     return [first] + [Statement(sql, _follow_up(sql, description), (), kind=kind, object=obj, lock=lock) for sql in sqls[1:]]
 
@@ -315,6 +316,9 @@ def hazards_of(change) -> tuple[Hazard, ...]:
         return _alter_column_hazards(change)
     if isinstance(change, ch.AddIndex) and not change.new_table:
         return (Hazard(LOCKING, "INDEX_BUILD", "builds the index inside the transaction under a SHARE lock: blocks writes to the table until it commits"),)
+    if isinstance(change, ch.ValidateConstraint):
+        return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table in a transaction of its own under a {SHARE_UPDATE_EXCLUSIVE} "
+                       "lock: reads and writes continue; no rewrite"),)
     if isinstance(change, ch.AddConstraint) and not change.new_table:
         return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table to check existing rows while holding {lock_of(change).split(' (')[0]}, which blocks writes"),)
     if isinstance(change, ch.AddColumn) and not change.column.nullable and change.column.default is None \
