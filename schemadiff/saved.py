@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from .errors import StalePlan, SchemadiffError
+from .model import QualifiedName
 from .plan import Hazard, Plan, PlanHashes, Statement
 from .report import plan_dict
 
@@ -24,6 +25,9 @@ _REVIEW_AGAIN = "Nothing was changed. Make and review a new plan with `schemadif
 
 def save_plan(plan: Plan, path, *, schema_path: str, schema_text: str) -> None:
     payload = plan_dict(plan)
+    for saved, statement in zip(payload["statements"], plan.statements):
+        if statement.builds_index is not None:
+            saved["builds_index"] = dataclasses.asdict(statement.builds_index)
     payload["schema_path"] = str(schema_path)
     payload["statements_hash"] = statements_hash(plan.statements)
     Path(path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
@@ -41,6 +45,7 @@ def statements_from(data: dict) -> tuple[Statement, ...]:
         Statement(sql=s["sql"], description=s["description"], transactional=s["transactional"],
                   kind=s.get("kind", ""), object=s.get("object", ""),
                   isolated=s.get("isolated", False), lock=s.get("lock", ""),
+                  builds_index=QualifiedName(**s["builds_index"]) if s.get("builds_index") else None,
                   hazards=tuple(Hazard(h["kind"], h["code"], h["message"]) for h in s["hazards"]))
         for s in data["statements"]
     )

@@ -159,3 +159,17 @@ def test_an_unchanged_destructive_plan_applies_when_allowed(database_url, sql, t
     assert result.returncode == 0, result.stderr
     assert not _name_column_exists(sql)
     assert converged(database_url, DROPS_NAME)
+
+
+def test_an_unchanged_plan_with_a_concurrent_index_build_applies(database_url, sql, tmp_path):
+    with_index = V1 + """    indexes:
+      - name: users_name_idx
+        columns: [name]
+"""
+    apply(database_url, V1)
+    schema = write(tmp_path, with_index)
+    assert cli(database_url, schema, "plan", "--out", "plan.json").returncode == 0
+    result = cli(database_url, schema, "apply", "--plan", "plan.json")
+    assert result.returncode == 0, result.stderr
+    assert sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass") == [(True,)]
+    assert converged(database_url, with_index)
