@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from . import versions
 from ..errors import ApplyFailed, LockNotAcquired
 from ..model import QualifiedName
+from ..pg.naming import qualify
 from ..plan import Plan, Statement
 
 LOCK_NOT_AVAILABLE = "55P03"
@@ -144,24 +146,21 @@ def _run_group(conn, statements, transactional, settings, outcome, total, progre
                     if record is not None:
                         outcome.version = versions.record(conn, version_table, **record)
             else:
-                _set_session_timeouts(conn, settings)
-                try:
+                with _session_timeouts(conn, settings):
                     _run_one(conn, statements[0], outcome, total, progress)
-                finally:
-                    conn.execute("RESET lock_timeout; RESET statement_timeout")
             return
         except psycopg.Error as exc:
             del outcome.executed[start:]
             retriable = getattr(exc, "sqlstate", None) in (LOCK_NOT_AVAILABLE, DEADLOCK)
-            if not transactional:
-                _clear_invalid_index(conn, statements[0])
-            if retriable and attempt < settings.retries:
+            left = "" if transactional else _clear_invalid_index(conn, statements[0], settings)
+            # A retry after a failed cleanup would skip the build (IF NOT EXISTS) and call the INVALID index done.
+            if retriable and attempt < settings.retries and not left:
                 attempt += 1
                 outcome.retries += 1
                 time.sleep(settings.backoff_s * (2 ** (attempt - 1)))
                 continue
             failed = outcome.current or statements[0]
-            raise ApplyFailed(_failure_message(exc, failed, outcome, total, transactional, retriable),
+            raise ApplyFailed(_failure_message(exc, failed, outcome, total, transactional, retriable and not left) + left,
                               executed=len(outcome.executed), total=total) from None
 
 
@@ -170,9 +169,19 @@ def _set_local_timeouts(conn, settings: ExecutionSettings) -> None:
     conn.execute(f"SET LOCAL statement_timeout = {int(settings.statement_timeout_ms)}")
 
 
-def _set_session_timeouts(conn, settings: ExecutionSettings) -> None:
+@contextmanager
+def _session_timeouts(conn, settings: ExecutionSettings):
+    """The apply's timeouts for statements that run outside a transaction, then the session's
+    own again (RESET would drop the statement timeout the connection was opened with)."""
+    before = conn.execute("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')").fetchone()
     conn.execute(f"SET lock_timeout = {int(settings.lock_timeout_ms)}")
     conn.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
+    try:
+        yield
+    finally:
+        if not conn.broken:  # on a lost connection, keep the error that lost it
+            conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                         before)
 
 
 def _run_one(conn, statement: Statement, outcome: ApplyOutcome, total: int, progress) -> None:
@@ -183,24 +192,32 @@ def _run_one(conn, statement: Statement, outcome: ApplyOutcome, total: int, prog
     outcome.executed.append(statement.sql)
 
 
-def _clear_invalid_index(conn, statement: Statement) -> None:
-    """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drop it so the
-    retry (or the next apply) builds it afresh."""
-    if statement.kind != "AddIndex":
-        return
-    name = statement.object.rsplit(".", 1)[-1]
-    schema = statement.object.split(".", 1)[0]
-    try:
-        row = conn.execute(
-            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
-            (schema, name)).fetchone()
-        if row and row[0]:
-            from ..pg.naming import qualify
+def _clear_invalid_index(conn, statement: Statement, settings: ExecutionSettings) -> str:
+    """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drop it, under the
+    apply's timeouts, so the retry (or the next apply) builds it afresh. Returns "" when
+    nothing is left, else a sentence saying what was left and how to remove it."""
+    import psycopg
 
-            conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualify(schema, name)}")
-    except Exception:
-        pass
+    index = statement.builds_index
+    if index is None:
+        return ""
+    found = None
+    try:
+        with _session_timeouts(conn, settings):
+            found = conn.execute(
+                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                (index.schema, index.name)).fetchone()
+            if found and found[0]:
+                conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualify(index.schema, index.name)}")
+        return ""
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        was = "was" if found and found[0] else "may have been"
+        name = qualify(index.schema, index.name)
+        return (f" The INVALID index {name} {was} left in place (dropping it failed: {reason}), so the build was not retried: `schemadiff plan` "
+                f"and `check` show it and the next apply rebuilds it, or remove it with "
+                f"DROP INDEX CONCURRENTLY IF EXISTS {name}.")
 
 
 def _failure_message(exc, statement: Statement, outcome: ApplyOutcome, total: int,

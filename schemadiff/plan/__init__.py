@@ -46,6 +46,8 @@ class Statement:
     # e.g. VALIDATE after ADD ... NOT VALID, or a new enum label before anything uses it.
     isolated: bool = False
     lock: str = ""  # the strongest table lock it takes, and for how long, e.g. "ACCESS EXCLUSIVE (brief)"
+    # The index a CREATE INDEX CONCURRENTLY builds: a failed build leaves it INVALID, to drop.
+    builds_index: Optional[QualifiedName] = None
 
     @property
     def destructive(self) -> bool:
@@ -199,7 +201,8 @@ def _statements(change, options: PlanOptions) -> list[Statement]:
         hazards = (Hazard(LOCKING, "INDEX_BUILD", f"builds the index CONCURRENTLY under a {SHARE_UPDATE_EXCLUSIVE} lock: "
                           "reads and writes continue, but it waits for running transactions on the table and scans it twice"),)
         return [Statement(sql, description, hazards, transactional=False, kind=kind, object=obj,
-                          lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole build; writes continue)")]
+                          lock=f"{SHARE_UPDATE_EXCLUSIVE} (whole build; writes continue)",
+                          builds_index=QualifiedName(change.table.schema, change.index.name))]
     if isinstance(change, ch.DropIndex) and options.online:
         sql = render.render(change, concurrently=True)[0]
         return [Statement(sql, description, (), transactional=False, kind=kind, object=obj,
