@@ -153,7 +153,8 @@ def test_terminated_inside_the_transaction(v1_database):
         _terminate(url, pid)
         output = _finish(process, url)
         holder.rollback()
-    assert "jobs" in output or "connection" in output.lower()
+    assert "apply failed at 'add column public.jobs.kind'" in output, output
+    assert "that transaction was rolled back; no version was recorded" in output, output
     # All or nothing: the column of the interrupted transaction is not there.
     assert not query(url, "SELECT 1 FROM pg_attribute WHERE attrelid = 'jobs'::regclass AND attname = 'kind'")
     assert_consistent_then_converges(url, schema, expected_rows=1)
@@ -237,7 +238,8 @@ def test_server_restart_during_apply(own_cluster, tmp_path, mode):
     with apply_held_in_concurrent_build(url, start, "jobs_name_idx") as held:
         admin = _restart(own_cluster, mode)
     output = _finish(held.process, url)
-    assert "cannot connect" in output or "connection" in output.lower() or "terminat" in output.lower(), output
+    assert "apply failed at 'create index jobs_name_idx on public.jobs'" in output, output
+    assert "no version was recorded" in output, output
     url = server.Cluster.url_for(own_cluster.running_port(), dbname)  # the port may change
     # The build's INVALID catalog entry was committed before the restart.
     assert check_report(url, schema)["indexes"]["invalid"] == ["jobs_name_idx"]
