@@ -100,9 +100,9 @@ def apply_held_in_concurrent_build(url: str, start_apply: Callable[[], subproces
         process = start_apply()
         # Wait for the catalog entry too: before it the build may be queued behind autovacuum
         # analysing fresh rows, and interrupting it there leaves no index at all.
-        wait_for(lambda: _index_exists(url, index) and _build_waiting(url), timeout=30,
-                 what="the concurrent index build to wait")
-        yield HeldBuild(process, _build_waiting(url))
+        pid = wait_for(lambda: _index_exists(url, index) and _build_waiting(url), timeout=30,
+                       what="the concurrent index build to wait")
+        yield HeldBuild(process, pid)
     finally:
         holder.close()
 
