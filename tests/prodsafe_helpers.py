@@ -86,11 +86,13 @@ def version_count(sql) -> int:
     return sql("SELECT count(*) FROM public.schemadiff_version")[0][0]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10, what: str = "condition") -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 10, what: str = "condition"):
+    """The first true value ``condition()`` returns, polling until ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return
+        value = condition()
+        if value:
+            return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 

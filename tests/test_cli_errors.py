@@ -4,13 +4,12 @@ never the password, and touches no database."""
 from __future__ import annotations
 
 import socket
-import struct
-import threading
 import urllib.parse
 
 import pytest
 
 from core_helpers import dedent, output, run_cli
+from fakes import password_refusing_server
 
 PASSWORD = "S3cret-Passw0rd-x9"
 
@@ -117,52 +116,14 @@ def test_bad_url_scheme(tmp_path, database_url, sql):
 
 
 # -- wrong password --------------------------------------------------------------------------
-# The test servers trust local connections, so a password is never checked there. This
-# stand-in speaks just enough of the wire protocol to ask for a password and refuse it.
+# The test servers trust local connections, so a password is never checked there.
 
-def _refuse_password(conn: socket.socket) -> None:
-    with conn:
-        while True:
-            length, code = struct.unpack("!II", conn.recv(8))
-            if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest: not supported
-                conn.sendall(b"N")
-                continue
-            conn.recv(length - 8)  # the rest of the StartupMessage
-            break
-        conn.sendall(b"R" + struct.pack("!II", 8, 3))  # AuthenticationCleartextPassword
-        conn.recv(4096)
-        fields = b"".join(k + v.encode() + b"\0" for k, v in (
-            (b"S", "FATAL"), (b"V", "FATAL"), (b"C", "28P01"),
-            (b"M", 'password authentication failed for user "postgres"')))
-        body = fields + b"\0"
-        conn.sendall(b"E" + struct.pack("!I", len(body) + 4) + body)
-
-
-@pytest.fixture
-def password_refusing_server():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-
-    def serve():
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            try:
-                _refuse_password(conn)
-            except (OSError, struct.error):
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield f"postgresql://postgres:{PASSWORD}@127.0.0.1:{server.getsockname()[1]}/db"
-    server.close()
-
-
-def test_wrong_password(tmp_path, password_refusing_server):
+def test_wrong_password(tmp_path):
     (tmp_path / "schema.yaml").write_text(dedent(GOOD_FILE))
-    for command in ("plan", "apply"):
-        result = run_cli("--connect-timeout", "2", command, cwd=tmp_path, url=password_refusing_server)
-        assert_one_clean_paragraph(result, 1)
-        assert "password authentication failed" in result.stderr
+    with password_refusing_server() as (port, received):
+        for command in ("plan", "apply"):
+            url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/db"
+            result = run_cli("--connect-timeout", "2", command, cwd=tmp_path, url=url)
+            assert_one_clean_paragraph(result, 1)
+            assert "password authentication failed" in result.stderr
+    assert received == [PASSWORD, PASSWORD], "the refusal must come after the password was sent"

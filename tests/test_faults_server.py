@@ -6,13 +6,13 @@ next apply converges."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 import pytest
@@ -21,6 +21,8 @@ from schemadiff import desired, engine, server
 from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
 from schemadiff.deploy.versions import DEFAULT_TABLE
+from fakes import apply_held_in_concurrent_build
+from prodsafe_helpers import wait_for
 
 CLI = str(Path(sys.executable).with_name("schemadiff"))
 
@@ -50,16 +52,6 @@ tables:
       - name: jobs_name_idx
         columns: [name]
 """
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def query(url: str, statement: str, *params):
@@ -118,6 +110,13 @@ def v1_database(database_url, tmp_path):
     return database_url, schema
 
 
+def check_report(url: str, schema: Path) -> dict:
+    """`schemadiff check --format json`, which must find the database unhealthy."""
+    report = cli(url, schema, "check", "--format", "json")
+    assert report.returncode != 0, report.stdout
+    return json.loads(report.stdout)
+
+
 def _terminate(url: str, pid: int) -> None:
     assert query(url, "SELECT pg_terminate_backend(%s)", pid)[0][0]
 
@@ -154,7 +153,8 @@ def test_terminated_inside_the_transaction(v1_database):
         _terminate(url, pid)
         output = _finish(process, url)
         holder.rollback()
-    assert "jobs" in output or "connection" in output.lower()
+    assert "apply failed at 'add column public.jobs.kind'" in output, output
+    assert "that transaction was rolled back; no version was recorded" in output, output
     # All or nothing: the column of the interrupted transaction is not there.
     assert not query(url, "SELECT 1 FROM pg_attribute WHERE attrelid = 'jobs'::regclass AND attname = 'kind'")
     assert_consistent_then_converges(url, schema, expected_rows=1)
@@ -170,28 +170,22 @@ def test_terminated_during_validate(v1_database):
     _terminate(url, pid)
     _finish(process, url)
     # The NOT VALID check committed before VALIDATE; check reports it, apply validates it.
-    report = cli(url, schema, "check", "--format", "json")
-    assert report.returncode != 0 and "jobs_size_check" in report.stdout, report.stdout
+    assert check_report(url, schema)["constraints"]["not_valid"] == ["jobs.jobs_size_check"]
     schema.write_text(V2)  # a quick check again, so that the rest runs fast
     assert_consistent_then_converges(url, schema, expected_rows=1)
 
 
 def test_terminated_during_concurrent_index_build_leaves_invalid_index_that_check_reports(v1_database):
     url, schema = v1_database
-    with psycopg.connect(url) as holder:
-        # An open snapshot makes CREATE INDEX CONCURRENTLY wait after the index exists (INVALID).
-        holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        holder.execute("SELECT 1")
-        process = cli(url, schema, "apply", "--lock-timeout", "60", background=True)
-        pid = wait_for(lambda: apply_backend(url, "CONCURRENTLY", "Lock"), 30, "the index build to wait")
-        wait_for(lambda: query(url, "SELECT 1 FROM pg_class WHERE relname = 'jobs_name_idx'"), 10, "the index to exist")
-        _terminate(url, pid)
-        _finish(process, url)
-        holder.rollback()
+    start = partial(cli, url, schema, "apply", "--lock-timeout", "60", background=True)
+    with apply_held_in_concurrent_build(url, start, "jobs_name_idx") as held:
+        _terminate(url, held.pid)
+        output = _finish(held.process, url)
+    assert held.process.returncode == 1, output
+    assert "apply failed at 'create index jobs_name_idx on public.jobs'" in output, output
+    assert "no version was recorded" in output, output
     assert query(url, "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'jobs_name_idx'::regclass")[0][0]
-    report = cli(url, schema, "check", "--format", "json")
-    assert report.returncode != 0
-    assert "jobs_name_idx" in report.stdout and "invalid" in report.stdout.lower(), report.stdout
+    assert check_report(url, schema)["indexes"]["invalid"] == ["jobs_name_idx"]
     # The first transaction and VALIDATE committed, but the apply did not finish: no new version.
     assert_consistent_then_converges(url, schema, expected_rows=1)
     assert query(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'jobs_name_idx'::regclass")[0][0]
@@ -240,19 +234,14 @@ def test_server_restart_during_apply(own_cluster, tmp_path, mode):
     query(url, "INSERT INTO jobs (name, size) SELECT 'j' || g, g FROM generate_series(1, 5000) g")
     schema = tmp_path / "v2.yaml"
     schema.write_text(V2)
-    holder = psycopg.connect(url)
-    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-    holder.execute("SELECT 1")
-    process = cli(url, schema, "apply", "--lock-timeout", "60", background=True)
-    wait_for(lambda: apply_backend(url, "CONCURRENTLY", "Lock"), 30, "the index build to wait")
-    admin = _restart(own_cluster, mode)
-    holder.close()
-    output = _finish(process, url)
-    assert "cannot connect" in output or "connection" in output.lower() or "terminat" in output.lower(), output
+    start = partial(cli, url, schema, "apply", "--lock-timeout", "60", background=True)
+    with apply_held_in_concurrent_build(url, start, "jobs_name_idx") as held:
+        admin = _restart(own_cluster, mode)
+    output = _finish(held.process, url)
+    assert "apply failed at 'create index jobs_name_idx on public.jobs'" in output, output
+    assert "no version was recorded" in output, output
     url = server.Cluster.url_for(own_cluster.running_port(), dbname)  # the port may change
-    schema_v2 = schema
-    if query(url, "SELECT 1 FROM pg_class WHERE relname = 'jobs_name_idx'"):
-        report = cli(url, schema_v2, "check", "--format", "json")
-        assert report.returncode != 0 and "jobs_name_idx" in report.stdout, report.stdout
-    assert_consistent_then_converges(url, schema_v2, expected_rows=1)
+    # The build's INVALID catalog entry was committed before the restart.
+    assert check_report(url, schema)["indexes"]["invalid"] == ["jobs_name_idx"]
+    assert_consistent_then_converges(url, schema, expected_rows=1)
     query(admin, f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")

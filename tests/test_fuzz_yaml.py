@@ -26,6 +26,7 @@ from schemadiff import desired
 from schemadiff.db import mask_url
 from schemadiff.errors import SchemaFileError
 from schemadiff.model import Catalog
+from fakes import password_refusing_server
 from reliability import examples
 
 PER_CALL_SECONDS = 5
@@ -267,80 +268,20 @@ def _port(url: str) -> int:
     return urlsplit(url).port
 
 
-@pytest.fixture
-def password_checking_server():
-    """A stand-in for a server with password authentication when the test server trusts
-    everyone (no pg_hba.conf edits needed): it speaks just enough of the PostgreSQL protocol
-    to ask for a cleartext password and reject it as a real server does. Yields its port and
-    the passwords it received."""
-    import socket
-    import struct
-    import threading
-
-    received: list = []
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def read_message(conn, typed: bool):
-        head = conn.recv(5 if typed else 4, socket.MSG_WAITALL)
-        length = struct.unpack("!I", head[-4:])[0]
-        return head[:1], conn.recv(length - 4, socket.MSG_WAITALL)
-
-    def serve_one(conn):
-        with conn:
-            conn.settimeout(5)
-            while True:
-                _, body = read_message(conn, typed=False)
-                if struct.unpack("!I", body[:4])[0] in (80877103, 80877104):  # SSL / GSS request
-                    conn.sendall(b"N")
-                    continue
-                break
-            conn.sendall(b"R" + struct.pack("!II", 8, 3))  # AuthenticationCleartextPassword
-            kind, body = read_message(conn, typed=True)
-            received.append(body.rstrip(b"\0").decode())
-            fields = b"SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user \"fuzz_user\"\0\0"
-            conn.sendall(b"E" + struct.pack("!I", len(fields) + 4) + fields)
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            try:
-                serve_one(conn)
-            except (OSError, struct.error):
-                pass
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], received
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
-def test_wrong_password_error_is_clear_and_masked(tmp_path, password_checking_server):
-    port, received = password_checking_server
+def test_wrong_password_error_is_clear_and_masked(tmp_path):
     schema = tmp_path / "schema.yaml"
     schema.write_text("tables:\n  t:\n    columns:\n      id: integer\n")
-    for command in (["plan"], ["apply"], ["check"], ["--debug", "plan"]):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPASSWORD")}
+    with password_refusing_server() as (port, received):
         url = f"postgresql://fuzz_user:{SECRET}@127.0.0.1:{port}/postgres?sslmode=disable"
-        args = command[1:] if command[0] == "--debug" else command
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPASSWORD")}
-        pre = ["--debug"] if command[0] == "--debug" else []
-        result = subprocess.run([*CLI, *pre, "--schema", str(schema), "--database-url", url, *args],
-                                capture_output=True, text=True, timeout=60, env=env)
-        output = result.stdout + result.stderr
-        assert result.returncode != 0
-        assert SECRET not in output, f"{command}: password shown:\n{output}"
-        assert "password authentication failed" in output, output
-    assert received and all(p == SECRET for p in received), "the stand-in server never saw the password"
+        for pre, command in (([], "plan"), ([], "apply"), ([], "check"), (["--debug"], "plan")):
+            result = subprocess.run([*CLI, *pre, "--schema", str(schema), "--database-url", url, command],
+                                    capture_output=True, text=True, timeout=60, env=env)
+            output = result.stdout + result.stderr
+            assert result.returncode != 0
+            assert SECRET not in output, f"{pre + [command]}: password shown:\n{output}"
+            assert "password authentication failed" in output, output
+    assert received == [SECRET] * 4, "the stand-in server must have been sent the password each time"
 
 
 def test_right_password_connects_and_mask_url_hides_it(tmp_path, password_role):

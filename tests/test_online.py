@@ -5,12 +5,13 @@ changes that do (or do not) rewrite the table."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from schemadiff.deploy.apply import groups
+from schemadiff.deploy.apply import ExecutionSettings, groups
 from schemadiff.monitor.check import check
 from schemadiff import desired, engine
 from prodsafe_helpers import (apply, column_type, connect, converged, dedent, index_valid, plan,
-                              relfilenode, version_count)
+                              relfilenode, schemadiff_backends, version_count, wait_for)
 
 BASE = """
 tables:
@@ -36,6 +37,41 @@ def _fill(sql, rows: int = 50_000) -> None:
         " FROM generate_series(1, %s) g", rows)
 
 
+class Writer:
+    """A thread inserting one row per transaction into events until stopped; counts its inserts."""
+
+    def __init__(self, url: str):
+        self.url, self.inserted, self.errors = url, 0, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            with connect(self.url) as conn:
+                while not self.stop.is_set():
+                    conn.execute("INSERT INTO events (account, kind) VALUES (1, 'w')")
+                    self.inserted += 1
+        except Exception as exc:  # reported by the test; the writer must never fail
+            self.errors.append(exc)
+
+    def wait_for_inserts(self, more: int, timeout: float, what: str) -> None:
+        target = self.inserted + more
+        wait_for(lambda: self.inserted >= target, timeout=timeout, what=what)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, error_type, *exc):
+        self.stop.set()
+        self.thread.join(30)
+        assert error_type or not self.thread.is_alive(), "the writer is still blocked"
+
+
+def _index_build_waiting(sql) -> bool:
+    return any(wait == "Lock" and "CREATE INDEX" in query for _, wait, query in schemadiff_backends(sql))
+
+
 def test_index_on_existing_table_is_built_concurrently_while_a_writer_inserts(database_url, sql):
     apply(database_url, BASE)
     _fill(sql)
@@ -44,30 +80,22 @@ def test_index_on_existing_table_is_built_concurrently_while_a_writer_inserts(da
     assert "CREATE INDEX CONCURRENTLY" in statement.sql and not statement.transactional
     assert "SHARE UPDATE EXCLUSIVE" in statement.lock
 
-    stop, errors, written = threading.Event(), [], [0]
-
-    def writer():
-        try:
-            with connect(database_url) as conn:
-                while not stop.is_set():
-                    conn.execute("INSERT INTO events (account, kind) VALUES (1, 'w')")
-                    written[0] += 1
-        except Exception as exc:  # reported below; the writer must never fail
-            errors.append(exc)
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        while written[0] < 20:
-            pass
-        before = written[0]
-        result = apply(database_url, WITH_INDEX)
-        during = written[0] - before
-    finally:
-        stop.set()
-        thread.join(10)
-    assert errors == []
-    assert during > 0, "the writer made no progress while the index was built"
+    patient = ExecutionSettings(lock_timeout_ms=60_000, retries=0)
+    with Writer(database_url) as writer, ThreadPoolExecutor(1) as pool:
+        writer.wait_for_inserts(20, timeout=10, what="the writer to start")
+        # An open write transaction keeps the build waiting, so it stays in progress while the
+        # writer is watched. A blocking build (SHARE lock) queued behind it would hold the
+        # writer back too; a concurrent one must not.
+        with connect(database_url) as open_writer:
+            open_writer.execute("BEGIN")
+            open_writer.execute("INSERT INTO events (account, kind) VALUES (2, 'open')")
+            build = pool.submit(apply, database_url, WITH_INDEX, settings=patient)
+            wait_for(lambda: _index_build_waiting(sql), timeout=30, what="the index build to start")
+            writer.wait_for_inserts(20, timeout=10, what="the writer's inserts while the index is built")
+            assert _index_build_waiting(sql), "the build ended before the writer's inserts were seen"
+            open_writer.execute("COMMIT")
+        result = build.result(timeout=60)
+    assert writer.errors == []
     assert result.outcome.executed == [statement.sql]
     assert index_valid(sql, "events_account_idx") is True
     assert converged(database_url, WITH_INDEX)
