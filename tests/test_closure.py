@@ -33,13 +33,36 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 VERSION_TABLE = "public.schemadiff_version"  # apply's bookkeeping, only in the rebuilt database
 STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_original", "plan_empty_on_rebuilt")
 
-# What schemadiff does not model yet, by fixture, and which stages that breaks.
-SAAS_GAPS = ("extensions, domains, composite and range types, standalone sequences, partitioning, "
-             "exclusion constraints, NULLS NOT DISTINCT, NO INHERIT and inheritance, storage "
-             "parameters, UNLOGGED, replica identity, collations, storage/compression")
-DUMP_GAPS = "domains (year), partitioning (payment), the sequence of a partitioned table's serial"
-KNOWN_FAILURES: dict = {
-    # filled in below from what the stages show today
+# What schemadiff does not model yet, by fixture and stage (found by running the stages with
+# the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
+SAAS_TYPES = ("domains (billing.amount, billing.currency_code, public.email_address), the composite "
+              "type billing.postal_address and the range type billing.amount_range are not modeled: "
+              "inspect writes them as column types that the schema file rejects as unknown")
+SAAS_APPLY = ("besides the unmodeled types: extensions (pgcrypto for gen_random_bytes, pg_trgm for "
+              "gin_trgm_ops, citext, btree_gist) and standalone sequences (billing.document_number_seq, "
+              "public.public_id_seq) are not created, and generated columns are read as defaults, so "
+              "CREATE TABLE fails ('cannot use column reference in DEFAULT expression')")
+SAAS_LOST = ("the rebuilt database loses: partitions (events, usage_records become plain tables; their "
+             "partitions are not inspected at all), inheritance (audit_log_2023/2024) and NO INHERIT, "
+             "exclusion constraints, NULLS NOT DISTINCT, NOT VALID on checks and foreign keys, identity "
+             "START/INCREMENT, table and index storage parameters, UNLOGGED, REPLICA IDENTITY FULL, "
+             "column collation, an index column's COLLATE, column STORAGE/COMPRESSION, and comments on "
+             "schemas, types, sequences, indexes and constraints")
+DUMP_TYPES = "the domain public.year is not modeled: film.release_year has a type the schema file rejects"
+DUMP_LOST = ("the rebuilt database loses: the partitioning of payment (a plain table, partitions not "
+             "inspected) and the type of payment_payment_id_seq (a bigint sequence owned by an integer "
+             "column is read as serial, rebuilt as an integer sequence)")
+KNOWN_FAILURES = {
+    ("saas_billing", "validate"): SAAS_TYPES,
+    ("saas_billing", "apply"): SAAS_TYPES + "; " + SAAS_APPLY,
+    ("saas_billing", "same_fingerprint"): SAAS_LOST,
+    ("saas_billing", "plan_empty_on_original"): SAAS_TYPES,
+    ("saas_billing", "plan_empty_on_rebuilt"): "nothing to plan against while apply fails: " + SAAS_APPLY,
+    ("dump_style", "validate"): DUMP_TYPES,
+    ("dump_style", "apply"): DUMP_TYPES,
+    ("dump_style", "same_fingerprint"): DUMP_LOST,
+    ("dump_style", "plan_empty_on_original"): DUMP_TYPES,
+    ("dump_style", "plan_empty_on_rebuilt"): "nothing to plan against while apply fails: " + DUMP_TYPES,
 }
 
 
