@@ -9,12 +9,16 @@ it came from, for ``schemadiff config``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .errors import SchemadiffError
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the same parser as a package (a dependency there, see pyproject.toml)
+    import tomli as tomllib
 
 CONFIG_FILE = "schemadiff.toml"
 SEVERITIES = ("error", "warning", "off")

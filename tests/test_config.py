@@ -3,6 +3,7 @@ defaults, `schemadiff config`, and `ignore` patterns honoured by plan and check.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,27 @@ def test_bad_files_are_one_clear_error(project):
     (project / "schemadiff.toml").write_text('[lint]\nSD009 = "loud"\n')
     with pytest.raises(ConfigError, match="must be one of error, warning, off"):
         resolve({})
+
+
+def test_without_tomllib_the_file_is_read_with_tomli(project):
+    """Python 3.10 has no tomllib; pyproject.toml declares tomli for it. A subprocess with
+    tomllib made unimportable (and tomli standing in) must still read the file."""
+    import subprocess
+    import sys
+
+    (project / "schemadiff.toml").write_text('connect_timeout = 7\n')
+    script = (
+        "import sys\n"
+        "try:\n    import tomllib as parser\nexcept ImportError:\n    import tomli as parser\n"
+        "sys.modules['tomllib'] = None\n"
+        "sys.modules['tomli'] = parser\n"
+        "from schemadiff.config import resolve\n"
+        "print(resolve({}).connect_timeout)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "7.0"
 
 
 def test_schema_from_the_file_is_used_by_commands(project):
