@@ -185,15 +185,19 @@ def version_findings(last: Optional[versions.Version], desired_hash: str) -> lis
     return []
 
 
-def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName) -> HealthReport:
-    """Build the report from an open connection and the live catalog already read."""
+def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
+    """Build the report from an open connection and the live catalog already read
+    (``engine.read_live``: without the ignored tables, which the file loses here too)."""
+    from .engine import managed
+
+    desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
     findings += not_valid_findings(live)
     from .health import health_findings  # imported here: health builds on this module
 
     findings += health_findings(conn, live, desired)
-    last = versions.latest(conn, version_table)
+    last = versions.latest(conn, target.version_table)
     desired_hash = catalog_hash(desired)
     findings += version_findings(last, desired_hash)
     return HealthReport(
@@ -220,20 +224,20 @@ def expected(desired: Catalog) -> dict:
 
 def check(target, desired: Catalog) -> HealthReport:
     """Connect and report; an unreachable database is a critical report, not an exception."""
-    from .engine import connection, read_live
+    from .engine import connection, managed, read_live
 
     started = time.perf_counter()
     try:
         with connection(target) as conn:
             live = read_live(conn, target, desired)
-            report = check_on(conn, live, desired, target.version_table)
+            report = check_on(conn, target, live, desired)
     except SchemadiffError as exc:
-        report = HealthReport(connected=False, error=str(exc), **expected(desired))
+        report = HealthReport(connected=False, error=str(exc), **expected(managed(target, desired)))
     except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
         # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
         hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
-        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(desired))
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(managed(target, desired)))
     report.duration_s = time.perf_counter() - started
     return report

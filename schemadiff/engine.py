@@ -46,7 +46,7 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
     live = inspect(conn, managed_schemas(desired), exclude=_own_tables(target))
-    return without_ignored(live, target.ignore)
+    return managed(target, live)
 
 
 def _own_tables(target: Target) -> list:
@@ -59,11 +59,11 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     """A catalog read of every schema, cut down to what read_live would have read."""
     from dataclasses import replace
 
-    managed = set(managed_schemas(desired))
-    live = replace(live, tables=tuple(t for t in live.tables if t.schema in managed),
-                   enums=tuple(e for e in live.enums if e.schema in managed),
-                   schemas=tuple(s for s in live.schemas if s in managed))
-    return without_ignored(live, target.ignore)
+    schemas = set(managed_schemas(desired))
+    live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
+                   enums=tuple(e for e in live.enums if e.schema in schemas),
+                   schemas=tuple(s for s in live.schemas if s in schemas))
+    return managed(target, live)
 
 
 class LiveRead:
@@ -117,6 +117,14 @@ class LiveRead:
         return False
 
 
+def managed(target: Target, catalog: Catalog) -> Catalog:
+    """The part of ``catalog`` schemadiff manages on ``target``: every table but the ignored
+    ones. Plan, apply, check and status cut both the file and the live catalog with it, so
+    that an ignored table is neither created, dropped nor reported, and the hash recorded
+    by apply is the one check expects."""
+    return without_ignored(catalog, target.ignore)
+
+
 def without_ignored(catalog: Catalog, patterns) -> Catalog:
     if not patterns:
         return catalog
@@ -135,7 +143,7 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     expressions with the server, diff; pending ``data_migrations`` (datamigrations.discover)
     are woven in between additive and contracting."""
     live = live if live is not None else read_live(conn, target, desired)
-    desired = without_ignored(desired, target.ignore)
+    desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
     the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
     if data_migrations:

@@ -140,7 +140,7 @@ def status_with_target(target, schema_path: Optional[str] = None) -> dict:
         with engine.connection(target) as conn:
             history = versions.history(conn, target.version_table)
             live = engine.read_live(conn, target, desired)
-            health = check_on(conn, live, desired, target.version_table)
+            health = check_on(conn, target, live, desired)
             pending = engine.plan_against(conn, target, desired)
     except Exception as exc:
         return _unreachable_status(path, target.url, _error_text(exc))

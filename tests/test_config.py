@@ -3,6 +3,7 @@ defaults, `schemadiff config`, and `ignore` patterns honoured by plan and check.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -160,3 +161,18 @@ def test_lint_uses_the_live_database_when_a_url_is_configured(project, database_
     (project / "schemadiff.toml").write_text('database_url_env = "APP_DB"\n')
     result = run("lint", env={"APP_DB": database_url})
     assert "warning: SD002 public.users.nickname" in result.output
+
+
+def test_check_leaves_a_declared_but_ignored_table_alone(project, database_url):
+    """The file declares audit_log but the configuration ignores it: apply does not create it,
+    so check must neither report it missing nor call the recorded version behind."""
+    (project / "schema.yaml").write_text(SCHEMA + "  audit_log:\n    columns:\n      body: text\n")
+    (project / "schemadiff.toml").write_text('ignore = ["audit_*"]\n')
+    applied = run("--database-url", database_url, "apply")
+    assert applied.exit_code == 0, applied.output
+
+    checked = run("--database-url", database_url, "check", "--format", "json")
+    report = json.loads(checked.output)
+    assert report["tables"]["missing"] == [] and report["version"]["ok"] is True, report["findings"]
+    assert report["tables"]["expected"] == 1
+    assert checked.exit_code == 0
