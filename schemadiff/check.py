@@ -11,11 +11,12 @@ from . import changes as ch
 from . import versions
 from .canonicalize import canonicalize
 from .diff import diff
-from .errors import SchemadiffError
+from .errors import ConnectionFailed, SchemadiffError
 from .model import Catalog, QualifiedName, catalog_hash
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
 INCOMPLETE = "the check did not finish"  # error prefix when the server answered but a query failed
+UNEXPECTED = "unexpected error"  # error prefix for a failure inside schemadiff itself
 EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 _RANK = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 
@@ -49,11 +50,14 @@ class HealthReport:
     duration_s: float = 0.0
     expected_tables: tuple = ()
     expected_indexes: tuple = ()
+    # The status when there is no report: critical when the database could not be reached or
+    # read, unknown when schemadiff could not tell (bad configuration, a defect in schemadiff).
+    failure: str = CRITICAL
 
     @property
     def status(self) -> str:
         if not self.connected:
-            return CRITICAL
+            return self.failure
         worst = max((_RANK[f.severity] for f in self.findings), default=0)
         return next(k for k, v in _RANK.items() if v == worst)
 
@@ -222,22 +226,48 @@ def expected(desired: Catalog) -> dict:
             "expected_indexes": tuple(i.name for t in desired.tables for i in t.indexes)}
 
 
-def check(target, desired: Catalog) -> HealthReport:
-    """Connect and report; an unreachable database is a critical report, not an exception."""
+def unknown(error: str) -> HealthReport:
+    """The report of a check that could not start: the state of the database is unknown."""
+    return HealthReport(connected=False, error=error, failure=UNKNOWN)
+
+
+def check(target, desired: Catalog, *, raise_unexpected: bool = False) -> HealthReport:
+    """Connect and report. An unreachable database, or one that fails a query, is a critical
+    report; a bad database URL or a defect in schemadiff is unknown (``raise_unexpected``
+    re-raises the defect instead, for ``--debug``). Never raises otherwise."""
+    import psycopg
+
     from .engine import connection, managed, read_live
 
     started = time.perf_counter()
+    counts = expected(managed(target, desired))
     try:
         with connection(target) as conn:
             live = read_live(conn, target, desired)
             report = check_on(conn, target, live, desired)
-    except SchemadiffError as exc:
-        report = HealthReport(connected=False, error=str(exc), **expected(managed(target, desired)))
-    except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except ConnectionFailed as exc:
+        report = HealthReport(connected=False, error=str(exc), **counts)
+    except SchemadiffError as exc:  # the configuration, e.g. a malformed URL
+        report = HealthReport(connected=False, error=str(exc), failure=UNKNOWN, **counts)
+    except psycopg.Error as exc:  # the server answered but failed mid-way (statement timeout, …)
+        first = _first_line(exc)
         # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
         # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
         hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
-        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(managed(target, desired)))
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **counts)
+    except Exception as exc:
+        if raise_unexpected:
+            raise
+        report = HealthReport(connected=False, error=unexpected(exc), failure=UNKNOWN, **counts)
     report.duration_s = time.perf_counter() - started
     return report
+
+
+def unexpected(exc: Exception) -> str:
+    """The one-line error for a failure inside schemadiff itself."""
+    return f"{UNEXPECTED}: {type(exc).__name__}: {_first_line(exc)} (run again with --debug for the traceback)"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
