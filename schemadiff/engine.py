@@ -199,7 +199,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
     """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
     applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
     saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
-    with connection(target) as conn, DeployLock(conn, target.version_table, lock_wait_s):
+    with connection(target) as conn, DeployLock(conn, lock_wait_s):
         fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
             on_plan(fresh)
