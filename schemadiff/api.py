@@ -4,9 +4,12 @@ Each is a coroutine that runs the synchronous engine in a worker thread
 (``asyncio.to_thread``), so an asyncio application (FastAPI, aiogram) can await it without
 blocking its loop; ``<name>_sync`` is the same function for synchronous callers.
 
-Configuration, unless passed as arguments: ``DATABASE_URL`` (``postgresql://`` or
-SQLAlchemy's ``postgresql+asyncpg://`` / ``postgresql+psycopg://``) and ``SCHEMADIFF_SCHEMA``
-(default ``schema.yaml`` in the working directory). "Pending migrations" are the statements
+Configuration as the CLI reads it (``schemadiff.toml`` or ``[tool.schemadiff]`` found from
+the working directory: version table, ignored tables, timeouts, lock wait), the arguments
+overriding it: the database URL from the argument, else ``DATABASE_URL`` (or the variable
+``database_url_env`` names; ``postgresql://`` or SQLAlchemy's ``postgresql+asyncpg://`` /
+``postgresql+psycopg://``); the schema file from the argument, else ``SCHEMADIFF_SCHEMA``,
+else the configured ``schema`` (default ``schema.yaml``). "Pending migrations" are the statements
 the current plan would run: schemadiff is declarative, so there are no migration files.
 
 The read-only helpers never raise for an unreachable database or a bad schema file: they
@@ -19,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 from typing import Optional
 
 from . import db
@@ -27,27 +29,20 @@ from .errors import SchemadiffError
 
 log = logging.getLogger("schemadiff")
 
-DEFAULT_SCHEMA = "schema.yaml"
+def configuration(database_url: Optional[str] = None, schema_path: Optional[str] = None):
+    """The project's :class:`~schemadiff.config.Settings` with the arguments on top."""
+    from .config import resolve
+
+    return resolve({"database_url": database_url,
+                    "schema": str(schema_path) if schema_path else os.environ.get("SCHEMADIFF_SCHEMA")})
 
 
-def schema_file(schema_path: Optional[str] = None) -> str:
-    """The schema file to use: the argument, else ``$SCHEMADIFF_SCHEMA``, else ``schema.yaml``."""
-    return str(schema_path or os.environ.get("SCHEMADIFF_SCHEMA") or DEFAULT_SCHEMA)
+def make_target(settings, **overrides):
+    """The :class:`~schemadiff.engine.Target` for ``settings``, built as the CLI builds it;
+    without a URL, the embedded development server next to the schema file."""
+    from .config import target
 
-
-def make_target(database_url: Optional[str] = None, schema_path: Optional[str] = None, **settings):
-    """A :class:`~schemadiff.engine.Target` from the argument or ``$DATABASE_URL``; without
-    either, the embedded development server next to the schema file (as the CLI does)."""
-    from .engine import Target
-
-    url = database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        from . import server
-
-        project = Path(schema_file(schema_path)).resolve().parent
-        url = server.embedded_url(project)
-        log.info("schemadiff: no DATABASE_URL; using the embedded development server in %s", project / ".schemadiff")
-    return Target(url=url, **settings)
+    return target(settings, announce=lambda message: log.info("schemadiff: %s", message), **overrides)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -59,18 +54,19 @@ def _error_text(exc: BaseException) -> str:
 
 # --- applying -------------------------------------------------------------------------------
 
-def apply_with_target(target, schema_path: Optional[str] = None, *,
-                      allow_destructive: bool = False) -> tuple[bool, list[str]]:
+def apply_with(settings, target, *, allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Apply the plan; (success, descriptions of the statements that ran)."""
     from . import engine
+    from .config import execution
     from .desired import load_with_source
     from .errors import ApplyFailed
 
     started: list[str] = []
-    path = schema_file(schema_path)
+    path = settings.schema
     try:
         desired, text = load_with_source(path)
         result = engine.apply(target, desired, text, allow_destructive=allow_destructive,
+                              lock_wait_s=settings.lock_wait, settings=execution(settings),
                               progress=lambda n, total, statement: started.append(statement.description))
     except ApplyFailed as exc:
         log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(target.url), exc)
@@ -91,22 +87,24 @@ def initialize_database_sync(database_url: Optional[str] = None, schema_path: Op
     """Bring the database to the schema file (creating what is missing; never dropping
     unless ``allow_destructive``). False on any failure, with the error logged."""
     try:
-        target = make_target(database_url, schema_path)
+        settings = configuration(database_url, schema_path)
+        target = make_target(settings)
     except Exception as exc:
         log.error("schemadiff: database initialization failed: %s", _error_text(exc))
         return False
-    return apply_with_target(target, schema_path, allow_destructive=allow_destructive)[0]
+    return apply_with(settings, target, allow_destructive=allow_destructive)[0]
 
 
 def apply_pending_migrations_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
                                   allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Run the pending plan: (success, descriptions of the statements applied)."""
     try:
-        target = make_target(database_url, schema_path)
+        settings = configuration(database_url, schema_path)
+        target = make_target(settings)
     except Exception as exc:
         log.error("schemadiff: applying pending changes failed: %s", _error_text(exc))
         return False, []
-    return apply_with_target(target, schema_path, allow_destructive=allow_destructive)
+    return apply_with(settings, target, allow_destructive=allow_destructive)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -122,15 +120,15 @@ def _unreachable_status(path: str, url: Optional[str], message: str) -> dict:
     }
 
 
-def status_with_target(target, schema_path: Optional[str] = None) -> dict:
-    """The status report (see :func:`check_database_status`) against ``target``."""
+def status_with_target(target, path: str) -> dict:
+    """The status report (see :func:`check_database_status`) against ``target`` for the
+    schema file at ``path``."""
     from . import engine
     from .deploy import versions
     from .monitor.check import check_on
     from .desired import load
     from .plan.report import statement_dict
 
-    path = schema_file(schema_path)
     try:
         desired = load(path)
     except SchemadiffError as exc:
@@ -141,7 +139,7 @@ def status_with_target(target, schema_path: Optional[str] = None) -> dict:
         with engine.connection(target) as conn:
             history = versions.history(conn, target.version_table)
             live = engine.read_live(conn, target, desired)
-            health = check_on(conn, live, desired, target.version_table)
+            health = check_on(conn, target, live, desired)
             pending = engine.plan_against(conn, target, desired)
     except Exception as exc:
         return _unreachable_status(path, target.url, _error_text(exc))
@@ -167,17 +165,27 @@ def status_with_target(target, schema_path: Optional[str] = None) -> dict:
     }
 
 
+def _named_schema(schema_path: Optional[str]) -> str:
+    """The schema file the arguments name, for a report when the configuration is unusable."""
+    from .config import DEFAULTS
+
+    return str(schema_path or os.environ.get("SCHEMADIFF_SCHEMA") or DEFAULTS["schema"])
+
+
 def check_database_status_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
     """``initialized``, ``current_version`` (str or None), ``pending_migrations`` (what the
     plan would run), ``applied_migrations`` (versions recorded), ``schema_valid``,
     ``schema_issues`` (finding messages), plus ``status``, ``error``, ``pending`` (statements
     with SQL and hazards) and more."""
-    path = schema_file(schema_path)
     try:
-        target = make_target(database_url, schema_path)
+        settings = configuration(database_url, schema_path)
+        target = make_target(settings)
     except Exception as exc:
-        return _unreachable_status(path, database_url or os.environ.get("DATABASE_URL"), _error_text(exc))
-    return status_with_target(target, schema_path)
+        report = _unreachable_status(_named_schema(schema_path), database_url or os.environ.get("DATABASE_URL"),
+                                     _error_text(exc))
+        report["status"] = "unknown"
+        return report
+    return status_with_target(target, settings.schema)
 
 
 def check_database_health_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
@@ -185,18 +193,18 @@ def check_database_health_sync(database_url: Optional[str] = None, schema_path: 
     """``connectivity``, ``tables``, ``indexes`` and ``overall_healthy`` as the seed's health
     check, plus ``status``, ``columns``, ``constraints``, ``version`` and every finding
     (:meth:`schemadiff.monitor.check.HealthReport.as_dict`)."""
-    from .monitor.check import check
+    from .monitor.check import check, unknown
     from .desired import load
 
     try:
-        desired = load(schema_file(schema_path))
-        target = make_target(database_url, schema_path, statement_timeout_ms=int(statement_timeout * 1000))
+        settings = configuration(database_url, schema_path)
+        desired = load(settings.schema)
+        target = make_target(settings, statement_timeout_ms=int(statement_timeout * 1000))
     except Exception as exc:
-        message = _error_text(exc)
-        return {"status": "unknown", "overall_healthy": False, "error": message,
-                "connectivity": {"ok": False, "error": f"not checked: {message}"},
-                "tables": {"ok": False, "missing": []}, "indexes": {"ok": False, "missing": []}, "findings": []}
-    out = check(target, desired).as_dict()
+        report = unknown(_error_text(exc))
+    else:
+        report = check(target, desired)
+    out = report.as_dict()
     out["error"] = out["connectivity"]["error"]
     return out
 
@@ -209,10 +217,10 @@ def get_migration_status_sync(database_url: Optional[str] = None, schema_path: O
     from .desired import load
     from .plan.report import statement_dict
 
-    path = schema_file(schema_path)
     try:
-        desired = load(path)
-        target = make_target(database_url, schema_path)
+        settings = configuration(database_url, schema_path)
+        desired = load(settings.schema)
+        target = make_target(settings)
         with engine.connection(target) as conn:
             history = versions.history(conn, target.version_table)
             pending = engine.plan_against(conn, target, desired)

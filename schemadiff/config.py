@@ -9,12 +9,16 @@ it came from, for ``schemadiff config``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .errors import SchemadiffError
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the same parser as a package (a dependency there, see pyproject.toml)
+    import tomli as tomllib
 
 CONFIG_FILE = "schemadiff.toml"
 SEVERITIES = ("error", "warning", "off")
@@ -147,6 +151,41 @@ def resolve(flags: dict, flag_sources: Optional[dict] = None, start: Optional[Pa
         url = os.environ.get(env) or None
         settings.set("database_url", url, f"${env}" if url else "not set")
     return settings
+
+
+def target(settings: Settings, announce: Callable[[str], None], **overrides):
+    """The engine's :class:`~schemadiff.engine.Target` for ``settings``: the one place where
+    the CLI and the seed API turn configuration into where and how to connect, so that both
+    record in the same version table and leave the same tables alone. Without a database URL,
+    the embedded development server next to the schema file (``announce`` is told so).
+    ``overrides`` replace Target fields (e.g. ``statement_timeout_ms``)."""
+    from .engine import Target
+    from .model import QualifiedName
+
+    schema, _, name = settings.version_table.rpartition(".")
+    return Target(url=settings.database_url or _embedded_url(settings, announce),
+                  version_table=QualifiedName(schema or "public", name),
+                  connect_timeout=settings.connect_timeout, ignore=tuple(settings.ignore), **overrides)
+
+
+def _embedded_url(settings: Settings, announce: Callable[[str], None]) -> str:
+    from . import server
+
+    project = Path(settings.schema).resolve().parent
+    try:
+        url = server.embedded_url(project)
+    except server.ServerError as exc:
+        raise SchemadiffError(f"no DATABASE_URL given and the embedded server could not start: {exc}") from None
+    announce(f"no DATABASE_URL given; using the embedded development server in {project / '.schemadiff'}")
+    return url
+
+
+def execution(settings: Settings):
+    """How apply runs statements, from the settings: lock and statement timeouts."""
+    from .deploy.apply import ExecutionSettings
+
+    return ExecutionSettings(lock_timeout_ms=int(settings.lock_timeout * 1000),
+                             statement_timeout_ms=int(settings.statement_timeout * 1000))
 
 
 def describe(settings: Settings) -> str:

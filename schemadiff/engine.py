@@ -47,7 +47,7 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
     live = inspect(conn, managed_schemas(desired), exclude=_own_tables(target))
-    return without_ignored(live, target.ignore)
+    return managed(target, live)
 
 
 def _own_tables(target: Target) -> list:
@@ -60,11 +60,11 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     """A catalog read of every schema, cut down to what read_live would have read."""
     from dataclasses import replace
 
-    managed = set(managed_schemas(desired))
-    live = replace(live, tables=tuple(t for t in live.tables if t.schema in managed),
-                   enums=tuple(e for e in live.enums if e.schema in managed),
-                   schemas=tuple(s for s in live.schemas if s in managed))
-    return without_ignored(live, target.ignore)
+    schemas = set(managed_schemas(desired))
+    live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
+                   enums=tuple(e for e in live.enums if e.schema in schemas),
+                   schemas=tuple(s for s in live.schemas if s in schemas))
+    return managed(target, live)
 
 
 class LiveRead:
@@ -118,6 +118,14 @@ class LiveRead:
         return False
 
 
+def managed(target: Target, catalog: Catalog) -> Catalog:
+    """The part of ``catalog`` schemadiff manages on ``target``: every table but the ignored
+    ones. Plan, apply, check and status cut both the file and the live catalog with it, so
+    that an ignored table is neither created, dropped nor reported, and the hash recorded
+    by apply is the one check expects."""
+    return without_ignored(catalog, target.ignore)
+
+
 def without_ignored(catalog: Catalog, patterns) -> Catalog:
     if not patterns:
         return catalog
@@ -136,7 +144,7 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     expressions with the server, diff; pending ``data_migrations`` (datamigrations.discover)
     are woven in between additive and contracting."""
     live = live if live is not None else read_live(conn, target, desired)
-    desired = without_ignored(desired, target.ignore)
+    desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
     the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
     if data_migrations:
@@ -192,7 +200,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
     """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
     applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
     saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
-    with connection(target) as conn, DeployLock(conn, target.version_table, lock_wait_s):
+    with connection(target) as conn, DeployLock(conn, lock_wait_s):
         fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
             on_plan(fresh)

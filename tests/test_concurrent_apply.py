@@ -15,7 +15,6 @@ import yaml
 from schemadiff import desired, engine
 from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
-from schemadiff.deploy.versions import DEFAULT_TABLE
 
 PROCESSES = 8
 CLI = str(Path(sys.executable).with_name("schemadiff"))
@@ -142,7 +141,7 @@ def test_short_lock_wait_fails_cleanly_while_locked(database_url, tmp_path):
     schema = tmp_path / "schema.yaml"
     schema.write_text(schema_text(3))
     with psycopg.connect(database_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (advisory_key(DEFAULT_TABLE),))
+        holder.execute("SELECT pg_advisory_lock(%s)", (advisory_key(),))
         results = run_all(database_url, [schema] * PROCESSES, lock_wait=0.5)
     for code, output in results:
         assert code == 5, output

@@ -3,6 +3,8 @@ defaults, `schemadiff config`, and `ignore` patterns honoured by plan and check.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,27 @@ def test_bad_files_are_one_clear_error(project):
         resolve({})
 
 
+def test_without_tomllib_the_file_is_read_with_tomli(project):
+    """Python 3.10 has no tomllib; pyproject.toml declares tomli for it. A subprocess with
+    tomllib made unimportable (and tomli standing in) must still read the file."""
+    import subprocess
+    import sys
+
+    (project / "schemadiff.toml").write_text('connect_timeout = 7\n')
+    script = (
+        "import sys\n"
+        "try:\n    import tomllib as parser\nexcept ImportError:\n    import tomli as parser\n"
+        "sys.modules['tomllib'] = None\n"
+        "sys.modules['tomli'] = parser\n"
+        "from schemadiff.config import resolve\n"
+        "print(resolve({}).connect_timeout)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "7.0"
+
+
 def test_schema_from_the_file_is_used_by_commands(project):
     (project / "db").mkdir()
     (project / "db" / "schema.yaml").write_text(SCHEMA)
@@ -138,3 +161,18 @@ def test_lint_uses_the_live_database_when_a_url_is_configured(project, database_
     (project / "schemadiff.toml").write_text('database_url_env = "APP_DB"\n')
     result = run("lint", env={"APP_DB": database_url})
     assert "warning: SD002 public.users.nickname" in result.output
+
+
+def test_check_leaves_a_declared_but_ignored_table_alone(project, database_url):
+    """The file declares audit_log but the configuration ignores it: apply does not create it,
+    so check must neither report it missing nor call the recorded version behind."""
+    (project / "schema.yaml").write_text(SCHEMA + "  audit_log:\n    columns:\n      body: text\n")
+    (project / "schemadiff.toml").write_text('ignore = ["audit_*"]\n')
+    applied = run("--database-url", database_url, "apply")
+    assert applied.exit_code == 0, applied.output
+
+    checked = run("--database-url", database_url, "check", "--format", "json")
+    report = json.loads(checked.output)
+    assert report["tables"]["missing"] == [] and report["version"]["ok"] is True, report["findings"]
+    assert report["tables"]["expected"] == 1
+    assert checked.exit_code == 0

@@ -20,7 +20,6 @@ import pytest
 from schemadiff import desired, engine, server
 from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
-from schemadiff.deploy.versions import DEFAULT_TABLE
 from fakes import apply_held_in_concurrent_build
 from prodsafe_helpers import wait_for
 
@@ -133,7 +132,7 @@ def _finish(process, url: str):
 def test_terminated_while_waiting_for_the_deploy_lock(v1_database):
     url, schema = v1_database
     with psycopg.connect(url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (advisory_key(DEFAULT_TABLE),))
+        holder.execute("SELECT pg_advisory_lock(%s)", (advisory_key(),))
         process = cli(url, schema, "apply", "--lock-wait", "60", background=True)
         pid = wait_for(lambda: apply_backend(url, "advisory") or query(
             url, "SELECT pid FROM pg_stat_activity WHERE application_name = 'schemadiff: waiting for the deploy lock'"),

@@ -24,42 +24,38 @@ CHECK_UNKNOWN = 3
 
 
 class Context:
-    """Global options shared by every command."""
+    """Global options shared by every command: the resolved configuration."""
 
-    def __init__(self, database_url: Optional[str], schema: str, debug: bool,
-                 version_table: str, connect_timeout: float, settings=None):
-        self.settings = settings  # schemadiff.config.Settings: the resolved configuration
-        self.database_url = database_url
-        self.schema = schema
+    def __init__(self, settings, debug: bool, config_error: Optional[SchemadiffError] = None):
+        self.settings = settings  # schemadiff.config.Settings; None when config_error is set
         self.debug = debug
-        self.version_table = version_table
-        self.connect_timeout = connect_timeout
+        # Only `check` runs with an unusable configuration: it reports it as its unknown result.
+        self.config_error = config_error
+
+    def configured(self):
+        """The settings; raises the configuration's error when it could not be read."""
+        if self.config_error is not None:
+            raise self.config_error
+        return self.settings
+
+    @property
+    def database_url(self) -> Optional[str]:
+        return self.configured().database_url
+
+    @property
+    def schema(self) -> str:
+        return self.configured().schema
 
     def load(self):
         from ..desired import load_with_source
 
         return load_with_source(self.schema)
 
-    def target(self):
-        from ..engine import Target
-        from ..model import QualifiedName
+    def target(self, **overrides):
+        from .config import target
 
-        url = self.database_url or self.embedded_url()
-        schema, _, name = self.version_table.rpartition(".")
-        ignore = tuple(self.settings.ignore) if self.settings is not None else ()
-        return Target(url=url, version_table=QualifiedName(schema or "public", name),
-                      connect_timeout=self.connect_timeout, ignore=ignore)
-
-    def embedded_url(self) -> str:
-        from .. import server
-
-        project = Path(self.schema).resolve().parent
-        try:
-            url = server.embedded_url(project)
-        except server.ServerError as exc:
-            raise SchemadiffError(f"no DATABASE_URL given and the embedded server could not start: {exc}") from None
-        click.echo(f"schemadiff: no DATABASE_URL given; using the embedded development server in {project / '.schemadiff'}", err=True)
-        return url
+        return target(self.configured(), announce=lambda message: click.echo(f"schemadiff: {message}", err=True),
+                      **overrides)
 
 
 def color_enabled(stream=None) -> bool:
@@ -109,7 +105,33 @@ def handle_errors(exit_code: int = EXIT_ERROR):
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Click exits 2 on a usage error, but for `check` 2 means critical and for `plan --exit-code`
+# "there are changes", codes that monitoring and CI read literally.
+USAGE_ERROR_EXIT = {"check": CHECK_UNKNOWN, "plan": EXIT_ERROR}
+
+
+class Commands(click.Group):
+    """The command group; a usage error exits with the code its command gives to "could not
+    run" (README → "Exit codes"), the global options' ones too."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # Before parsing, the first word naming a command is the best guess at which one runs.
+        named = next((arg for arg in args if arg in self.commands), None)
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = USAGE_ERROR_EXIT.get(named, exc.exit_code)
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = USAGE_ERROR_EXIT.get(ctx.invoked_subcommand, exc.exit_code)
+            raise
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--database-url", metavar="URL",
               help="PostgreSQL URL (default: $DATABASE_URL, or the variable named by database_url_env in "
                    "schemadiff.toml; postgresql://, postgresql+psycopg:// and postgresql+asyncpg:// accepted). "
@@ -154,10 +176,12 @@ def cli(ctx, database_url, schema, version_table, connect_timeout, debug):
     try:
         settings = resolve(given, labels)
     except _Error as exc:
+        if ctx.invoked_subcommand == "check":
+            ctx.obj = Context(None, debug, config_error=exc)
+            return
         click.echo(f"schemadiff: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    ctx.obj = Context(settings.database_url, settings.schema, debug, settings.version_table,
-                      settings.connect_timeout, settings=settings)
+    ctx.obj = Context(settings, debug)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -117,7 +117,7 @@ def baseline(target: engine.Target, desired: Catalog, snapshot: Optional[str] = 
     ``force``), since the row would claim a state the database is not in."""
     from .apply import DeployLock
 
-    with engine.connection(target) as conn, DeployLock(conn, target.version_table, 60.0):
+    with engine.connection(target) as conn, DeployLock(conn, 60.0):
         tracking = find_tracking(conn)
         last = versions.latest(conn, target.version_table)
         if last is not None:

@@ -44,9 +44,12 @@ class ApplyOutcome:
 Progress = Callable[[int, int, Statement], None]
 
 
-def advisory_key(version_table: QualifiedName) -> int:
-    """A stable 63-bit key per version table, so separate installations do not collide."""
-    digest = hashlib.sha256(f"schemadiff:{version_table}".encode()).digest()
+def advisory_key() -> int:
+    """The deploy lock's 63-bit key. Advisory locks are per database, so one fixed key makes
+    the lock one per database: applies recording in different version tables still
+    serialise. (The value is the one earlier releases derived from the default version
+    table, so an older schemadiff's apply still excludes a newer one's.)"""
+    digest = hashlib.sha256(b"schemadiff:public.schemadiff_version").digest()
     return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
@@ -56,8 +59,8 @@ WAITING_APPLICATION_NAME = "schemadiff: waiting for the deploy lock"
 class DeployLock:
     """Session-level advisory lock that serializes applies against one database."""
 
-    def __init__(self, conn, version_table: QualifiedName, wait_s: float):
-        self.conn, self.key, self.wait_s = conn, advisory_key(version_table), wait_s
+    def __init__(self, conn, wait_s: float):
+        self.conn, self.key, self.wait_s = conn, advisory_key(), wait_s
 
     def __enter__(self):
         # Poll with pg_try_advisory_lock rather than wait in pg_advisory_lock: a waiting

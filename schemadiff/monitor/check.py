@@ -11,9 +11,9 @@ from ..diff import changes as ch
 from ..deploy import versions
 from ..catalog.canonicalize import canonicalize
 from ..diff import diff
-from ..errors import SchemadiffError
+from ..errors import ConnectionFailed, SchemadiffError
 from ..model import Catalog, QualifiedName, catalog_hash
-from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, SEVERITY_RANK, WARNING, Finding, display
+from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, UNEXPECTED, UNKNOWN, SEVERITY_RANK, WARNING, Finding, display
 from .health import health_findings
 
 @dataclass
@@ -30,11 +30,14 @@ class HealthReport:
     duration_s: float = 0.0
     expected_tables: tuple = ()
     expected_indexes: tuple = ()
+    # The status when there is no report: critical when the database could not be reached or
+    # read, unknown when schemadiff could not tell (bad configuration, a defect in schemadiff).
+    failure: str = CRITICAL
 
     @property
     def status(self) -> str:
         if not self.connected:
-            return CRITICAL
+            return self.failure
         worst = max((SEVERITY_RANK[f.severity] for f in self.findings), default=0)
         return next(k for k, v in SEVERITY_RANK.items() if v == worst)
 
@@ -164,13 +167,17 @@ def version_findings(last: Optional[versions.Version], desired_hash: str) -> lis
     return []
 
 
-def check_on(conn, live: Catalog, desired: Catalog, version_table: QualifiedName) -> HealthReport:
-    """Build the report from an open connection and the live catalog already read."""
+def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
+    """Build the report from an open connection and the live catalog already read
+    (``engine.read_live``: without the ignored tables, which the file loses here too)."""
+    from ..engine import managed
+
+    desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
 
     findings += health_findings(conn, live, desired)
-    last = versions.latest(conn, version_table)
+    last = versions.latest(conn, target.version_table)
     desired_hash = catalog_hash(desired)
     findings += version_findings(last, desired_hash)
     return HealthReport(
@@ -185,22 +192,48 @@ def expected(desired: Catalog) -> dict:
             "expected_indexes": tuple(i.name for t in desired.tables for i in t.indexes)}
 
 
-def check(target, desired: Catalog) -> HealthReport:
-    """Connect and report; an unreachable database is a critical report, not an exception."""
-    from ..engine import connection, read_live
+def unknown(error: str) -> HealthReport:
+    """The report of a check that could not start: the state of the database is unknown."""
+    return HealthReport(connected=False, error=error, failure=UNKNOWN)
+
+
+def check(target, desired: Catalog, *, raise_unexpected: bool = False) -> HealthReport:
+    """Connect and report. An unreachable database, or one that fails a query, is a critical
+    report; a bad database URL or a defect in schemadiff is unknown (``raise_unexpected``
+    re-raises the defect instead, for ``--debug``). Never raises otherwise."""
+    import psycopg
+
+    from ..engine import connection, managed, read_live
 
     started = time.perf_counter()
+    counts = expected(managed(target, desired))
     try:
         with connection(target) as conn:
             live = read_live(conn, target, desired)
-            report = check_on(conn, live, desired, target.version_table)
-    except SchemadiffError as exc:
-        report = HealthReport(connected=False, error=str(exc), **expected(desired))
-    except Exception as exc:  # a server that answers but fails mid-way (statement timeout, …)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            report = check_on(conn, target, live, desired)
+    except ConnectionFailed as exc:
+        report = HealthReport(connected=False, error=str(exc), **counts)
+    except SchemadiffError as exc:  # the configuration, e.g. a malformed URL
+        report = HealthReport(connected=False, error=str(exc), failure=UNKNOWN, **counts)
+    except psycopg.Error as exc:  # the server answered but failed mid-way (statement timeout, …)
+        first = _first_line(exc)
         # Catalog functions (pg_get_expr, pg_get_indexdef) wait for a lock another
         # transaction holds ACCESS EXCLUSIVE, e.g. a stuck migration: say so.
         hint = " (a transaction may hold a lock on a managed table)" if "statement timeout" in first else ""
-        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **expected(desired))
+        report = HealthReport(connected=False, error=f"{INCOMPLETE}: {first}{hint}", **counts)
+    except Exception as exc:
+        if raise_unexpected:
+            raise
+        report = HealthReport(connected=False, error=unexpected(exc), failure=UNKNOWN, **counts)
     report.duration_s = time.perf_counter() - started
     return report
+
+
+def unexpected(exc: Exception) -> str:
+    """The one-line error for a failure inside schemadiff itself."""
+    return f"{UNEXPECTED}: {type(exc).__name__}: {_first_line(exc)} (run again with --debug for the traceback)"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -9,6 +9,7 @@ from ..model import QualifiedName
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
 INCOMPLETE = "the check did not finish"  # error prefix when the server answered but a query failed
+UNEXPECTED = "unexpected error"  # error prefix for a failure inside schemadiff itself
 EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 SEVERITY_RANK = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 

@@ -155,8 +155,8 @@ def check_text(report, color: bool = False) -> str:
     """Nagios-style: one summary line first, then one line per finding."""
     status = report.status.upper()
     if not report.connected:
-        reached = (report.error or "").startswith("the check did not finish")
-        head = f"SCHEMADIFF CRITICAL - {'' if reached else 'database unreachable: '}{report.error}"
+        unreachable = report.status == "critical" and not (report.error or "").startswith("the check did not finish")
+        head = f"SCHEMADIFF {status} - {'database unreachable: ' if unreachable else ''}{report.error}"
     else:
         version = f"version {report.version.version}" if report.version else "no version recorded"
         problems = Counter(f.severity for f in report.findings)

@@ -7,7 +7,6 @@ import sys
 import click
 
 from ..app import (
-    CHECK_UNKNOWN,
     EXIT_ERROR,
     Context,
     cli,
@@ -33,20 +32,19 @@ def check(ctx: Context, fmt, fail_on, statement_timeout):
       schemadiff check --format json
       schemadiff check --format prometheus > /var/lib/node_exporter/schemadiff.prom
     """
-    from dataclasses import replace
-
     from ...plan import report
     from ...monitor.check import check as run_check
+    from ...monitor.check import unexpected, unknown
 
     try:
         desired, _ = ctx.load()
-        target = replace(ctx.target(), statement_timeout_ms=int(statement_timeout * 1000))
-    except SchemadiffError as exc:
+        target = ctx.target(statement_timeout_ms=int(statement_timeout * 1000))
+    except Exception as exc:  # the configuration or the schema file: the state is unknown
         if ctx.debug:
             raise
-        _check_unknown(fmt, str(exc))
-        sys.exit(CHECK_UNKNOWN)
-    result = run_check(target, desired)
+        result = unknown(str(exc) if isinstance(exc, SchemadiffError) else unexpected(exc))
+    else:
+        result = run_check(target, desired, raise_unexpected=ctx.debug)
     if fmt == "json":
         click.echo(report.check_json(result))
     elif fmt == "prometheus":
@@ -59,20 +57,6 @@ def check(ctx: Context, fmt, fail_on, statement_timeout):
     if fail_on == "critical" and code == 1:
         code = 0
     sys.exit(code)
-
-
-def _check_unknown(fmt: str, message: str) -> None:
-    import json
-
-    if fmt == "json":
-        click.echo(json.dumps({"status": "unknown", "overall_healthy": False, "error": message}, indent=2))
-    elif fmt == "prometheus":
-        click.echo("# HELP schemadiff_healthy 1 when the database matches the schema file.\n"
-                   "# TYPE schemadiff_healthy gauge\nschemadiff_healthy 0\n"
-                   "# HELP schemadiff_check_status 0 ok, 1 warning, 2 critical, 3 unknown.\n"
-                   "# TYPE schemadiff_check_status gauge\nschemadiff_check_status 3")
-    else:
-        click.echo(f"SCHEMADIFF UNKNOWN - {message}")
 
 
 @cli.command()
