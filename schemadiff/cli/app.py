@@ -52,7 +52,7 @@ class Context:
         return load_with_source(self.schema)
 
     def target(self, **overrides):
-        from .config import target
+        from ..config import target
 
         return target(self.configured(), announce=lambda message: click.echo(f"schemadiff: {message}", err=True),
                       **overrides)

@@ -14,7 +14,7 @@ from ..diff import diff
 from ..errors import ConnectionFailed, SchemadiffError
 from ..model import Catalog, QualifiedName, catalog_hash
 from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, UNEXPECTED, UNKNOWN, SEVERITY_RANK, WARNING, Finding, display
-from .health import health_findings
+from . import health
 
 @dataclass
 class HealthReport:
@@ -176,7 +176,7 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
     settled = canonicalize(conn, live, desired)
     findings = findings_from_changes(diff(live, settled))
 
-    findings += health_findings(conn, live, desired)
+    findings += health.health_findings(conn, live, desired)
     last = versions.latest(conn, target.version_table)
     desired_hash = catalog_hash(desired)
     findings += version_findings(last, desired_hash)

@@ -122,7 +122,7 @@ class LintReport:
 def ignores_from_source(text: str, file: str = "<schema>") -> dict[str, list[Ignore]]:
     """Read the ``lint: {ignore: [...]}`` entries of every table, keyed by ``schema.table``.
     The loader accepts the ``lint`` key but leaves its content to this module."""
-    from ..desired import _split_qualified
+    from ..desired.reader import split_qualified
     from ..desired.yamlsource import parse
 
     source = parse(text, file)
@@ -137,7 +137,7 @@ def ignores_from_source(text: str, file: str = "<schema>") -> dict[str, list[Ign
         if not isinstance(spec, dict) or set(spec) - {"ignore"} or not isinstance(spec.get("ignore", []), list):
             problems.append(source.problem(path, "lint must be a mapping {ignore: [{rule: SD00n, reason: ...}]}"))
             continue
-        schema, name = _split_qualified(key)
+        schema, name = split_qualified(key)
         schema = str(body.get("schema") or schema)
         entries = out.setdefault(f"{schema}.{name}", [])
         for i, item in enumerate(spec.get("ignore") or []):

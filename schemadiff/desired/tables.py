@@ -1,0 +1,331 @@
+"""The file's ``tables:``: columns, keys, checks, foreign keys and indexes of each table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Optional
+
+from ..model import (
+    FK_ACTIONS, CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
+)
+from ..pg import naming, normalize, types as pgtypes
+from .reader import Reader, describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
+
+TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
+              "comment", "renamed_from", "schema", "lint")
+COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
+               "using", "renamed_from")
+INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from")
+UNIQUE_KEYS = ("name", "columns", "renamed_from")
+PK_KEYS = ("name", "columns", "renamed_from")
+FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
+           "initially_deferred", "not_valid", "renamed_from")
+CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from")
+INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
+IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_default": "by default",
+                      True: "by default"}
+
+
+class TablesReader(Reader):
+    """Reads ``tables:``, one table at a time."""
+
+    def tables(self, spec: dict, user_types: set) -> list[Table]:
+        tables, seen = [], {}
+        for key, body in spec.items():
+            table = self.table(key, body, user_types)
+            if table is None:
+                continue
+            if table.qualified in seen:
+                self.error(("tables", key), f"table {table.qualified} is declared twice (also as {seen[table.qualified]!r})")
+                continue
+            seen[table.qualified] = key
+            self.names_in(table.schema).relations.add(table.name)
+            tables.append((key, table))
+        return [self.name_objects(key, table) for key, table in tables]
+
+    def table(self, key: str, body: Any, user_types: set) -> Optional[Table]:
+        path = ("tables", key)
+        body = self.mapping(body, path, f"table {key!r}")
+        self.expect_keys(body, TABLE_KEYS, path, f"table {key!r}")
+        schema, name = split_qualified(key)
+        if body.get("schema") is not None:  # then the key is the bare name, dots and all
+            schema, name = self.text(body["schema"], path + ("schema",), "schema"), str(key)
+        name = naming.truncate_identifier(name)
+        if not name or not schema:  # PostgreSQL has no zero-length identifiers
+            self.error(path, f"table key {key!r} has an empty {'schema' if name else 'table'} name")
+        columns, pk_columns, unique_columns = self.columns(key, body.get("columns"), user_types)
+        column_names = {c.name for c in columns}
+        primary_key = self.primary_key(key, body.get("primary_key"), pk_columns, column_names)
+        if primary_key:
+            columns = tuple(replace(c, nullable=False) if c.name in primary_key.columns else c for c in columns)
+        uniques = tuple(UniqueConstraint("", (c,)) for c in unique_columns) + self.uniques(key, body.get("unique"), column_names)
+        self.duplicate_keys(key, primary_key, uniques)
+        return Table(
+            schema=schema, name=name, columns=columns, primary_key=primary_key, uniques=uniques,
+            foreign_keys=self.foreign_keys(key, schema, body.get("foreign_keys"), column_names),
+            checks=self.checks(key, body.get("checks")),
+            indexes=self.indexes(key, body.get("indexes"), column_names),
+            comment=self.text(body.get("comment"), path + ("comment",), "comment"),
+            renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
+        )
+
+    def columns(self, table_key: str, spec: Any, user_types: set):
+        path = ("tables", table_key, "columns")
+        spec = self.mapping(spec, path, "columns")
+        columns, pk, unique, seen = [], [], [], set()
+        for raw_name, body in spec.items():
+            cpath = path + (raw_name,)
+            name = naming.truncate_identifier(str(raw_name))
+            if not name:
+                self.error(cpath, "a column name cannot be empty")
+                continue
+            if name in seen:
+                self.error(cpath, f"column {name!r} is declared twice (names are cut to 63 bytes)")
+                continue
+            seen.add(name)
+            column = self.column(name, body, cpath, user_types)
+            if column is None:
+                continue
+            columns.append(column)
+            if isinstance(body, dict) and self.boolean(body.get("primary_key"), cpath + ("primary_key",), "primary_key", False):
+                pk.append(name)
+            if isinstance(body, dict) and self.boolean(body.get("unique"), cpath + ("unique",), "unique", False):
+                unique.append(name)
+        return tuple(columns), pk, unique
+
+    def column(self, name: str, body: Any, path: tuple, user_types: set) -> Optional[Column]:
+        if isinstance(body, str):
+            body = {"type": body}
+        if not isinstance(body, dict):
+            self.error(path, f"column {name!r} must be a type name or a mapping, not {describe_value(body)}")
+            return None
+        self.expect_keys(body, COLUMN_KEYS, path, f"column {name!r}")
+        type_text = self.text(body.get("type"), path + ("type",), "type")
+        if not type_text:
+            self.error(path, f"column {name!r} has no type")
+            return None
+        try:
+            parsed = pgtypes.canonical_type(type_text, user_types)
+        except pgtypes.UnknownType as exc:
+            hint = f"; did you mean {' or '.join(repr(s) for s in exc.suggestions)}?" if exc.suggestions else ""
+            self.error(path + ("type",), f"unknown type {type_text!r} for column {name!r}{hint}")
+            return None
+        identity = self.identity(body.get("identity"), path + ("identity",))
+        if (identity or parsed.serial) and not pgtypes.is_integer(parsed.canonical):
+            self.error(path, f"column {name!r}: identity needs smallint, integer or bigint")
+        default = self.text(body.get("default"), path + ("default",), "default")
+        if default is not None and (identity or parsed.serial):
+            self.error(path + ("default",), f"column {name!r}: an identity or serial column cannot have a default")
+        if default is not None and _looks_like_bare_text(default):
+            self.error(path + ("default",), f"column {name!r}: default {default!r} would be read as a column name; "
+                       f"defaults are SQL expressions, so write a text value quoted: \"'{default}'\"")
+        not_null = identity is not None or parsed.serial
+        nullable = self.boolean(body.get("nullable"), path + ("nullable",), "nullable", True)
+        if not_null and body.get("nullable") is True:
+            self.error(path + ("nullable",), f"column {name!r}: identity and serial columns are never nullable")
+        return Column(
+            name=name, type=parsed.canonical, nullable=nullable and not not_null,
+            default=default, identity=identity, serial=parsed.serial,
+            comment=self.text(body.get("comment"), path + ("comment",), "comment"),
+            using=self.text(body.get("using"), path + ("using",), "using"),
+            renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
+        )
+
+    def identity(self, value: Any, path: tuple) -> Optional[str]:
+        if value is None or value is False:
+            return None
+        key = value.lower() if isinstance(value, str) else value
+        if isinstance(key, (dict, list)) or key not in IDENTITY_SPELLINGS:
+            self.error(path, f"identity must be 'always' or 'by default', not {value!r}")
+            return None
+        return IDENTITY_SPELLINGS[key]
+
+    def require_columns(self, columns: tuple, known: set, path: tuple, what: str) -> None:
+        for column in columns:
+            if column not in known:
+                self.error(path, f"{what} names column {column!r}, which the table does not have{did_you_mean(column, known)}")
+
+    def primary_key(self, table_key, spec, inline: list, known: set) -> Optional[PrimaryKey]:
+        path = ("tables", table_key, "primary_key")
+        if spec is None:
+            if len(inline) > 0:
+                return PrimaryKey("", tuple(inline))
+            return None
+        if inline:
+            self.error(path, "primary key given both on columns and on the table")
+        name, renamed = "", None
+        if isinstance(spec, dict):
+            self.expect_keys(spec, PK_KEYS, path, "primary_key")
+            name = naming.truncate_identifier(self.text(spec.get("name"), path + ("name",), "name") or "")
+            renamed = self.text(spec.get("renamed_from"), path + ("renamed_from",), "renamed_from")
+            spec = spec.get("columns")
+        columns = self.name_list(spec, path, "primary_key columns")
+        self.require_columns(columns, known, path, "primary_key")
+        return PrimaryKey(name, columns, renamed_from=renamed) if columns else None
+
+    def duplicate_keys(self, table_key, primary_key: Optional[PrimaryKey], uniques: tuple) -> None:
+        """CREATE TABLE silently leaves out a UNIQUE constraint on the same columns as the
+        primary key or an earlier unique constraint, so it could never be created: refuse it."""
+        seen = {primary_key.columns: "the primary key"} if primary_key else {}
+        for unique in uniques:
+            if unique.columns in seen:
+                self.error(("tables", table_key, "unique"),
+                           f"unique constraint on ({', '.join(unique.columns)}) repeats {seen[unique.columns]}; "
+                           "PostgreSQL does not create a second identical key: remove it")
+            seen.setdefault(unique.columns, "another unique constraint")
+
+    def uniques(self, table_key, spec, known: set) -> tuple:
+        path = ("tables", table_key, "unique")
+        out = []
+        for i, item in enumerate(self.listing(spec, path, "unique")):
+            ipath = path + (i,)
+            name, renamed = "", None
+            if isinstance(item, dict):
+                self.expect_keys(item, UNIQUE_KEYS, ipath, "unique constraint")
+                name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
+                renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
+                item = item.get("columns")
+            columns = self.name_list(item, ipath, "unique columns")
+            if not columns:
+                self.error(ipath, "a unique constraint needs columns")
+                continue
+            self.require_columns(columns, known, ipath, "unique constraint")
+            out.append(UniqueConstraint(name, columns, renamed_from=renamed))
+        return tuple(out)
+
+    def indexes(self, table_key, spec, known: set) -> tuple:
+        path = ("tables", table_key, "indexes")
+        out = []
+        for i, item in enumerate(self.listing(spec, path, "indexes")):
+            ipath = path + (i,)
+            if not isinstance(item, dict):
+                item = {"columns": item}
+            self.expect_keys(item, INDEX_KEYS, ipath, "index")
+            raw_keys = self.name_list(item.get("columns"), ipath + ("columns",), "index columns")
+            if not raw_keys:
+                self.error(ipath, "an index needs columns (or expressions)")
+                continue
+            keys = tuple(self.index_key(k, known, ipath + ("columns",)) for k in raw_keys)
+            method = (self.text(item.get("using"), ipath + ("using",), "using") or "btree").lower()
+            if method not in INDEX_METHODS:
+                self.error(ipath + ("using",), f"unknown index method {method!r}; expected one of: {', '.join(INDEX_METHODS)}")
+            include = self.name_list(item.get("include"), ipath + ("include",), "include") if item.get("include") else ()
+            self.require_columns(include, known, ipath, "index include")
+            out.append(Index(
+                name=naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or ""),
+                keys=keys, unique=self.boolean(item.get("unique"), ipath + ("unique",), "unique", False),
+                method=method, where=_stripped(self.text(item.get("where"), ipath + ("where",), "where")),
+                include=include,
+                renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
+            ))
+        return tuple(out)
+
+    def index_key(self, key: str, known: set, path: tuple) -> str:
+        """A column name (quoted as PostgreSQL prints it) or an expression, with ordering."""
+        bare = naming.strip_ordering(key)
+        ordering = key.strip()[len(bare):]
+        if bare in known:
+            return normalize.index_key(naming.quote_ident(bare) + ordering)
+        if is_identifier(bare):
+            column = unquote_ident(bare)
+            if column not in known:
+                self.error(path, f"index names column {column!r}, which the table does not have{did_you_mean(column, known)}")
+            return normalize.index_key(naming.quote_ident(column) + ordering)
+        return key.strip()
+
+    def checks(self, table_key, spec) -> tuple:
+        path = ("tables", table_key, "checks")
+        out = []
+        for i, item in enumerate(self.listing(spec, path, "checks")):
+            ipath = path + (i,)
+            name, renamed, validated = "", None, True
+            if isinstance(item, dict):
+                self.expect_keys(item, CHECK_KEYS, ipath, "check")
+                name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
+                renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
+                validated = not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False)
+                item = item.get("expression")
+            expression = self.text(item, ipath, "check expression")
+            if not expression or not expression.strip():
+                self.error(ipath, "a check needs an expression")
+                continue
+            out.append(CheckConstraint(name, expression.strip(), validated=validated, renamed_from=renamed))
+        return tuple(out)
+
+    def foreign_keys(self, table_key, schema: str, spec, known: set) -> tuple:
+        path = ("tables", table_key, "foreign_keys")
+        out = []
+        for i, item in enumerate(self.listing(spec, path, "foreign_keys")):
+            ipath = path + (i,)
+            if not isinstance(item, dict):
+                self.error(ipath, "a foreign key must be a mapping with 'columns' and 'references'")
+                continue
+            self.expect_keys(item, FK_KEYS, ipath, "foreign key")
+            columns = self.name_list(item.get("columns"), ipath + ("columns",), "foreign key columns")
+            self.require_columns(columns, known, ipath, "foreign key")
+            ref = self.reference(item.get("references"), schema, ipath + ("references",))
+            if not columns or ref is None:
+                if not columns:
+                    self.error(ipath, "a foreign key needs columns")
+                continue
+            ref_table, ref_columns = ref
+            out.append(ForeignKey(
+                name=naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or ""),
+                columns=columns, ref_table=ref_table, ref_columns=ref_columns,
+                on_delete=self.action(item.get("on_delete"), ipath + ("on_delete",)),
+                on_update=self.action(item.get("on_update"), ipath + ("on_update",)),
+                deferrable=self.boolean(item.get("deferrable"), ipath + ("deferrable",), "deferrable", False),
+                initially_deferred=self.boolean(item.get("initially_deferred"), ipath + ("initially_deferred",), "initially_deferred", False),
+                validated=not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False),
+                renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
+            ))
+        return tuple(out)
+
+    def reference(self, spec, schema: str, path: tuple):
+        """``users`` | ``users(id)`` | ``app.users(id, kind)`` | ``{table: users, columns: [id]}``;
+        columns left out mean the referenced table's primary key (resolved later)."""
+        if isinstance(spec, dict):
+            self.expect_keys(spec, ("table", "columns"), path, "references")
+            table = self.text(spec.get("table"), path + ("table",), "table")
+            columns = self.name_list(spec.get("columns"), path + ("columns",), "columns") if spec.get("columns") else ()
+        elif isinstance(spec, str):
+            match = re.match(r"^\s*([^()]+?)\s*(?:\(([^()]*)\))?\s*$", spec)
+            if not match:
+                self.error(path, f"cannot read reference {spec!r}; write it as table or table(column, …)")
+                return None
+            table = match.group(1)
+            columns = tuple(naming.truncate_identifier(c.strip()) for c in match.group(2).split(",")) if match.group(2) else ()
+        else:
+            self.error(path, "a foreign key needs 'references: table' or 'references: table(columns)'")
+            return None
+        if not table:
+            self.error(path, "references names no table")
+            return None
+        ref_schema, ref_name = split_qualified(table, default_schema=None)
+        return QualifiedName(ref_schema or f"?{schema}", naming.truncate_identifier(ref_name)), columns
+
+    def action(self, value, path: tuple) -> str:
+        if value is None:
+            return "no action"
+        text = str(value).lower().replace("_", " ").strip()
+        if text not in FK_ACTIONS:
+            self.error(path, f"unknown foreign key action {value!r}; expected one of: {', '.join(FK_ACTIONS)}")
+            return "no action"
+        return text
+
+
+def _looks_like_bare_text(default: str) -> bool:
+    """A default like ``pending`` is a column reference to PostgreSQL, never what was meant."""
+    text = default.strip()
+    return bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", text)) and text.lower() not in _SQL_VALUE_WORDS
+
+
+_SQL_VALUE_WORDS = frozenset(
+    "current_timestamp current_date current_time localtimestamp localtime current_user "
+    "session_user user current_role current_schema current_catalog true false null".split()
+)
+
+
+def _stripped(text: Optional[str]) -> Optional[str]:
+    return text.strip() if text is not None else None
