@@ -513,3 +513,21 @@ def test_dev_server_stop_waits_for_a_start_that_holds_the_lock(project):
     assert stop.returncode == 0, out + err
     assert "stopped the development server" in out
     assert postmasters_of(pgdata) == []
+
+
+def test_dev_server_in_a_deep_project_puts_its_socket_in_a_private_temp_directory(own_dir):
+    """A unix socket's path may not exceed 107 bytes; a deeper project still gets a server."""
+    bindir = any_bindir()
+    project = own_dir / ("deep-" * 20)
+    project.mkdir(mode=0o755)
+    url = embedded_url(project)
+    try:
+        socket_dir = Path(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["host"][0])
+        assert socket_dir.parent == Path(tempfile.gettempdir())
+        assert stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
+        assert socket_dir.stat().st_uid == (project / ".schemadiff" / "pgdata").stat().st_uid
+        assert query(url, "select current_database()") == ("schemadiff",)
+        assert embedded_url(project) == url
+    finally:
+        Cluster(project / ".schemadiff" / "pgdata", bindir).stop()
+    assert not socket_dir.exists()
