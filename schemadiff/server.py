@@ -595,8 +595,10 @@ class Cluster:
 
     def _socket_dir(self, user: Optional[_User]) -> Path:
         """The data directory, unless the socket's path would be too long for the system
-        (107 bytes); then a fresh private directory under the temp directory."""
-        if len(os.fsencode(self.datadir)) + len(f"/.s.PGSQL.{_PRIVATE_PORT}") <= 107:
+        (107 bytes) or hold a comma (libpq splits ``host`` at commas); then a fresh private
+        directory under the temp directory."""
+        fits = len(os.fsencode(self.datadir)) + len(f"/.s.PGSQL.{_PRIVATE_PORT}") <= 107
+        if fits and "," not in str(self.datadir):
             return self.datadir
         path = Path(tempfile.mkdtemp(prefix=_SOCKET_DIR_PREFIX))  # mode 0700, ours
         if user is not None:
@@ -679,7 +681,8 @@ class Cluster:
 
     def _server_args(self, endpoint: _Endpoint) -> List[str]:
         if endpoint.socket_dir:
-            listen = ["-c", "listen_addresses=", "-c", f"unix_socket_directories={endpoint.socket_dir}",
+            quoted = '"' + endpoint.socket_dir.replace('"', '""') + '"'  # a list: commas split it
+            listen = ["-c", "listen_addresses=", "-c", f"unix_socket_directories={quoted}",
                       "-c", "unix_socket_permissions=0700"]
         else:
             listen = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]

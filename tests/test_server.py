@@ -515,10 +515,12 @@ def test_dev_server_stop_waits_for_a_start_that_holds_the_lock(project):
     assert postmasters_of(pgdata) == []
 
 
-def test_dev_server_in_a_deep_project_puts_its_socket_in_a_private_temp_directory(own_dir):
-    """A unix socket's path may not exceed 107 bytes; a deeper project still gets a server."""
+@pytest.mark.parametrize("name", ["deep-" * 20, "with, a comma"])
+def test_dev_server_puts_its_socket_in_a_private_temp_directory_if_the_project_path_cannot_hold_it(
+        own_dir, name):
+    """A unix socket's path may not exceed 107 bytes, and libpq splits ``host`` at commas."""
     bindir = any_bindir()
-    project = own_dir / ("deep-" * 20)
+    project = own_dir / name
     project.mkdir(mode=0o755)
     url = embedded_url(project)
     try:
