@@ -13,6 +13,9 @@ PostgreSQL refuses to run as root. When the effective uid is 0, every server pro
 unprivileged user (the owner of an existing data directory, else ``postgres``, else ``nobody``);
 only directories this module creates are ever chowned, and nothing is ever chmod-ed outside
 them. If that user cannot reach the data directory, :class:`ServerError` explains what to do.
+
+The development server is private (see :class:`Cluster`): no TCP port, a unix socket only its
+user and root can reach, and a generated password; throwaway test clusters trust 127.0.0.1.
 """
 
 from __future__ import annotations

@@ -533,3 +533,12 @@ def test_dev_server_puts_its_socket_in_a_private_temp_directory_if_the_project_p
     finally:
         Cluster(project / ".schemadiff" / "pgdata", bindir).stop()
     assert not socket_dir.exists()
+
+
+def test_messages_name_the_dev_servers_socket_directory_not_localhost(project):
+    from schemadiff import db
+
+    any_bindir()
+    url = embedded_url(project)
+    assert db.describe(url) == f"{project / '.schemadiff' / 'pgdata'}:5432/schemadiff"
+    assert "localhost" not in db.describe(url)
