@@ -519,7 +519,10 @@ class Cluster:
                 return None
             endpoint = _Endpoint(port, lines[4].strip() if len(lines) > 4 else "")
             status = lines[7].strip() if len(lines) > 7 else ""
-            if status in ("ready", "") and _pg_answers(endpoint):
+            # The socket directory line is final only once the listen address line follows it;
+            # before that an empty one would send us probing some other server on 127.0.0.1.
+            known = len(lines) > 5
+            if known and status in ("ready", "") and _pg_answers(endpoint):
                 return endpoint
             if time.monotonic() >= deadline:
                 if status == "stopping":

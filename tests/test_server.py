@@ -542,3 +542,19 @@ def test_messages_name_the_dev_servers_socket_directory_not_localhost(project):
     url = embedded_url(project)
     assert db.describe(url) == f"{project / '.schemadiff' / 'pgdata'}:5432/schemadiff"
     assert "localhost" not in db.describe(url)
+
+
+def test_a_half_written_pid_file_is_not_taken_for_a_server_on_tcp(own_dir):
+    """While PostgreSQL starts, its pid file names no socket directory yet; another server
+    answering on 127.0.0.1 at that port number must not be taken for this one."""
+    bindir = any_bindir()
+    with throwaway_cluster() as other_url:  # listens on 127.0.0.1
+        other = urllib.parse.urlsplit(other_url).port
+        datadir = Path(query(other_url, "select current_setting('data_directory')")[0])
+        (own_dir / "data").mkdir()
+        (own_dir / "data" / "postmaster.pid").write_text(
+            f"{postmasters_of(datadir)[0]}\n{own_dir / 'data'}\n0\n{other}\n\n"
+        )
+        starting = Cluster(own_dir / "data", bindir, password_file=own_dir / "password")
+        with pytest.raises(ServerError, match="does not answer"):
+            starting.running_port(wait=0.5)
