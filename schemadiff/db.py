@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from typing import Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .errors import ConnectionFailed, SchemadiffError
 
@@ -57,7 +57,9 @@ def describe(url: str) -> str:
     """``host:port/dbname`` for messages."""
     try:
         parts = urlsplit(url)
-        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+        query = dict(parse_qsl(parts.query))  # a unix socket's directory comes as ?host=
+        host = parts.hostname or query.get("host") or "localhost"
+        return f"{host}:{parts.port or query.get('port') or 5432}{parts.path or '/'}"
     except ValueError:
         return mask_url(url)
 

@@ -13,6 +13,9 @@ PostgreSQL refuses to run as root. When the effective uid is 0, every server pro
 unprivileged user (the owner of an existing data directory, else ``postgres``, else ``nobody``);
 only directories this module creates are ever chowned, and nothing is ever chmod-ed outside
 them. If that user cannot reach the data directory, :class:`ServerError` explains what to do.
+
+The development server is private (see :class:`Cluster`): no TCP port, a unix socket only its
+user and root can reach, and a generated password; throwaway test clusters trust 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import functools
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -31,6 +35,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Iterator, List, NamedTuple, Optional
 
@@ -50,6 +55,14 @@ MAX_CONNECTIONS = 200
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
 _LOG_ROTATE_BYTES = 10 * 1024 * 1024
+#: A private cluster's socket lives in its own directory, so its "port" only names the socket.
+_PRIVATE_PORT = 5432
+_SOCKET_DIR_PREFIX = "schemadiff-socket-"
+_PRIVATE_HBA = (
+    "# Written by schemadiff, which rewrites it if it differs. The server listens on no TCP\n"
+    "# port, only on a unix socket in the data directory, and asks everybody for the password.\n"
+    "local all all scram-sha-256\n"
+)
 _REQUIRED = ("initdb", "pg_ctl", "postgres")
 
 NO_BINARIES_MESSAGE = (
@@ -291,6 +304,18 @@ def _mkdir_ours(path: Path, mode: int, user: Optional[_User], chown: bool) -> No
         os.chown(path, user.uid, user.gid)
 
 
+def _write_private_file(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``, readable only by us (mode 0600) from its first byte on."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.fchmod(f.fileno(), 0o600)  # the umask cannot widen it, but say it
+        f.write(text)
+    os.replace(tmp, path)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -301,10 +326,30 @@ def _child_env() -> dict:
     return env
 
 
-def _pg_answers(port: int, timeout: float = 1.0) -> bool:
-    """True if a PostgreSQL server answers on 127.0.0.1:port (SSLRequest handshake)."""
+class _Endpoint(NamedTuple):
+    """Where a server listens: a unix socket in ``socket_dir``, or 127.0.0.1 when that is ''."""
+
+    port: int
+    socket_dir: str = ""
+
+    @property
+    def socket_path(self) -> str:
+        return os.path.join(self.socket_dir, f".s.PGSQL.{self.port}")
+
+    def describe(self) -> str:
+        return self.socket_path if self.socket_dir else f"127.0.0.1:{self.port}"
+
+
+def _pg_answers(endpoint: _Endpoint, timeout: float = 1.0) -> bool:
+    """True if a PostgreSQL server answers at ``endpoint`` (SSLRequest handshake)."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        if endpoint.socket_dir:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            sock.connect(endpoint.socket_path)
+        else:
+            sock = socket.create_connection(("127.0.0.1", endpoint.port), timeout=timeout)
+        with sock:
             sock.sendall(struct.pack("!ii", 8, 80877103))
             return sock.recv(1) in (b"S", b"N")
     except OSError:
@@ -356,13 +401,18 @@ def _process_kind(pid: int) -> str:
     return "postgres" if (b"postgres" in cmdline or b"postmaster" in cmdline) else "other"
 
 
-def _run(cmd: List[str], user: Optional[_User], timeout: float, what: str) -> str:
+def _run(cmd: List[str], user: Optional[_User], timeout: float, what: str,
+         stdin_text: Optional[str] = None) -> str:
     """Run a short-lived server program; return its output or raise ServerError."""
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out:
         kwargs = user.popen_kwargs() if user else {}
+        if stdin_text is None:
+            kwargs["stdin"] = subprocess.DEVNULL
+        else:
+            kwargs["input"] = stdin_text
         try:
             proc = subprocess.run(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                cmd, stdout=out, stderr=subprocess.STDOUT, text=True,
                 env=_child_env(), cwd="/", timeout=timeout, start_new_session=True, **kwargs,
             )
         except subprocess.TimeoutExpired:
@@ -381,18 +431,27 @@ def _run(cmd: List[str], user: Optional[_User], timeout: float, what: str) -> st
 
 
 class Cluster:
-    """A PostgreSQL cluster in a data directory we own, served on 127.0.0.1 only.
+    """A PostgreSQL cluster in a data directory we own.
+
+    With a ``password_file`` the cluster is private: no TCP listener, a unix socket in the data
+    directory (mode 0700, owned by the server's user; the socket itself 0700 too) and the
+    superuser's scram-sha-256 password kept in ``password_file`` (mode 0600), so no other local
+    account gets in. A data directory that still trusts local connections (made by an older
+    schemadiff) is given a password before it is served. Without a ``password_file`` the server
+    listens on 127.0.0.1 and trusts every local user: only for throwaway test clusters.
 
     ``detach=True`` (the default) starts the server with ``pg_ctl`` in its own session so it
     outlives this process; ``detach=False`` keeps the postmaster as our child process (same
     process group, so Ctrl-C stops it too), which is what throwaway test clusters want.
     """
 
-    def __init__(self, datadir: Path, bindir: Path, *, fsync: bool = True, detach: bool = True):
+    def __init__(self, datadir: Path, bindir: Path, *, fsync: bool = True, detach: bool = True,
+                 password_file: Optional[Path] = None):
         self.datadir = Path(os.path.abspath(datadir))
         self.bindir = Path(bindir)
         self.fsync = fsync
         self.detach = detach
+        self.password_file = Path(os.path.abspath(password_file)) if password_file else None
         self.logfile = self.datadir / "server.log"
         self._proc: Optional[subprocess.Popen] = None
 
@@ -403,7 +462,21 @@ class Cluster:
 
     @staticmethod
     def url_for(port: int, dbname: str = "postgres") -> str:
+        """URL of a database on a (non-private) cluster listening on 127.0.0.1:``port``."""
         return f"postgresql://postgres@127.0.0.1:{port}/{dbname}"
+
+    def _url(self, endpoint: _Endpoint, dbname: str = "postgres") -> str:
+        if not endpoint.socket_dir:
+            return self.url_for(endpoint.port, dbname)
+        password = self._password() or ""
+        host = urllib.parse.quote(endpoint.socket_dir, safe="/")
+        return (f"postgresql://postgres:{urllib.parse.quote(password, safe='')}@/"
+                f"{urllib.parse.quote(dbname)}?host={host}&port={endpoint.port}")
+
+    def database_url(self, dbname: str = "postgres") -> Optional[str]:
+        """URL of database ``dbname`` on the running server (password included), or None."""
+        endpoint = self._running_endpoint()
+        return None if endpoint is None else self._url(endpoint, dbname)
 
     def _read_pidfile(self) -> Optional[List[str]]:
         try:
@@ -426,6 +499,10 @@ class Cluster:
 
         A server that is still starting is waited for up to ``wait`` seconds.
         """
+        endpoint = self._running_endpoint(wait)
+        return None if endpoint is None else endpoint.port
+
+    def _running_endpoint(self, wait: float = 0.0) -> Optional[_Endpoint]:
         deadline = time.monotonic() + wait
         while True:
             lines = self._read_pidfile()
@@ -440,15 +517,19 @@ class Cluster:
                 return None
             if _process_kind(pid) in ("dead", "other"):
                 return None
+            endpoint = _Endpoint(port, lines[4].strip() if len(lines) > 4 else "")
             status = lines[7].strip() if len(lines) > 7 else ""
-            if status in ("ready", "") and _pg_answers(port):
-                return port
+            # The socket directory line is final only once the listen address line follows it;
+            # before that an empty one would send us probing some other server on 127.0.0.1.
+            known = len(lines) > 5
+            if known and status in ("ready", "") and _pg_answers(endpoint):
+                return endpoint
             if time.monotonic() >= deadline:
                 if status == "stopping":
                     return None
                 raise ServerError(
                     f"a PostgreSQL server (pid {pid}) holds {self.datadir} but does not answer on "
-                    f"127.0.0.1:{port} (status {status or 'unknown'!r}); see {self.logfile}, or "
+                    f"{endpoint.describe()} (status {status or 'unknown'!r}); see {self.logfile}, or "
                     f"stop it with `{self.bindir / 'pg_ctl'} stop -D {self.datadir}`."
                 )
             time.sleep(0.1)
@@ -458,18 +539,84 @@ class Cluster:
 
     @property
     def url(self) -> Optional[str]:
-        port = self.running_port()
-        return None if port is None else self.url_for(port)
+        return self.database_url()
 
     # -- lifecycle
 
     def ensure_running(self) -> str:
         """initdb if needed, start if not running, and return the admin URL."""
-        port = self.running_port(wait=START_TIMEOUT)
-        if port is not None:
-            return self.url_for(port)
+        endpoint = self._running_endpoint(wait=START_TIMEOUT)
+        if endpoint is not None and (self.password_file is None or self._is_private(endpoint)):
+            return self._url(endpoint)
+        if endpoint is not None:
+            self.stop()  # started by an older schemadiff, trusting every local user
         user = self._prepare()
-        return self.url_for(self._start(user))
+        if self.password_file is not None and not self._is_private():
+            self._make_private(user)
+        return self._url(self._start(user))
+
+    # -- privacy (clusters with a password file)
+
+    def _password(self) -> Optional[str]:
+        assert self.password_file is not None
+        try:
+            return self.password_file.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ServerError(
+                f"cannot read the development server's password file {self.password_file}: "
+                f"{exc.strerror or exc}; run schemadiff as the user who created it."
+            ) from exc
+
+    def _is_private(self, endpoint: Optional[_Endpoint] = None) -> bool:
+        """Whether the data directory asks for our password only on the unix socket (and the
+        running server, if ``endpoint`` is given, listens there and not on TCP)."""
+        if endpoint is not None and not endpoint.socket_dir:
+            return False
+        try:
+            hba = (self.datadir / "pg_hba.conf").read_text()
+        except OSError:
+            return False
+        return hba == _PRIVATE_HBA and self._password() is not None
+
+    def _make_private(self, user: Optional[_User]) -> None:
+        """Give the superuser a new password (kept in the password file), then let only
+        password logins on the unix socket in; the server must be stopped."""
+        assert self.password_file is not None
+        password = secrets.token_urlsafe(24)  # URL- and SQL-safe characters only
+        _write_private_file(self.password_file, password + "\n")
+        output = _run(
+            [str(self.bindir / "postgres"), "--single", "-D", str(self.datadir),
+             "-c", "password_encryption=scram-sha-256", "postgres"],
+            user, timeout=120, what="setting the superuser's password (postgres --single)",
+            stdin_text=f"ALTER ROLE postgres PASSWORD '{password}'\n",
+        )
+        if "ERROR:" in output or "FATAL:" in output:
+            raise ServerError(
+                f"setting the superuser's password in {self.datadir} failed: "
+                f"{output.replace(password, '***')[-2000:].strip()}"
+            )
+        (self.datadir / "pg_hba.conf").write_text(_PRIVATE_HBA)  # keeps its owner
+
+    def _socket_dir(self, user: Optional[_User]) -> Path:
+        """The data directory, unless the socket's path would be too long for the system
+        (107 bytes) or hold a comma (libpq splits ``host`` at commas); then a fresh private
+        directory under the temp directory."""
+        fits = len(os.fsencode(self.datadir)) + len(f"/.s.PGSQL.{_PRIVATE_PORT}") <= 107
+        if fits and "," not in str(self.datadir):
+            return self.datadir
+        path = Path(tempfile.mkdtemp(prefix=_SOCKET_DIR_PREFIX))  # mode 0700, ours
+        if user is not None:
+            os.chown(path, user.uid, user.gid)
+        return path
+
+    def _remove_socket_dir(self, endpoint: Optional[_Endpoint]) -> None:
+        if endpoint is None or not endpoint.socket_dir:
+            return
+        path = Path(endpoint.socket_dir)
+        if path != self.datadir and path.name.startswith(_SOCKET_DIR_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
 
     def _prepare(self) -> Optional[_User]:
         user = _run_user(self.datadir)
@@ -538,13 +685,14 @@ class Cluster:
                     return None
         return None
 
-    def _server_args(self, port: int) -> List[str]:
-        args = [
-            "-p", str(port),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", "unix_socket_directories=",
-            "-c", f"max_connections={MAX_CONNECTIONS}",
-        ]
+    def _server_args(self, endpoint: _Endpoint) -> List[str]:
+        if endpoint.socket_dir:
+            quoted = '"' + endpoint.socket_dir.replace('"', '""') + '"'  # a list: commas split it
+            listen = ["-c", "listen_addresses=", "-c", f"unix_socket_directories={quoted}",
+                      "-c", "unix_socket_permissions=0700"]
+        else:
+            listen = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
+        args = ["-p", str(endpoint.port), *listen, "-c", f"max_connections={MAX_CONNECTIONS}"]
         if not self.fsync:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         return args
@@ -557,7 +705,7 @@ class Cluster:
         except OSError:
             return ""
 
-    def _start(self, user: Optional[_User]) -> int:
+    def _start(self, user: Optional[_User]) -> _Endpoint:
         # A pid file left by a postmaster that is gone, whose pid now belongs to some other
         # program (after a reboot), would make PostgreSQL refuse to start.
         pid = self.pid
@@ -567,35 +715,48 @@ class Cluster:
         with contextlib.suppress(OSError):
             if self.logfile.stat().st_size > _LOG_ROTATE_BYTES:
                 os.replace(self.logfile, self.logfile.with_name("server.log.1"))
+        if self.password_file is not None:
+            endpoint = _Endpoint(_PRIVATE_PORT, str(self._socket_dir(user)))
+            try:
+                return self._launch(user, endpoint, self._log_size())
+            except ServerError:
+                self._remove_socket_dir(endpoint)
+                raise
         previous = self._previous_port()
         last_error = ""
         for attempt in range(6):
             port = previous if attempt == 0 and previous and _port_free(previous) else _free_port()
-            offset = self.logfile.stat().st_size if self.logfile.exists() else 0
+            offset = self._log_size()
             try:
-                if self.detach:
-                    self._start_detached(user, port)
-                else:
-                    self._start_child(user, port)
+                return self._launch(user, _Endpoint(port), offset)
             except ServerError as exc:
                 last_error = str(exc)
                 tail = self._log_tail(offset)
                 if "could not bind" in tail or "already in use" in tail:
                     continue  # somebody took the port meanwhile; try another
                 raise
-            deadline = time.monotonic() + 10
-            while not _pg_answers(port):
-                if time.monotonic() > deadline:
-                    raise ServerError(
-                        f"PostgreSQL started on {self.datadir} but does not answer on "
-                        f"127.0.0.1:{port}: {self._log_tail(offset)}"
-                    )
-                time.sleep(0.05)
-            return port
         raise ServerError(f"could not find a free port for PostgreSQL: {last_error}")
 
-    def _start_detached(self, user: Optional[_User], port: int) -> None:
-        opts = " ".join(shlex.quote(a) for a in self._server_args(port))
+    def _log_size(self) -> int:
+        return self.logfile.stat().st_size if self.logfile.exists() else 0
+
+    def _launch(self, user: Optional[_User], endpoint: _Endpoint, offset: int) -> _Endpoint:
+        if self.detach:
+            self._start_detached(user, endpoint)
+        else:
+            self._start_child(user, endpoint)
+        deadline = time.monotonic() + 10
+        while not _pg_answers(endpoint):
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"PostgreSQL started on {self.datadir} but does not answer on "
+                    f"{endpoint.describe()}: {self._log_tail(offset)}"
+                )
+            time.sleep(0.05)
+        return endpoint
+
+    def _start_detached(self, user: Optional[_User], endpoint: _Endpoint) -> None:
+        opts = " ".join(shlex.quote(a) for a in self._server_args(endpoint))
         cmd = [
             str(self.bindir / "pg_ctl"), "start", "-D", str(self.datadir), "-l", str(self.logfile),
             "-w", "-t", str(int(START_TIMEOUT)), "-s", "-o", opts,
@@ -605,7 +766,7 @@ class Cluster:
         except ServerError as exc:
             raise ServerError(f"{exc}\n{self._log_tail()}") from None
 
-    def _start_child(self, user: Optional[_User], port: int) -> None:
+    def _start_child(self, user: Optional[_User], endpoint: _Endpoint) -> None:
         if not self.logfile.exists():
             self.logfile.touch(mode=0o600)
             if user is not None:
@@ -614,7 +775,7 @@ class Cluster:
         kwargs = user.popen_kwargs() if user else {}
         with open(self.logfile, "ab") as log:
             proc = subprocess.Popen(
-                [str(self.bindir / "postgres"), "-D", str(self.datadir), *self._server_args(port)],
+                [str(self.bindir / "postgres"), "-D", str(self.datadir), *self._server_args(endpoint)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=_child_env(), cwd="/", **kwargs,
             )
@@ -655,6 +816,8 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) if it is running."""
+        lines = self._read_pidfile() or []
+        socket_dir = lines[4].strip() if len(lines) > 4 else ""
         pid = self.pid
         if pid is not None and _process_kind(pid) in ("postgres", "unknown"):
             user = _run_user(self.datadir)
@@ -668,6 +831,7 @@ class Cluster:
                     _run([pg_ctl, "stop", "-D", str(self.datadir), "-m", "immediate", "-w", "-s"],
                          user, timeout=STOP_TIMEOUT, what="pg_ctl stop -m immediate")
         self._kill_child(grace=10.0)
+        self._remove_socket_dir(_Endpoint(_PRIVATE_PORT, socket_dir))
 
     def destroy(self) -> None:
         """Stop the server and delete the data directory."""
@@ -679,27 +843,53 @@ class Cluster:
 # --------------------------------------------------------------------------- entry points
 
 
+def _development_cluster(state: Path, bindir: Path) -> Cluster:
+    return Cluster(state / "pgdata", bindir, fsync=True, detach=True,
+                   password_file=state / "password")
+
+
 def embedded_cluster(project_dir: Path) -> Optional["Cluster"]:
     """The project's development cluster, or None when it was never created."""
-    pgdata = Path(os.path.abspath(project_dir)) / ".schemadiff" / "pgdata"
+    state = Path(os.path.abspath(project_dir)) / ".schemadiff"
     try:
-        data_version = int((pgdata / "PG_VERSION").read_text().strip())
+        data_version = int((state / "pgdata" / "PG_VERSION").read_text().strip())
     except (OSError, ValueError):
         return None
     bindir = find_bindir("auto", data_version)
-    return Cluster(pgdata, bindir) if bindir is not None else None
+    return _development_cluster(state, bindir) if bindir is not None else None
+
+
+@contextlib.contextmanager
+def embedded_lock(project_dir: Path) -> Iterator[None]:
+    """Hold the ``flock`` of ``.schemadiff/server.lock`` (which must exist as a directory):
+    whoever starts, stops or shows the development server holds it, so they take turns."""
+    import fcntl
+
+    state = Path(os.path.abspath(project_dir)) / ".schemadiff"
+    try:
+        fd = os.open(state / "server.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise ServerError(
+            f"cannot set up the development server's directory {state}: {exc.strerror or exc}; "
+            f"check the permissions of {project_dir}, or set DATABASE_URL to use an existing server."
+        ) from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def embedded_url(project_dir: Path, *, prefer: str = "auto", version: Optional[int] = None) -> str:
     """URL of the project's development server, started in the background if needed.
 
     Data lives in ``project_dir/.schemadiff/pgdata`` and survives between runs; the server keeps
-    running after this process exits. Concurrent callers serialise on an ``flock`` of
-    ``.schemadiff/server.lock``. A database named ``schemadiff`` is created if missing; its URL is
-    returned.
+    running after this process exits. Concurrent callers serialise on :func:`embedded_lock`.
+    The server listens only on a unix socket in its data directory and wants the superuser's
+    password, kept in ``.schemadiff/password`` (see :class:`Cluster`). A database named
+    ``schemadiff`` is created if missing; its URL (with the socket directory as ``host`` and
+    the password) is returned.
     """
-    import fcntl
-
     project_dir = Path(os.path.abspath(project_dir))
     state = project_dir / ".schemadiff"
     pgdata = state / "pgdata"
@@ -728,27 +918,24 @@ def embedded_url(project_dir: Path, *, prefer: str = "auto", version: Optional[i
         if not state.exists():
             with contextlib.suppress(FileExistsError):
                 _mkdir_ours(state, 0o755 if user is not None else 0o700, user, chown=False)
-        fd = os.open(state / "server.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise ServerError(
             f"cannot set up the development server's directory {state}: {exc.strerror or exc}; "
             f"check the permissions of {project_dir}, or set DATABASE_URL to use an existing server."
         ) from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        cluster = Cluster(pgdata, bindir, fsync=True, detach=True)
-        admin_url = cluster.ensure_running()
-        _ensure_database(admin_url, "schemadiff")
-        port = cluster.running_port()
-        assert port is not None
-        return Cluster.url_for(port, "schemadiff")
-    finally:
-        os.close(fd)  # releases the lock
+    with embedded_lock(project_dir):
+        cluster = _development_cluster(state, bindir)
+        _ensure_database(cluster, cluster.ensure_running(), "schemadiff")
+        url = cluster.database_url("schemadiff")
+        assert url is not None
+        return url
 
 
-def _ensure_database(admin_url: str, dbname: str) -> None:
+def _ensure_database(cluster: Cluster, admin_url: str, dbname: str) -> None:
     import psycopg
     from psycopg import sql
+
+    from .db import mask_url
 
     try:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=15) as conn:
@@ -759,7 +946,13 @@ def _ensure_database(admin_url: str, dbname: str) -> None:
                 except psycopg.errors.DuplicateDatabase:
                     pass
     except psycopg.Error as exc:
-        raise ServerError(f"could not create the database {dbname!r} on {admin_url}: {exc}") from exc
+        hint = ""
+        if cluster.password_file is not None and "password authentication failed" in str(exc):
+            hint = (f" (the password in {cluster.password_file} does not match the server's; "
+                    f"delete that file and schemadiff sets a new password)")
+        raise ServerError(
+            f"could not create the database {dbname!r} on {mask_url(admin_url)}: {exc}{hint}"
+        ) from exc
 
 
 @contextlib.contextmanager

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
+import urllib.parse
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -261,7 +264,9 @@ def test_embedded_url_creates_a_persistent_server(project):
     pgdata = project / ".schemadiff" / "pgdata"
     assert (pgdata / "PG_VERSION").exists()
     assert (project / ".schemadiff" / "server.lock").exists()
-    assert url.startswith("postgresql://postgres@127.0.0.1:") and url.endswith("/schemadiff")
+    parts = urllib.parse.urlsplit(url)
+    assert (parts.username, parts.hostname, parts.path) == ("postgres", None, "/schemadiff")
+    assert urllib.parse.parse_qs(parts.query)["host"] == [str(pgdata)]  # the socket's directory
     assert query(url, "select current_database(), current_setting('fsync')") == ("schemadiff", "on")
     assert query(url, "select current_setting('max_connections')::int")[0] >= 100
     pids = postmasters_of(pgdata)
@@ -382,3 +387,174 @@ def test_with_dbname_accepts_urls_and_dsns():
         "postgresql://u:p%40ss@h:5/x"
     )
     assert with_dbname("host=/run/pg dbname=db", "x") == "postgresql:///x?host=%2Frun%2Fpg"
+
+
+# --------------------------------------------------------------------------- who may connect
+
+def without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+
+
+def with_wrong_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:wrong-password@{host}"))
+
+
+def connect_as_nobody(bindir: Path, url: str) -> subprocess.CompletedProcess:
+    """Run ``psql`` as the local user ``nobody``, who must not get into the server."""
+    psql = next((p for p in (bindir / "psql", Path(shutil.which("psql") or "/nonexistent"))
+                 if p.is_file()), None)
+    if psql is None:
+        pytest.skip("no psql to connect with")
+    nobody = pwd.getpwnam("nobody")
+    return subprocess.run(
+        [str(psql), "-w", "-X", "-A", "-t", "-d", url, "-c", "select 'connected'"], cwd="/",
+        capture_output=True, text=True, timeout=60, user=nobody.pw_uid, group=nobody.pw_gid,
+        extra_groups=[], env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCONNECT_TIMEOUT": "10"},
+    )
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="switching to another local user needs root")
+def test_dev_server_refuses_another_local_user(project):
+    bindir = any_bindir()
+    url = embedded_url(project)
+    assert query(url, "select 1") == (1,)
+    for attempt in (without_password(url), url):  # even a leaked password is not enough
+        result = connect_as_nobody(bindir, attempt)
+        assert result.returncode != 0 and "connected" not in result.stdout, (attempt, result)
+        assert result.stderr.strip()  # refused, with a reason
+
+
+def test_dev_server_refuses_a_wrong_password(project):
+    any_bindir()
+    url = embedded_url(project)
+    assert query(url, "select 1") == (1,)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        query(with_wrong_password(url), "select 1")
+    with pytest.raises(psycopg.OperationalError):
+        query(without_password(url), "select 1")
+
+
+def test_dev_server_listens_on_no_tcp_port_and_keeps_its_password_private(project):
+    any_bindir()
+    url = embedded_url(project)
+    assert query(url, "select current_setting('listen_addresses')") == ("",)
+    socket_dir = Path(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["host"][0])
+    st = socket_dir.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o700
+    assert st.st_uid == (project / ".schemadiff" / "pgdata").stat().st_uid  # the server's user
+    password_file = project / ".schemadiff" / "password"
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    assert urllib.parse.urlsplit(url).password == password_file.read_text().strip()
+
+
+_TRUST_HBA = "local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n"
+
+
+def test_dev_server_upgrades_a_data_directory_that_trusted_every_local_user(project):
+    """A data directory (and a server still running on it) from a schemadiff that used
+    ``initdb --auth=trust`` and listened on 127.0.0.1: the next start closes both doors."""
+    bindir = any_bindir()
+    query(embedded_url(project), "create table kept (x int)")
+    pgdata = project / ".schemadiff" / "pgdata"
+    Cluster(pgdata, bindir).stop()
+    (pgdata / "pg_hba.conf").write_text(_TRUST_HBA)
+    (project / ".schemadiff" / "password").unlink()
+    port = server._free_port()  # started as older versions did: on TCP, trusting everyone
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories="
+    server._run([str(bindir / "pg_ctl"), "start", "-w", "-s", "-D", str(pgdata), "-l",
+                 str(pgdata / "server.log"), "-o", options], server._run_user(pgdata), 90, "pg_ctl")
+    old_url = f"postgresql://postgres@127.0.0.1:{port}/schemadiff"
+    assert query(old_url, "select count(*) from kept") == (0,)
+
+    url = embedded_url(project)
+    assert query(url, "select count(*) from kept") == (0,)
+    with pytest.raises(psycopg.OperationalError):
+        query(old_url, "select 1")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        query(with_wrong_password(url), "select 1")
+    assert "trust" not in (pgdata / "pg_hba.conf").read_text()
+
+
+_STOP = textwrap.dedent(
+    """
+    import sys
+    from click.testing import CliRunner
+    from schemadiff.cli import cli
+    result = CliRunner().invoke(cli, ["--schema", sys.argv[1], "dev-server", "stop"])
+    print(result.output)
+    sys.exit(result.exit_code)
+    """
+)
+
+
+def test_dev_server_stop_waits_for_a_start_that_holds_the_lock(project):
+    import fcntl
+
+    any_bindir()
+    embedded_url(project)
+    pgdata = project / ".schemadiff" / "pgdata"
+    lock = os.open(project / ".schemadiff" / "server.lock", os.O_RDWR)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as embedded_url does while it starts the server
+        stop = subprocess.Popen(
+            [sys.executable, "-c", _STOP, str(project / "schema.yaml")], cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        with pytest.raises(subprocess.TimeoutExpired):
+            stop.wait(3)
+        assert len(postmasters_of(pgdata)) == 1
+    finally:
+        os.close(lock)
+    out, err = stop.communicate(timeout=120)
+    assert stop.returncode == 0, out + err
+    assert "stopped the development server" in out
+    assert postmasters_of(pgdata) == []
+
+
+@pytest.mark.parametrize("name", ["deep-" * 20, "with, a comma"])
+def test_dev_server_puts_its_socket_in_a_private_temp_directory_if_the_project_path_cannot_hold_it(
+        own_dir, name):
+    """A unix socket's path may not exceed 107 bytes, and libpq splits ``host`` at commas."""
+    bindir = any_bindir()
+    project = own_dir / name
+    project.mkdir(mode=0o755)
+    url = embedded_url(project)
+    try:
+        socket_dir = Path(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["host"][0])
+        assert socket_dir.parent == Path(tempfile.gettempdir())
+        assert stat.S_IMODE(socket_dir.stat().st_mode) == 0o700
+        assert socket_dir.stat().st_uid == (project / ".schemadiff" / "pgdata").stat().st_uid
+        assert query(url, "select current_database()") == ("schemadiff",)
+        assert embedded_url(project) == url
+    finally:
+        Cluster(project / ".schemadiff" / "pgdata", bindir).stop()
+    assert not socket_dir.exists()
+
+
+def test_messages_name_the_dev_servers_socket_directory_not_localhost(project):
+    from schemadiff import db
+
+    any_bindir()
+    url = embedded_url(project)
+    assert db.describe(url) == f"{project / '.schemadiff' / 'pgdata'}:5432/schemadiff"
+    assert "localhost" not in db.describe(url)
+
+
+def test_a_half_written_pid_file_is_not_taken_for_a_server_on_tcp(own_dir):
+    """While PostgreSQL starts, its pid file names no socket directory yet; another server
+    answering on 127.0.0.1 at that port number must not be taken for this one."""
+    bindir = any_bindir()
+    with throwaway_cluster() as other_url:  # listens on 127.0.0.1
+        other = urllib.parse.urlsplit(other_url).port
+        datadir = Path(query(other_url, "select current_setting('data_directory')")[0])
+        (own_dir / "data").mkdir()
+        (own_dir / "data" / "postmaster.pid").write_text(
+            f"{postmasters_of(datadir)[0]}\n{own_dir / 'data'}\n0\n{other}\n\n"
+        )
+        starting = Cluster(own_dir / "data", bindir, password_file=own_dir / "password")
+        with pytest.raises(ServerError, match="does not answer"):
+            starting.running_port(wait=0.5)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..app import Context, cli, handle_errors, pass_context
+from ...errors import SchemadiffError
 from .migrate import adopt_folder
 
 
@@ -102,12 +103,20 @@ def dev_server(ctx: Context, action):
     if cluster is None:
         click.echo(f"no development server in {project / '.schemadiff'}")
         return
-    running = cluster.is_running()
-    if action == "stop" and running:
+    try:
+        with server.embedded_lock(project):  # not in the middle of another command's start
+            _dev_server_action(cluster, action)
+    except server.ServerError as exc:
+        raise SchemadiffError(f"dev-server {action}: {exc}") from None
+
+
+def _dev_server_action(cluster, action: str) -> None:
+    url = cluster.database_url("schemadiff")
+    if action == "stop" and url is not None:
         cluster.stop()
         click.echo(f"stopped the development server in {cluster.datadir}")
     elif action == "stop":
         click.echo(f"the development server in {cluster.datadir} is not running")
     else:
-        state = f"running at {cluster.url_for(cluster.running_port(), 'schemadiff')}" if running else "stopped"
+        state = f"running at {url}" if url is not None else "stopped"
         click.echo(f"development server in {cluster.datadir}: {state}")
