@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import yaml
 
+from schemadiff.deploy.versions import DEFAULT_TABLE
 from schemadiff import desired, engine
 from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
