@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ..pg import normalize
-from ..diff import same_index
+from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql

@@ -7,14 +7,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional, Sequence
 
-from ..pg import types as pgtypes
-from ..model import (
-    CheckConstraint, Column, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Table,
-    UniqueConstraint, sorted_catalog, Catalog,
-)
+from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from .tables import attach_constraints, attach_indexes, tables_from_rows
 
-FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
-IDENTITY_CODES = {"a": "always", "d": "by default"}
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums")
 
 
@@ -29,9 +24,9 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     params = {"schemas": list(schemas) if schemas is not None else None}
     rows = {name: _fetch(conn, query(name), params) for name in QUERY_NAMES}
     excluded = set(exclude)
-    tables = _tables(rows["tables"])
-    _attach_constraints(tables, rows["constraints"])
-    _attach_indexes(tables, rows["indexes"])
+    tables = tables_from_rows(rows["tables"])
+    attach_constraints(tables, rows["constraints"])
+    attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
     return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
@@ -55,96 +50,3 @@ def _fetch(conn, sql: str, params: dict) -> list:
         return cur.fetchall()
 
 
-class _TableBuilder:
-    """Mutable scratch space while rows arrive; frozen into a Table by build()."""
-
-    def __init__(self, schema: str, name: str, comment: Optional[str]):
-        self.schema, self.name, self.comment = schema, name, comment
-        self.columns: list[Column] = []
-        self.primary_key: Optional[PrimaryKey] = None
-        self.uniques: list = []
-        self.foreign_keys: list = []
-        self.checks: list = []
-        self.indexes: list = []
-
-    def build(self) -> Table:
-        return Table(
-            schema=self.schema, name=self.name, columns=tuple(self.columns),
-            primary_key=self.primary_key, uniques=tuple(self.uniques),
-            foreign_keys=tuple(self.foreign_keys), checks=tuple(self.checks),
-            indexes=tuple(self.indexes), comment=self.comment,
-        )
-
-
-def _tables(rows) -> dict:
-    tables: dict[QualifiedName, _TableBuilder] = {}
-    for (schema, name, table_comment, column, type_, not_null, default, identity,
-         generated, column_comment, owned_sequence) in rows:
-        key = QualifiedName(schema, name)
-        builder = tables.get(key)
-        if builder is None:
-            builder = tables[key] = _TableBuilder(schema, name, table_comment)
-        if column is None:
-            continue
-        builder.columns.append(_column(column, type_, not_null, default, identity, column_comment, owned_sequence))
-    return tables
-
-
-def _column(name, type_, not_null, default, identity, comment, owned_sequence) -> Column:
-    serial = bool(owned_sequence) and default == f"nextval('{owned_sequence}'::regclass)" and pgtypes.is_integer(type_)
-    return Column(
-        name=name, type=type_, nullable=not not_null,
-        default=None if serial else default,
-        identity=IDENTITY_CODES.get(identity or ""), serial=serial, comment=comment,
-    )
-
-
-def _attach_constraints(tables: dict, rows) -> None:
-    for (schema, table, name, kind, validated, deferrable, deferred, columns,
-         ref_schema, ref_table, ref_columns, on_update, on_delete, expression) in rows:
-        builder = tables.get(QualifiedName(schema, table))
-        if builder is None:
-            continue
-        columns = tuple(columns)
-        if kind == "p":
-            builder.primary_key = PrimaryKey(name, columns)
-        elif kind == "u":
-            builder.uniques.append(UniqueConstraint(name, columns))
-        elif kind == "f":
-            builder.foreign_keys.append(ForeignKey(
-                name=name, columns=columns, ref_table=QualifiedName(ref_schema, ref_table),
-                ref_columns=tuple(ref_columns), on_delete=FK_ACTION_CODES[on_delete],
-                on_update=FK_ACTION_CODES[on_update], deferrable=deferrable,
-                initially_deferred=deferred, validated=validated,
-            ))
-        elif kind == "c":
-            builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated))
-
-
-def _attach_indexes(tables: dict, rows) -> None:
-    for schema, table, name, unique, valid, method, predicate, keys, include in rows:
-        builder = tables.get(QualifiedName(schema, table))
-        if builder is None:
-            continue
-        builder.indexes.append(Index(
-            name=name, keys=tuple(keys), unique=unique, method=method,
-            where=predicate, include=tuple(include), valid=valid,
-        ))
-
-
-def _strip_outer_parens(text: str) -> str:
-    """pg_get_expr wraps a check in one pair of parentheses; keep the bare expression."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return text
-    depth, quote = 0, None
-    for i, ch in enumerate(text):
-        if quote:
-            quote = None if ch == quote else quote
-            continue
-        if ch in "'\"":
-            quote = ch
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and i < len(text) - 1:
-            return text
-    return text[1:-1]

@@ -1,0 +1,108 @@
+"""Rows of the table, constraint and index queries → :class:`~schemadiff.model.Table`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
+from ..pg import types as pgtypes
+
+FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+
+IDENTITY_CODES = {"a": "always", "d": "by default"}
+
+
+class _TableBuilder:
+    """Mutable scratch space while rows arrive; frozen into a Table by build()."""
+
+    def __init__(self, schema: str, name: str, comment: Optional[str]):
+        self.schema, self.name, self.comment = schema, name, comment
+        self.columns: list[Column] = []
+        self.primary_key: Optional[PrimaryKey] = None
+        self.uniques: list = []
+        self.foreign_keys: list = []
+        self.checks: list = []
+        self.indexes: list = []
+
+    def build(self) -> Table:
+        return Table(
+            schema=self.schema, name=self.name, columns=tuple(self.columns),
+            primary_key=self.primary_key, uniques=tuple(self.uniques),
+            foreign_keys=tuple(self.foreign_keys), checks=tuple(self.checks),
+            indexes=tuple(self.indexes), comment=self.comment,
+        )
+
+
+def tables_from_rows(rows) -> dict:
+    tables: dict[QualifiedName, _TableBuilder] = {}
+    for (schema, name, table_comment, column, type_, not_null, default, identity,
+         generated, column_comment, owned_sequence) in rows:
+        key = QualifiedName(schema, name)
+        builder = tables.get(key)
+        if builder is None:
+            builder = tables[key] = _TableBuilder(schema, name, table_comment)
+        if column is None:
+            continue
+        builder.columns.append(_column(column, type_, not_null, default, identity, column_comment, owned_sequence))
+    return tables
+
+
+def _column(name, type_, not_null, default, identity, comment, owned_sequence) -> Column:
+    serial = bool(owned_sequence) and default == f"nextval('{owned_sequence}'::regclass)" and pgtypes.is_integer(type_)
+    return Column(
+        name=name, type=type_, nullable=not not_null,
+        default=None if serial else default,
+        identity=IDENTITY_CODES.get(identity or ""), serial=serial, comment=comment,
+    )
+
+
+def attach_constraints(tables: dict, rows) -> None:
+    for (schema, table, name, kind, validated, deferrable, deferred, columns,
+         ref_schema, ref_table, ref_columns, on_update, on_delete, expression) in rows:
+        builder = tables.get(QualifiedName(schema, table))
+        if builder is None:
+            continue
+        columns = tuple(columns)
+        if kind == "p":
+            builder.primary_key = PrimaryKey(name, columns)
+        elif kind == "u":
+            builder.uniques.append(UniqueConstraint(name, columns))
+        elif kind == "f":
+            builder.foreign_keys.append(ForeignKey(
+                name=name, columns=columns, ref_table=QualifiedName(ref_schema, ref_table),
+                ref_columns=tuple(ref_columns), on_delete=FK_ACTION_CODES[on_delete],
+                on_update=FK_ACTION_CODES[on_update], deferrable=deferrable,
+                initially_deferred=deferred, validated=validated,
+            ))
+        elif kind == "c":
+            builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated))
+
+
+def attach_indexes(tables: dict, rows) -> None:
+    for schema, table, name, unique, valid, method, predicate, keys, include in rows:
+        builder = tables.get(QualifiedName(schema, table))
+        if builder is None:
+            continue
+        builder.indexes.append(Index(
+            name=name, keys=tuple(keys), unique=unique, method=method,
+            where=predicate, include=tuple(include), valid=valid,
+        ))
+
+
+def _strip_outer_parens(text: str) -> str:
+    """pg_get_expr wraps a check in one pair of parentheses; keep the bare expression."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth, quote = 0, None
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+            continue
+        if ch in "'\"":
+            quote = ch
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]

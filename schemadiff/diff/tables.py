@@ -1,0 +1,198 @@
+"""Changes inside one table that exists on both sides: columns, constraints, indexes, comment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable
+
+from ..model import CheckConstraint, Column, Constraint, ForeignKey, Index, QualifiedName, Table
+from ..pg import normalize
+from .changes import (
+    AddColumn, AddConstraint, AddIndex, AlterColumn, Change, DropColumn, DropConstraint, DropIndex,
+    RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
+)
+from .keyed import _by_name, _old_name, keyed_diff, match_renames
+
+
+def diff_table(current: Table, desired: Table, old_name: str | None = None) -> list[Change]:
+    """Changes inside one table that exists on both sides (``old_name``: it is being renamed)."""
+    key = desired.qualified
+    changes: list[Change] = []
+    if (current.comment or None) != (desired.comment or None):
+        changes.append(SetTableComment(key, current.comment, desired.comment))
+    changes += _diff_columns(key, current, desired)
+    current = _with_renamed_columns(current, desired)
+    current, rebuilt = _rebuild_for_retyped(key, current, changes)
+    changes += rebuilt
+    if old_name:
+        desired = _implied_renames(current, desired, old_name)
+    changes += _diff_constraints(key, current, desired)
+    changes += _diff_indexes(key, current, desired)
+    return changes
+
+
+def _rebuild_for_retyped(key: QualifiedName, current: Table, changes: list) -> tuple[Table, list[Change]]:
+    """Checks and expression/partial indexes that mention a column whose type changes are
+    dropped and created again from the file: PostgreSQL would re-parse them against the new
+    type itself (``"n" >= 0`` on numeric becomes ``"n"::numeric >= 0::numeric`` on
+    integer), leaving text that differs from the file until a second apply."""
+    from ..pg.naming import quote_ident
+
+    retyped = [c.to.name for c in changes if isinstance(c, AlterColumn) and "type" in c.changed]
+    if not retyped:
+        return current, []
+    patterns = [re.compile(rf'(?<![\w."]){re.escape(quote_ident(n))}(?![\w"(])') for n in retyped]
+
+    def mentions(*texts) -> bool:
+        return any(p.search(t) for t in texts if t for p in patterns)
+
+    stale_checks = [c for c in current.checks if mentions(c.expression)]
+    stale_indexes = [i for i in current.indexes
+                     if mentions(i.where, *(k for k in i.keys if _is_expression_key(k)))]
+    rebuilt: list[Change] = [DropConstraint(key, c) for c in stale_checks]
+    rebuilt += [DropIndex(key, i) for i in stale_indexes]
+    current = replace(current, checks=tuple(c for c in current.checks if c not in stale_checks),
+                      indexes=tuple(i for i in current.indexes if i not in stale_indexes))
+    return current, rebuilt
+
+
+def _is_expression_key(key: str) -> bool:
+    """Whether an index key is an expression rather than a (possibly quoted) column."""
+    from ..pg.naming import strip_ordering
+
+    bare = strip_ordering(key)
+    return not re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', bare)
+
+
+def _with_renamed_columns(current: Table, desired: Table) -> Table:
+    """``current`` as it reads once column renames are done: keys and expressions of its
+    constraints and indexes name the new columns, so they compare equal and are kept."""
+    have = {c.name for c in current.columns}
+    renames = {c.renamed_from: c.name for c in desired.columns
+               if c.renamed_from and c.renamed_from in have and c.name not in have}
+    if not renames:
+        return current
+    from ..pg.naming import quote_ident
+
+    def cols(names):
+        return tuple(renames.get(n, n) for n in names)
+
+    def expr(text):
+        if text is None:
+            return None
+        out = text
+        for old, new in renames.items():
+            out = re.sub(rf'(?<![\w."]){re.escape(quote_ident(old))}(?![\w"(])', quote_ident(new), out)
+        return out
+
+    return replace(
+        current,
+        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns)) if current.primary_key else None,
+        uniques=tuple(replace(u, columns=cols(u.columns)) for u in current.uniques),
+        foreign_keys=tuple(replace(f, columns=cols(f.columns)) for f in current.foreign_keys),
+        checks=tuple(replace(c, expression=expr(c.expression)) for c in current.checks),
+        indexes=tuple(replace(i, keys=tuple(expr(k) for k in i.keys), include=cols(i.include), where=expr(i.where))
+                      for i in current.indexes),
+    )
+
+
+def _implied_renames(current: Table, desired: Table, old_name: str) -> Table:
+    """A renamed table keeps its constraint and index names (``customers_pkey``) while the file,
+    naming them by default, expects ``clients_pkey``: treat those as renames, not drop + add."""
+    have = {o.name for o in (*current.constraints, *current.indexes)}
+    prefix = desired.name + "_"
+
+    def hinted(obj):
+        if obj.renamed_from or obj.name in have or not obj.name.startswith(prefix):
+            return obj
+        old = old_name + "_" + obj.name[len(prefix):]
+        return replace(obj, renamed_from=old) if old in have else obj
+
+    return replace(
+        desired,
+        primary_key=hinted(desired.primary_key) if desired.primary_key else None,
+        uniques=tuple(map(hinted, desired.uniques)), foreign_keys=tuple(map(hinted, desired.foreign_keys)),
+        checks=tuple(map(hinted, desired.checks)), indexes=tuple(map(hinted, desired.indexes)),
+    )
+
+
+def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    cur, renames = match_renames(_by_name(current.columns), _by_name(desired.columns), _old_name)
+    changes: list[Change] = [RenameColumn(key, old, new) for old, new in renames]
+    want = _by_name(desired.columns)
+    added, removed, common = keyed_diff(cur, want)
+    changes += [AddColumn(key, want[name]) for name in added]
+    changes += [DropColumn(key, cur[name]) for name in removed]
+    for name in common:
+        before = cur[name]
+        if not same_column(before, want[name]):
+            if before.name != name:  # renamed: compare under the new name
+                before = replace(before, name=name)
+            changes.append(AlterColumn(key, before, want[name]))
+    return changes
+
+
+def same_column(a: Column, b: Column) -> bool:
+    return (
+        a.type == b.type and a.nullable == b.nullable and a.identity == b.identity
+        and a.serial == b.serial and (a.comment or None) == (b.comment or None)
+        and normalize.expression(a.default) == normalize.expression(b.default)
+    )
+
+
+def _diff_constraints(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    return _diff_named(key, current.constraints, desired.constraints, same_constraint,
+                       RenameConstraint, DropConstraint, AddConstraint) + _validations(key, current, desired)
+
+
+def _validations(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    """Kept checks and foreign keys that are NOT VALID while the file wants them valid (one
+    that changed is dropped and added anew instead). A valid one satisfies ``not_valid:
+    true``: PostgreSQL cannot make a constraint NOT VALID again, nor is there a reason to."""
+    cur, _ = match_renames(_by_name(current.constraints), _by_name(desired.constraints), _old_name)
+    return [ValidateConstraint(key, want) for want in desired.foreign_keys + desired.checks
+            if want.validated and want.name in cur and same_constraint(cur[want.name], want)
+            and not cur[want.name].validated]
+
+
+def same_constraint(a: Constraint, b: Constraint) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, CheckConstraint):
+        return normalize.expression(a.expression) == normalize.expression(b.expression)
+    if isinstance(a, ForeignKey):
+        return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_update, a.deferrable,
+                a.initially_deferred) == (b.columns, b.ref_table, b.ref_columns, b.on_delete,
+                                          b.on_update, b.deferrable, b.initially_deferred)
+    return a.columns == b.columns
+
+
+def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
+    # An INVALID index (an interrupted concurrent build) is rebuilt even when it matches.
+    return _diff_named(key, current.indexes, desired.indexes, lambda a, b: a.valid and same_index(a, b),
+                       RenameIndex, DropIndex, AddIndex)
+
+
+def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, drop, add) -> list[Change]:
+    """Named objects of one table (constraints, indexes): renames first, then drops, drop +
+    add for the changed, and adds."""
+    cur, renames = match_renames(_by_name(current), _by_name(desired), _old_name)
+    changes: list[Change] = [rename(key, old, new) for old, new in renames]
+    want = _by_name(desired)
+    added, removed, common = keyed_diff(cur, want)
+    changes += [drop(key, cur[name]) for name in removed]
+    for name in common:
+        if not same(cur[name], want[name]):
+            changes.append(drop(key, replace(cur[name], name=name)))
+            changes.append(add(key, want[name]))
+    changes += [add(key, want[name]) for name in added]
+    return changes
+
+
+def same_index(a: Index, b: Index) -> bool:
+    return (
+        tuple(normalize.index_key(k) for k in a.keys) == tuple(normalize.index_key(k) for k in b.keys)
+        and a.unique == b.unique and a.method == b.method and a.include == b.include
+        and normalize.expression(a.where) == normalize.expression(b.where)
+    )
