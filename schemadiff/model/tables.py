@@ -1,0 +1,126 @@
+"""Tables and what lives on them: columns, keys, checks, foreign keys, indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Optional, Union
+
+from .names import QualifiedName
+
+# Foreign-key actions as PostgreSQL's catalog spells them (pg_constraint.confdeltype).
+FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
+
+
+IDENTITY_KINDS = ("always", "by default")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column; ``type`` is the canonical PostgreSQL spelling (``format_type``)."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: Optional[str] = None
+    identity: Optional[str] = None  # "always" | "by default"
+    serial: bool = False  # owns a sequence that feeds its default (serial/bigserial)
+    comment: Optional[str] = None
+    using: Optional[str] = field(default=None, compare=False)  # conversion hint for type changes
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PrimaryKey:
+    """A table's primary key."""
+
+    name: str
+    columns: tuple[str, ...]
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    """A UNIQUE constraint (backed by an index of the same name)."""
+
+    name: str
+    columns: tuple[str, ...]
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A FOREIGN KEY constraint."""
+
+    name: str
+    columns: tuple[str, ...]
+    ref_table: QualifiedName
+    ref_columns: tuple[str, ...]
+    on_delete: str = "no action"
+    on_update: str = "no action"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    validated: bool = True  # see CheckConstraint
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    """A CHECK constraint; ``expression`` is the bare boolean expression.
+
+    ``validated`` False: live, the constraint is NOT VALID (existing rows were never
+    checked); in the file (``not_valid: true``), NOT VALID is all that is asked for."""
+
+    name: str
+    expression: str
+    validated: bool = True
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+Constraint = Union[PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint]
+
+
+@dataclass(frozen=True)
+class Index:
+    """A secondary index. ``keys`` are column names or expressions, each with its
+    ordering suffix (``created_at DESC``) when not the default."""
+
+    name: str
+    keys: tuple[str, ...]
+    unique: bool = False
+    method: str = "btree"
+    where: Optional[str] = None
+    include: tuple[str, ...] = ()
+    valid: bool = field(default=True, compare=False)
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with everything schemadiff manages on it."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...] = ()
+    primary_key: Optional[PrimaryKey] = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: Optional[str] = None
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+    @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+    def column(self, name: str) -> Optional[Column]:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def constraints(self) -> tuple[Constraint, ...]:
+        pk = (self.primary_key,) if self.primary_key else ()
+        return pk + self.uniques + self.foreign_keys + self.checks
+
+    def replace(self, **changes) -> "Table":
+        return replace(self, **changes)
