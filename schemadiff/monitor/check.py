@@ -12,7 +12,7 @@ from ..deploy import versions
 from ..catalog.canonicalize import canonicalize
 from ..diff import diff
 from ..errors import ConnectionFailed, SchemadiffError
-from ..model import Catalog, QualifiedName, catalog_hash
+from ..model import Catalog, catalog_hash
 from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, UNEXPECTED, UNKNOWN, SEVERITY_RANK, WARNING, Finding, display
 from . import health
 
@@ -154,7 +154,15 @@ def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_const
         old = getattr(c, "old", "")
         where = f" on {c.table}" if hasattr(c, "table") else ""
         return [Finding(WARNING, "rename", "pending", str(c.new), f"pending rename of {old}{where} to {c.new}")]
-    return []
+    return _kind_finding(c)
+
+
+def _kind_finding(c) -> list[Finding]:
+    """A change of an object kind that registered its rules with the planner."""
+    from ..plan import kinds
+
+    rules = kinds.rules_for(c)
+    return [Finding(rules.severity, rules.kind, rules.problem, rules.object(c), rules.describe(c))]
 
 
 def version_findings(last: Optional[versions.Version], desired_hash: str) -> list[Finding]:

@@ -12,7 +12,12 @@ from ..pg.naming import qualify, quote_ident, quote_literal
 
 def render(change: ch.Change, *, concurrently: bool = False, not_valid: bool = False) -> list[str]:
     """The SQL statements that carry out ``change``."""
-    return _RENDERERS[type(change)](change, concurrently=concurrently, not_valid=not_valid)
+    renderer = _RENDERERS.get(type(change))
+    if renderer is None:
+        from . import kinds
+
+        return kinds.rules_for(change).render(change)
+    return renderer(change, concurrently=concurrently, not_valid=not_valid)
 
 
 def q(name: QualifiedName) -> str:

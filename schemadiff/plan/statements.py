@@ -1,0 +1,106 @@
+"""What a plan is made of: statements with their hazards, lock and transaction needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Optional
+
+from ..model import Catalog, QualifiedName, catalog_hash
+
+DESTRUCTIVE = "destructive"
+LOCKING = "locking"
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Why a statement needs care: ``kind`` is destructive or locking, ``code`` names it."""
+
+    kind: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a plan with what a reviewer needs to know about it."""
+
+    sql: str
+    description: str
+    hazards: tuple[Hazard, ...] = ()
+    transactional: bool = True
+    kind: str = ""  # the change type, e.g. "AddIndex"
+    object: str = ""  # the object it touches, e.g. "public.users.idx_users_created_at"
+    # Runs in a transaction of its own: what came before commits first (releasing its locks),
+    # e.g. VALIDATE after ADD ... NOT VALID, or a new enum label before anything uses it.
+    isolated: bool = False
+    lock: str = ""  # the strongest table lock it takes, and for how long, e.g. "ACCESS EXCLUSIVE (brief)"
+    # The index a CREATE INDEX CONCURRENTLY builds: a failed build leaves it INVALID, to drop.
+    builds_index: Optional[QualifiedName] = None
+
+    @property
+    def destructive(self) -> bool:
+        return any(h.kind == DESTRUCTIVE for h in self.hazards)
+
+    @property
+    def level(self) -> str:
+        kinds = {h.kind for h in self.hazards}
+        return DESTRUCTIVE if DESTRUCTIVE in kinds else LOCKING if LOCKING in kinds else "safe"
+
+
+class PlanHashes:
+    """The hash of the desired catalog and the fingerprint of the live one a plan was made
+    against, computed on first use: hashing a big catalog is a measurable part of a plan, and
+    only apply and saved plans need them."""
+
+    def __init__(self, desired_hash: str = "", current_fingerprint: str = "", *,
+                 desired: Optional[Catalog] = None, current: Optional[Catalog] = None):
+        self._given = (desired_hash, current_fingerprint)
+        self._catalogs = (desired, current)
+
+    @cached_property
+    def desired(self) -> str:
+        return self._given[0] or (catalog_hash(self._catalogs[0]) if self._catalogs[0] is not None else "")
+
+    @cached_property
+    def current(self) -> str:
+        return self._given[1] or (catalog_hash(self._catalogs[1]) if self._catalogs[1] is not None else "")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered statements that turn the live database into the desired state."""
+
+    statements: tuple[Statement, ...]
+    changes: tuple = field(default=(), compare=False)
+    hashes: PlanHashes = field(default_factory=PlanHashes, compare=False)
+
+    @property
+    def desired_hash(self) -> str:
+        return self.hashes.desired
+
+    @property
+    def current_fingerprint(self) -> str:
+        return self.hashes.current
+
+    @property
+    def empty(self) -> bool:
+        return not self.statements
+
+    @property
+    def destructive(self) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if s.destructive)
+
+    def counts(self) -> dict:
+        out = {"safe": 0, LOCKING: 0, DESTRUCTIVE: 0}
+        for s in self.statements:
+            out[s.level] += 1
+        return out
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan: ``online`` builds indexes concurrently and adds constraints NOT VALID
+    then validates them, so that writers are not blocked on existing tables."""
+
+    online: bool = True
