@@ -43,8 +43,9 @@ def postmasters_of(datadir: Path) -> List[int]:
             continue
         if args and args[0].endswith(b"postgres") and needle in args:
             found.append(int(entry.name))
-    # A backend just forked by the postmaster still shows the postmaster's command line.
-    return [pid for pid in found if _ppid(pid) not in found]
+    # A backend just forked by the postmaster still shows the postmaster's command line; one
+    # that has exited since (a probe connection's backend) has no parent to read any more.
+    return [pid for pid in found if _ppid(pid) not in found and _ppid(pid) != -1]
 
 
 def _ppid(pid: int) -> int:
