@@ -87,11 +87,17 @@ def _guarded_add_constraint(table: QualifiedName, constraint, not_valid: bool) -
     """ADD CONSTRAINT has no IF NOT EXISTS; guard it on pg_constraint instead."""
     suffix = " NOT VALID" if not_valid else ""
     alter = f"ALTER TABLE {q(table)} ADD {constraint_definition(constraint)}{suffix}"
+    return _only_if(f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_literal(constraint.name)}"
+                    f" AND conrelid = {quote_literal(q(table))}::regclass)", alter)
+
+
+def _only_if(condition: str, statement: str) -> str:
+    """``statement``, run only while the catalog ``condition`` holds: the guard for DDL that
+    has no IF [NOT] EXISTS and whose failure on a rerun is not a distinct error code."""
     return (
         "DO $schemadiff$ BEGIN\n"
-        f"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_literal(constraint.name)}"
-        f" AND conrelid = {quote_literal(q(table))}::regclass) THEN\n"
-        f"    {alter};\n"
+        f"  IF {condition} THEN\n"
+        f"    {statement};\n"
         "  END IF;\n"
         "END $schemadiff$"
     )
@@ -212,10 +218,12 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     table, col, to = q(c.table), quote_ident(c.to.name), c.to
     changed = c.changed
     out = []
-    if "identity" in changed and c.from_.identity:
+    if "identity" in changed and c.from_.identity and not to.identity:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP IDENTITY IF EXISTS")
     if "default" in changed and (c.from_.default is not None or c.from_.serial):
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")
+        drop = f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
+        # Once the column is an identity (a rerun), DROP DEFAULT is an error, not a no-op.
+        out.append(_only_if(f"NOT {_is_identity(c.table, to.name)}", drop) if to.identity else drop)
     if "type" in changed:
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
@@ -229,7 +237,7 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     elif "default" in changed and to.default is not None:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {to.default}")
     if "identity" in changed and to.identity:
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} ADD GENERATED {to.identity.upper()} AS IDENTITY")
+        out += _identity_sql(c.table, to, keeps_sequence=bool(c.from_.identity))
     if "nullable" in changed and to.nullable:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
@@ -237,13 +245,51 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     return out
 
 
+def _identity_sql(table: QualifiedName, column: Column, keeps_sequence: bool) -> list[str]:
+    """Make ``column`` an identity. Between ALWAYS and BY DEFAULT, SET GENERATED keeps the
+    sequence where it is; a new identity starts at 1, so it is moved past the rows' values."""
+    alter = f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)}"
+    kind = column.identity.upper()
+    if keeps_sequence:
+        return [f"{alter} SET GENERATED {kind}"]
+    return [_only_if(f"NOT {_is_identity(table, column.name)}", f"{alter} ADD GENERATED {kind} AS IDENTITY"),
+            _sequence_past_rows_sql(table, column.name, _identity_sequence(table, column.name))]
+
+
+def _is_identity(table: QualifiedName, column: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass"
+            f" AND attname = {quote_literal(column)} AND attidentity <> '')")
+
+
+def _identity_sequence(table: QualifiedName, column: str) -> str:
+    """The identity's own sequence (internal dependency): pg_get_serial_sequence could name a
+    serial sequence the column still owns from before."""
+    rel = f"{quote_literal(q(table))}::regclass"
+    return (f"(SELECT d.objid FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+            f" WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = {rel}"
+            f" AND a.attname = {quote_literal(column)} AND d.deptype = 'i')")
+
+
+def _sequence_past_rows_sql(table: QualifiedName, column: str, sequence: str) -> str:
+    """Move ``sequence`` so that its next value is past max(``column``), and never back: a
+    rerun after ids were handed out and their rows deleted leaves it where it is."""
+    return (
+        f"DO $schemadiff$ DECLARE seq regclass := {sequence}; top bigint; last bigint; called boolean; BEGIN\n"
+        f"  EXECUTE format('SELECT max(%I) FROM %s', {quote_literal(column)}, {quote_literal(q(table))}::regclass) INTO top;\n"
+        "  EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO last, called;\n"
+        "  IF top > last OR top = last AND NOT called THEN PERFORM setval(seq, top); END IF;\n"
+        "END $schemadiff$"
+    )
+
+
 def _serial_sql(table: QualifiedName, column: Column) -> list[str]:
     from .naming import make_object_name
 
-    seq = QualifiedName(table.schema, make_object_name(table.name, column.name, "seq"))
+    seq = q(QualifiedName(table.schema, make_object_name(table.name, column.name, "seq")))
     return [
-        f"CREATE SEQUENCE IF NOT EXISTS {q(seq)} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
-        f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(q(seq))}::regclass)",
+        f"CREATE SEQUENCE IF NOT EXISTS {seq} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
+        f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(seq)}::regclass)",
+        _sequence_past_rows_sql(table, column.name, f"{quote_literal(seq)}::regclass"),
     ]
 
 
