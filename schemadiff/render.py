@@ -157,24 +157,30 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
            f"CREATE TYPE {new} AS ENUM ({labels})"]
     for table, column, type_ in c.columns:
         target = new + ("[]" if type_.endswith("[]") else "")
-        col, rel = quote_ident(column), q(table)
-        # A default of the old type cannot be cast automatically: drop it around the change and
-        # put it back spelled with the new type.
-        out.append(
-            "DO $schemadiff$ DECLARE d text; BEGIN\n"
-            f"  SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_attrdef ad JOIN pg_attribute a"
-            f" ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.adrelid = {quote_literal(rel)}::regclass"
-            f" AND a.attname = {quote_literal(column)};\n"
-            f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
-            f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
-            # A default naming a removed label stays dropped; the column's own change sets the new one.
-            f"  IF d IS NOT NULL THEN BEGIN EXECUTE format('ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT %s',"
-            f" replace(d, {quote_literal(old_name)}, {quote_literal(c.to.name)}));\n"
-            "  EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF;\n"
-            "END $schemadiff$"
-        )
+        out.append(_retype_enum_column(table, column, target, old_name, c.to.name))
     out.append(f"DROP TYPE {q(old)}")
     return out
+
+
+def _retype_enum_column(table: QualifiedName, column: str, target: str, old_type: str, new_type: str) -> str:
+    """Move one column to the rebuilt enum. A default of the old type cannot be cast
+    automatically: drop it around the change and put it back spelled with the new type.
+    Names reach the dynamic SQL only as format() arguments, never inside its template."""
+    col, rel = quote_ident(column), q(table)
+    rel_oid, col_name = f"{quote_literal(rel)}::regclass", quote_literal(column)
+    return (
+        "DO $schemadiff$ DECLARE d text; BEGIN\n"
+        f"  SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_attrdef ad JOIN pg_attribute a"
+        f" ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.adrelid = {rel_oid} AND a.attname = {col_name};\n"
+        f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
+        f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
+        # A default naming a removed label stays dropped; the column's own change sets the new one.
+        "  IF d IS NOT NULL THEN BEGIN\n"
+        f"    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', {rel_oid}, {col_name},"
+        f" replace(d, quote_ident({quote_literal(old_type)}), quote_ident({quote_literal(new_type)})));\n"
+        "  EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF;\n"
+        "END $schemadiff$"
+    )
 
 
 def _create_table(c: ch.CreateTable, **_) -> list[str]:

@@ -200,3 +200,26 @@ def test_injection_in_names_creates_exactly_that_table(database_url, victim, sql
         assert rows == [(truncate_identifier(name),)]
         with psycopg.connect(database_url) as conn:
             assert conn.execute("SELECT count(*) FROM other.victim").fetchone() == (0,)
+
+
+ENUM_REBUILD_TABLES = ["it's", "rate%", 'quo"te', "t$$; DROP TABLE other.victim; $$", "a.b"]
+ENUM_REBUILD_COLUMNS = ["rate%", "it's", 'q"q', "%s %I", "two words"]
+
+
+def _enum_doc(enum: str, labels: list) -> dict:
+    default = "'" + labels[0].replace("'", "''") + "'"
+    columns = {c: {"type": enum, "default": default} for c in ENUM_REBUILD_COLUMNS}
+    return {"enums": {enum: labels}, "tables": {_key(t): {"columns": columns} for t in ENUM_REBUILD_TABLES}}
+
+
+def test_enum_rebuild_converts_columns_with_hostile_names(database_url, victim, sql):
+    """Removing a label rebuilds the enum and converts every column of it, defaults kept,
+    whatever quotes, percent signs or dollars the table and column names hold."""
+    before = _enum_doc("mood", ["it's", "50%", "gone"])
+    after = _enum_doc("mood", ["it's", "50%"])
+    apply(database_url, desired.loads(_yaml(before)), _yaml(before))
+    sql(f'INSERT INTO "it\'s" ("rate%") VALUES (\'50%\')')
+    catalog = desired.loads(_yaml(after))
+    apply(database_url, catalog, _yaml(after))
+    assert_converged(database_url, catalog, context="hostile enum rebuild")
+    assert sql("SELECT \"rate%\"::text, \"it's\"::text FROM \"it's\"") == [("50%", "it's")]
