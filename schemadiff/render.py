@@ -1,5 +1,6 @@
 """Change → SQL, one function per change type. Every statement is idempotent (IF [NOT]
-EXISTS, or a guard on the catalog) so that a plan interrupted half-way can be run again."""
+EXISTS, a guard on the catalog, or a handler for the error a finished rename raises) so that
+a plan interrupted half-way can be run again."""
 
 from __future__ import annotations
 
@@ -141,11 +142,14 @@ def _add_enum_value(c: ch.AddEnumValue, **_) -> list[str]:
 
 
 def _rename_enum_value(c: ch.RenameEnumValue, **_) -> list[str]:
-    return [f"ALTER TYPE {q(c.enum)} RENAME VALUE {quote_literal(c.old)} TO {quote_literal(c.new)}"]
+    # A guard on pg_enum: the error for a missing label (invalid_parameter_value) is too broad to catch.
+    label_exists = (f"EXISTS (SELECT 1 FROM pg_enum WHERE enumtypid = {quote_literal(q(c.enum))}::regtype"
+                    f" AND enumlabel = {quote_literal(c.old)})")
+    return [_only_if(label_exists, f"ALTER TYPE {q(c.enum)} RENAME VALUE {quote_literal(c.old)} TO {quote_literal(c.new)}")]
 
 
 def _rename_enum(c: ch.RenameEnum, **_) -> list[str]:
-    return [f"ALTER TYPE {q(c.old)} RENAME TO {quote_ident(c.new.name)}"]
+    return [_unless(f"ALTER TYPE {q(c.old)} RENAME TO {quote_ident(c.new.name)}", "undefined_object")]
 
 
 def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
@@ -153,12 +157,14 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
     old = QualifiedName(c.from_.schema, old_name)
     labels = ", ".join(quote_literal(v) for v in c.to.values)
     new = q(c.to.qualified)
-    out = [f"ALTER TYPE {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}",
-           f"CREATE TYPE {new} AS ENUM ({labels})"]
+    # Set the old type aside, unless a rerun finds it set aside already: then it is the one to convert from.
+    out = [_only_if(f"to_regtype({quote_literal(q(old))}) IS NULL",
+                    f"ALTER TYPE {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}"),
+           _unless(f"CREATE TYPE {new} AS ENUM ({labels})", "duplicate_object")]
     for table, column, type_ in c.columns:
         target = new + ("[]" if type_.endswith("[]") else "")
         out.append(_retype_enum_column(table, column, target, old_name, c.to.name))
-    out.append(f"DROP TYPE {q(old)}")
+    out.append(f"DROP TYPE IF EXISTS {q(old)}")
     return out
 
 
@@ -232,7 +238,10 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(_only_if(f"NOT {_is_identity(c.table, to.name)}", drop) if to.identity else drop)
     if "type" in changed:
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
+        retype = f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}"
+        # A USING written for the old type fails on the new one: a rerun must skip it.
+        out.append(_only_if(f"{_type_of(c.table, to.name)} IS DISTINCT FROM {quote_literal(to.type)}", retype)
+                   if to.using else retype)
         if to.serial and c.from_.serial:
             out.append(_serial_sequence_type_sql(c.table, to))
     # NOT NULL before ADD GENERATED, which PostgreSQL refuses on a nullable column.
@@ -260,6 +269,11 @@ def _identity_sql(table: QualifiedName, column: Column, keeps_sequence: bool) ->
         return [f"{alter} SET GENERATED {kind}"]
     return [_only_if(f"NOT {_is_identity(table, column.name)}", f"{alter} ADD GENERATED {kind} AS IDENTITY"),
             _sequence_past_rows_sql(table, column.name, _identity_sequence(table, column.name))]
+
+
+def _type_of(table: QualifiedName, column: str) -> str:
+    return (f"(SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass"
+            f" AND attname = {quote_literal(column)})")
 
 
 def _is_identity(table: QualifiedName, column: str) -> str:
