@@ -68,3 +68,9 @@ def test_rerun_never_moves_a_sequence_back(database_url, sql, target):
     run_by_hand(database_url, sqls)
     assert _insert_new(sql) == handed_out[-1] + 1
     assert plan_yaml(database_url, _schema(TARGETS[target])).empty
+
+
+def test_plan_says_the_new_sequence_moves_past_the_rows(database_url, sql):
+    _filled_table(sql)
+    descriptions = [s.description for s in plan_yaml(database_url, _schema(TARGETS["identity always"])).statements]
+    assert "alter column public.t.id (identity): move the new sequence past the values already in the column" in descriptions
