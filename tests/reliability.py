@@ -72,3 +72,80 @@ def assert_converged(url: str, desired: Catalog, reference_url: str = None, cont
         changes = diff(current, reference)
         assert not changes, (f"{context}: migrated database differs from one built directly:\n"
                              + "\n".join(map(repr, changes)))
+
+
+def _value(type_: str, labels: dict) -> str:
+    """A SQL expression of row number ``g`` giving distinct values of ``type_`` (for an enum:
+    a label every version of it keeps, or NULL when there is none)."""
+    base = type_[:-2] if type_.endswith("[]") else type_
+    if base in labels:
+        return pgsql_literal(labels[base]) if labels[base] is not None else "NULL"
+    if base in ("smallint", "integer", "bigint") or base.startswith("numeric"):
+        scalar = "g"
+    elif base == "boolean":
+        scalar = "g % 2 = 0"
+    elif base.startswith(("timestamp", "date")):
+        scalar = "date '2020-01-01' + g"
+    elif base == "jsonb":
+        scalar = "jsonb_build_object('n', g)"
+    elif base == "uuid":
+        scalar = "gen_random_uuid()"
+    else:
+        scalar = "'v' || g"
+    return f"ARRAY[{scalar}]" if type_.endswith("[]") else scalar
+
+
+def pgsql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def fill(url: str, catalog: Catalog, tables, first: int, rows: int, labels: dict, leave_null) -> int:
+    """Give each of ``tables`` (qualified names in ``catalog``) ``rows`` more rows, and every
+    row fresh values, numbered from ``first`` so that no two rows share one (defaults filled
+    in by ADD COLUMN would repeat); returns the next unused number. Identity and serial
+    columns are left to their sequences, which must number on past the rows already there;
+    ``leave_null(table, column)`` columns stay NULL."""
+    from schemadiff.pg.naming import quote_ident
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=15) as conn:
+        for table in catalog.tables:
+            if table.qualified not in tables:
+                continue
+            rel = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+            given = [c for c in table.columns if not c.identity and not c.serial and not leave_null(table, c.name)]
+            first = _renumber(conn, rel, given, first, labels)
+            _add_rows(conn, rel, table, given, first, rows, labels)
+            first += rows
+    return first
+
+
+def _renumber(conn, rel: str, columns, first: int, labels: dict) -> int:
+    from schemadiff.pg.naming import quote_ident
+
+    held = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+    for c in columns:
+        conn.execute(f"UPDATE {rel} SET {quote_ident(c.name)} = {_value(c.type, labels)} FROM"
+                     f" (SELECT ctid AS row_id, ({first} + row_number() OVER () - 1)::int AS g FROM {rel}) todo"
+                     " WHERE ctid = todo.row_id")
+        first += held
+    return first
+
+
+def _add_rows(conn, rel: str, table, given, first: int, rows: int, labels: dict) -> None:
+    """Insert the rows; the values their sequences give must all lie past the old rows'."""
+    from schemadiff.pg.naming import quote_ident
+
+    generated = [quote_ident(c.name) for c in table.columns if c.identity or c.serial]
+    names = ", ".join(quote_ident(c.name) for c in given)
+    values = ", ".join(_value(c.type, labels) for c in given)
+    # No column given: a zero-column SELECT leaves every column to its default.
+    insert = f"INSERT INTO {rel} ({names}) SELECT {values}" if given else f"INSERT INTO {rel} SELECT"
+    insert += f" FROM generate_series({first}, {first + rows - 1}) g"
+    if not generated:
+        conn.execute(insert)
+        return
+    before = conn.execute(f"SELECT {', '.join(f'max({g})' for g in generated)} FROM {rel}").fetchone()
+    new = conn.execute(f"{insert} RETURNING {', '.join(generated)}").fetchall()
+    for name, old_max, values in zip(generated, before, zip(*new)):
+        assert old_max is None or min(values) > old_max, (
+            f"{rel}.{name}: its sequence gave {sorted(values)}, not past the {old_max} already in the table")

@@ -1,6 +1,7 @@
 """Convergence under random schemas: for random schema files A, B (and C), build A for real,
 apply B, and require that the database then matches B exactly — no diff, an empty second
-plan, and the same catalog as a database built from B directly. Also B→A and A→B→C.
+plan, and the same catalog as a database built from B directly. Also B→A and A→B→C. The
+migrated tables hold rows wherever the schemas allow them, and take new ones after each step.
 
 Failures hypothesis found are kept as fixtures in ``tests/fixtures/convergence/<case>/``
 (``before.yaml``, ``after.yaml``) and replayed by ``test_fixture_converges``.
@@ -12,13 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
+import psycopg
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemadiff import desired
-from reliability import apply, assert_converged, examples, live, reset_database, scratch_database
+from reliability import apply, assert_converged, examples, fill, live, reset_database, scratch_database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "convergence"
 
@@ -259,18 +263,104 @@ def databases(pg_server):
         yield migrated, direct
 
 
+ROWS = 2  # rows added to each table after every step, where the steps' schemas allow rows
+
+
 def _run(databases, texts: list[str]) -> None:
-    """Apply each text in turn to one database; after each step the database must equal one
-    built directly from that text."""
+    """Apply each text in turn to one database, with rows in its tables; after each step the
+    database must equal one built directly from that text, and new rows must fit beside the
+    old ones (a sequence given to a column with rows numbers on past them)."""
     migrated, direct = databases
     catalogs = [desired.loads(t) for t in texts]
+    tables, labels = _tables_that_take_rows(catalogs), _labels_kept(catalogs)
     reset_database(migrated)
+    number = 1
     for step, (text, catalog) in enumerate(zip(texts, catalogs)):
+        if step:
+            _empty_tables_rows_would_break(migrated, catalogs[step - 1], catalog)
         apply(migrated, catalog, text)
         reset_database(direct)
         apply(direct, catalog, text)
         assert_converged(direct, catalog, context=f"fresh build of step {step}")
         assert_converged(migrated, catalog, direct, context=f"step {step}:\n{text}")
+        number = fill(migrated, catalog, tables, number, ROWS, labels, _left_null)
+
+
+def _left_null(table, column: str) -> bool:
+    """Foreign-key columns (``ref_*``) stay NULL: no value of theirs need exist elsewhere."""
+    return column.startswith("ref_") or any(column in fk.columns for fk in table.foreign_keys)
+
+
+def _enum_names(catalog) -> set:
+    return {e.name if e.schema == "public" else f"{e.schema}.{e.name}" for e in catalog.enums}
+
+
+def _labels_kept(catalogs) -> dict:
+    """For each enum, a label that every version of it has (None when there is none): rows
+    holding a label a later version removes make the rebuild fail, as the plan warns."""
+    versions: dict = {}
+    for catalog in catalogs:
+        for e in catalog.enums:
+            name = e.name if e.schema == "public" else f"{e.schema}.{e.name}"
+            versions.setdefault(name, []).append(e.values)
+    return {name: next((v for v in vs[0] if all(v in other for other in vs)), None) for name, vs in versions.items()}
+
+
+def _tables_that_take_rows(catalogs) -> set:
+    """Tables none of whose unique keys, in any step, is made only of columns with few values
+    (boolean, enum, an expression such as ``(x IS NULL)``), which more rows would repeat, and
+    that need no enum label none lasts through every step."""
+    every = {t.qualified for c in catalogs for t in c.tables}
+    labels = _labels_kept(catalogs)
+    return every - {t.qualified for c in catalogs for t in c.tables
+                    if _few_valued_key(t, _enum_names(c)) or _needs_a_label(t, labels)}
+
+
+def _needs_a_label(table, labels: dict) -> bool:
+    """A NOT NULL column of an enum no label of which lasts through every step."""
+    return any(not c.nullable and c.type in labels and labels[c.type] is None for c in table.columns)
+
+
+def _few_valued_key(table, enums: set) -> bool:
+    few = {c.name for c in table.columns if c.type == "boolean" or c.type in enums}
+    keys = [table.primary_key.columns] if table.primary_key else []
+    keys += [u.columns for u in table.uniques]
+    keys += [tuple(_key_column(k) for k in i.keys) for i in table.indexes if i.unique]
+    return any(all(k is None or k in few for k in key) for key in keys)
+
+
+def _key_column(key: str):
+    """The column an index key is, or None for an expression of few values; lower(text) has
+    as many values as its text."""
+    key = re.sub(r" (asc|desc)$", "", key, flags=re.IGNORECASE)
+    if key.startswith("lower("):
+        return key
+    match = re.fullmatch(r'"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)', key)
+    return (match[1].replace('""', '"') if match[1] else match[2]) if match else None
+
+
+def _empty_tables_rows_would_break(url: str, before, after) -> None:
+    """Empty the tables whose next step adds a column that existing rows cannot satisfy: NOT
+    NULL without a default, or under a check or unique key (the default it fills in repeats
+    or breaks it). On a table with rows that change fails by design (FAILS_ON_ROWS …)."""
+    from schemadiff.pg.naming import qualify
+
+    old = {t.qualified: {c.name for c in t.columns} for t in before.tables}
+    with psycopg.connect(url, autocommit=True, connect_timeout=15) as conn:
+        for table in after.tables:
+            new = [c for c in table.columns if table.qualified in old and c.name not in old[table.qualified]
+                   and not c.identity and not c.serial]
+            if any(_rows_break(table, c) for c in new):
+                conn.execute(f"DELETE FROM {qualify(table.schema, table.name)}")
+
+
+def _rows_break(table, column) -> bool:
+    if not column.nullable and column.default is None:
+        return True
+    mentioned = re.compile(rf'(?<![\w"]){re.escape(column.name)}(?![\w"])|"{re.escape(column.name)}"')
+    expressions = [c.expression for c in table.checks] + [k for i in table.indexes if i.unique for k in i.keys]
+    keys = [u.columns for u in table.uniques] + ([table.primary_key.columns] if table.primary_key else [])
+    return any(mentioned.search(e) for e in expressions) or any(column.name in k for k in keys)
 
 
 SCHEMA = schema_doc().map(to_yaml)

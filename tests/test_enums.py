@@ -40,7 +40,7 @@ def test_a_label_renamed_in_place_keeps_the_rows(database_url, sql):
     sql("INSERT INTO posts (status) VALUES ('published')")
     v2 = V1.replace("[draft, published]", "[draft, {name: live, renamed_from: published}]")
     [statement] = plan(database_url, v2).statements
-    assert statement.sql == "ALTER TYPE public.status RENAME VALUE 'published' TO 'live'"
+    assert "ALTER TYPE public.status RENAME VALUE 'published' TO 'live';" in statement.sql  # guarded: a rerun skips it
     apply(database_url, v2)
     assert sql("SELECT status::text FROM posts") == [("live",)]
     assert converged(database_url, v2), "the hint is a no-op once the label is renamed"

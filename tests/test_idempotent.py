@@ -57,6 +57,71 @@ tables:
 """
 
 
+# The changes whose DDL has no IF [NOT] EXISTS of its own: renames of every kind, identities
+# added to columns that were plain, serial or another identity, a type change whose USING
+# only works on the old type, an enum rebuilt without a label.
+UNGUARDED_BEFORE = """
+enums:
+  state: [draft, published]
+  level: [low, mid, high]
+tables:
+  customers:
+    columns:
+      id: integer
+      full_name: text
+      email: text
+      status: state
+      ext: serial
+      kind: {type: integer, identity: always}
+      code: text
+    unique:
+      - name: customers_email_uniq
+        columns: [email]
+    checks:
+      - name: customers_name_check
+        expression: length(full_name) > 0
+    indexes:
+      - name: customers_name_idx
+        columns: [full_name]
+  tiers:
+    columns:
+      rank: {type: level, default: "'low'"}
+"""
+UNGUARDED_AFTER = """
+enums:
+  level: [low, high]
+  status:
+    renamed_from: state
+    values: [draft, {name: live, renamed_from: published}]
+tables:
+  clients:
+    renamed_from: customers
+    columns:
+      id: {type: integer, identity: by default}
+      display_name: {type: text, renamed_from: full_name}
+      email: text
+      status: status
+      ext: {type: integer, identity: always}
+      kind: {type: integer, identity: by default}
+      code: {type: integer, using: "nullif(trim(code), '')::integer"}
+    unique:
+      - name: clients_email_uniq
+        columns: [email]
+        renamed_from: customers_email_uniq
+    checks:
+      - name: clients_name_check
+        expression: length(display_name) > 0
+        renamed_from: customers_name_check
+    indexes:
+      - name: clients_name_idx
+        columns: [display_name]
+        renamed_from: customers_name_idx
+  tiers:
+    columns:
+      rank: {type: level, default: "'low'"}
+"""
+
+
 def run_by_hand(url: str, sqls: list[str]) -> None:
     """Run statements one by one, each committed on its own (as psql would)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -94,3 +159,24 @@ def test_apply_converges_from_a_half_run_change_plan(database_url, fraction):
     run_by_hand(database_url, sqls[: max(1, int(len(sqls) * fraction))])
     apply_yaml(database_url, AFTER)
     assert statements(plan_yaml(database_url, AFTER)) == []
+
+
+def test_unguarded_ddl_plan_sql_runs_twice(database_url):
+    apply_yaml(database_url, UNGUARDED_BEFORE)
+    sqls = statements(plan_yaml(database_url, UNGUARDED_AFTER))
+    run_by_hand(database_url, sqls)
+    run_by_hand(database_url, sqls)
+    assert statements(plan_yaml(database_url, UNGUARDED_AFTER)) == []
+
+
+def test_unguarded_ddl_plan_sql_reruns_after_stopping_anywhere(database_url, sql):
+    """psql rerunning an exported file that stopped after any statement: the whole file must pass."""
+    apply_yaml(database_url, UNGUARDED_BEFORE)
+    sqls = statements(plan_yaml(database_url, UNGUARDED_AFTER))
+    for stop in range(1, len(sqls)):
+        sql("DROP SCHEMA public CASCADE")
+        sql("CREATE SCHEMA public")
+        apply_yaml(database_url, UNGUARDED_BEFORE)
+        run_by_hand(database_url, sqls[:stop])
+        run_by_hand(database_url, sqls)
+        assert statements(plan_yaml(database_url, UNGUARDED_AFTER)) == [], f"stopped after statement {stop}"

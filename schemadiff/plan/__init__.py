@@ -85,6 +85,8 @@ def _follow_up(sql: str, description: str) -> str:
     """Describe the extra statements of a change (comments after CREATE TABLE, …)."""
     if sql.startswith("COMMENT ON"):
         return f"{description}: set comment on {sql.split(' ')[2].lower()} {sql.split(' ')[3]}"
+    if "PERFORM setval(" in sql:
+        return f"{description}: move the new sequence past the values already in the column"
     return f"{description} (continued)"
 
 

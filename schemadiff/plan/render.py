@@ -1,5 +1,6 @@
 """Change → SQL, one function per change type. Every statement is idempotent (IF [NOT]
-EXISTS, or a guard on the catalog) so that a plan interrupted half-way can be run again."""
+EXISTS, a guard on the catalog, or a handler for the error a finished rename raises) so that
+a plan interrupted half-way can be run again."""
 
 from __future__ import annotations
 
@@ -92,11 +93,17 @@ def _guarded_add_constraint(table: QualifiedName, constraint, not_valid: bool) -
     """ADD CONSTRAINT has no IF NOT EXISTS; guard it on pg_constraint instead."""
     suffix = " NOT VALID" if not_valid else ""
     alter = f"ALTER TABLE {q(table)} ADD {constraint_definition(constraint)}{suffix}"
+    return _only_if(f"NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_literal(constraint.name)}"
+                    f" AND conrelid = {quote_literal(q(table))}::regclass)", alter)
+
+
+def _only_if(condition: str, statement: str) -> str:
+    """``statement``, run only while the catalog ``condition`` holds: the guard for DDL that
+    has no IF [NOT] EXISTS and whose failure on a rerun is not a distinct error code."""
     return (
         "DO $schemadiff$ BEGIN\n"
-        f"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_literal(constraint.name)}"
-        f" AND conrelid = {quote_literal(q(table))}::regclass) THEN\n"
-        f"    {alter};\n"
+        f"  IF {condition} THEN\n"
+        f"    {statement};\n"
         "  END IF;\n"
         "END $schemadiff$"
     )
@@ -140,11 +147,14 @@ def _add_enum_value(c: ch.AddEnumValue, **_) -> list[str]:
 
 
 def _rename_enum_value(c: ch.RenameEnumValue, **_) -> list[str]:
-    return [f"ALTER TYPE {q(c.enum)} RENAME VALUE {quote_literal(c.old)} TO {quote_literal(c.new)}"]
+    # A guard on pg_enum: the error for a missing label (invalid_parameter_value) is too broad to catch.
+    label_exists = (f"EXISTS (SELECT 1 FROM pg_enum WHERE enumtypid = {quote_literal(q(c.enum))}::regtype"
+                    f" AND enumlabel = {quote_literal(c.old)})")
+    return [_only_if(label_exists, f"ALTER TYPE {q(c.enum)} RENAME VALUE {quote_literal(c.old)} TO {quote_literal(c.new)}")]
 
 
 def _rename_enum(c: ch.RenameEnum, **_) -> list[str]:
-    return [f"ALTER TYPE {q(c.old)} RENAME TO {quote_ident(c.new.name)}"]
+    return [_unless(f"ALTER TYPE {q(c.old)} RENAME TO {quote_ident(c.new.name)}", "undefined_object")]
 
 
 def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
@@ -152,28 +162,36 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
     old = QualifiedName(c.from_.schema, old_name)
     labels = ", ".join(quote_literal(v) for v in c.to.values)
     new = q(c.to.qualified)
-    out = [f"ALTER TYPE {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}",
-           f"CREATE TYPE {new} AS ENUM ({labels})"]
+    # Set the old type aside, unless a rerun finds it set aside already: then it is the one to convert from.
+    out = [_only_if(f"to_regtype({quote_literal(q(old))}) IS NULL",
+                    f"ALTER TYPE {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}"),
+           _unless(f"CREATE TYPE {new} AS ENUM ({labels})", "duplicate_object")]
     for table, column, type_ in c.columns:
         target = new + ("[]" if type_.endswith("[]") else "")
-        col, rel = quote_ident(column), q(table)
-        # A default of the old type cannot be cast automatically: drop it around the change and
-        # put it back spelled with the new type.
-        out.append(
-            "DO $schemadiff$ DECLARE d text; BEGIN\n"
-            f"  SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_attrdef ad JOIN pg_attribute a"
-            f" ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.adrelid = {quote_literal(rel)}::regclass"
-            f" AND a.attname = {quote_literal(column)};\n"
-            f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
-            f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
-            # A default naming a removed label stays dropped; the column's own change sets the new one.
-            f"  IF d IS NOT NULL THEN BEGIN EXECUTE format('ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT %s',"
-            f" replace(d, {quote_literal(old_name)}, {quote_literal(c.to.name)}));\n"
-            "  EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF;\n"
-            "END $schemadiff$"
-        )
-    out.append(f"DROP TYPE {q(old)}")
+        out.append(_retype_enum_column(table, column, target, old_name, c.to.name))
+    out.append(f"DROP TYPE IF EXISTS {q(old)}")
     return out
+
+
+def _retype_enum_column(table: QualifiedName, column: str, target: str, old_type: str, new_type: str) -> str:
+    """Move one column to the rebuilt enum. A default of the old type cannot be cast
+    automatically: drop it around the change and put it back spelled with the new type.
+    Names reach the dynamic SQL only as format() arguments, never inside its template."""
+    col, rel = quote_ident(column), q(table)
+    rel_oid, col_name = f"{quote_literal(rel)}::regclass", quote_literal(column)
+    return (
+        "DO $schemadiff$ DECLARE d text; BEGIN\n"
+        f"  SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_attrdef ad JOIN pg_attribute a"
+        f" ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE ad.adrelid = {rel_oid} AND a.attname = {col_name};\n"
+        f"  ALTER TABLE {rel} ALTER COLUMN {col} DROP DEFAULT;\n"
+        f"  ALTER TABLE {rel} ALTER COLUMN {col} TYPE {target} USING {col}::text::{target};\n"
+        # A default naming a removed label stays dropped; the column's own change sets the new one.
+        "  IF d IS NOT NULL THEN BEGIN\n"
+        f"    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', {rel_oid}, {col_name},"
+        f" replace(d, quote_ident({quote_literal(old_type)}), quote_ident({quote_literal(new_type)})));\n"
+        "  EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF;\n"
+        "END $schemadiff$"
+    )
 
 
 def _create_table(c: ch.CreateTable, **_) -> list[str]:
@@ -217,13 +235,18 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     table, col, to = q(c.table), quote_ident(c.to.name), c.to
     changed = c.changed
     out = []
-    if "identity" in changed and c.from_.identity:
+    if "identity" in changed and c.from_.identity and not to.identity:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP IDENTITY IF EXISTS")
     if "default" in changed and (c.from_.default is not None or c.from_.serial):
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")
+        drop = f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
+        # Once the column is an identity (a rerun), DROP DEFAULT is an error, not a no-op.
+        out.append(_only_if(f"NOT {_is_identity(c.table, to.name)}", drop) if to.identity else drop)
     if "type" in changed:
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
+        retype = f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}"
+        # A USING written for the old type fails on the new one: a rerun must skip it.
+        out.append(_only_if(f"{_type_of(c.table, to.name)} IS DISTINCT FROM {quote_literal(to.type)}", retype)
+                   if to.using else retype)
         if to.serial and c.from_.serial:
             out.append(_serial_sequence_type_sql(c.table, to))
     # NOT NULL before ADD GENERATED, which PostgreSQL refuses on a nullable column.
@@ -234,7 +257,7 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     elif "default" in changed and to.default is not None:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {to.default}")
     if "identity" in changed and to.identity:
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} ADD GENERATED {to.identity.upper()} AS IDENTITY")
+        out += _identity_sql(c.table, to, keeps_sequence=bool(c.from_.identity))
     if "nullable" in changed and to.nullable:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
@@ -242,13 +265,56 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     return out
 
 
+def _identity_sql(table: QualifiedName, column: Column, keeps_sequence: bool) -> list[str]:
+    """Make ``column`` an identity. Between ALWAYS and BY DEFAULT, SET GENERATED keeps the
+    sequence where it is; a new identity starts at 1, so it is moved past the rows' values."""
+    alter = f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)}"
+    kind = column.identity.upper()
+    if keeps_sequence:
+        return [f"{alter} SET GENERATED {kind}"]
+    return [_only_if(f"NOT {_is_identity(table, column.name)}", f"{alter} ADD GENERATED {kind} AS IDENTITY"),
+            _sequence_past_rows_sql(table, column.name, _identity_sequence(table, column.name))]
+
+
+def _type_of(table: QualifiedName, column: str) -> str:
+    return (f"(SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass"
+            f" AND attname = {quote_literal(column)})")
+
+
+def _is_identity(table: QualifiedName, column: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {quote_literal(q(table))}::regclass"
+            f" AND attname = {quote_literal(column)} AND attidentity <> '')")
+
+
+def _identity_sequence(table: QualifiedName, column: str) -> str:
+    """The identity's own sequence (internal dependency): pg_get_serial_sequence could name a
+    serial sequence the column still owns from before."""
+    rel = f"{quote_literal(q(table))}::regclass"
+    return (f"(SELECT d.objid FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+            f" WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = {rel}"
+            f" AND a.attname = {quote_literal(column)} AND d.deptype = 'i')")
+
+
+def _sequence_past_rows_sql(table: QualifiedName, column: str, sequence: str) -> str:
+    """Move ``sequence`` so that its next value is past max(``column``), and never back: a
+    rerun after ids were handed out and their rows deleted leaves it where it is."""
+    return (
+        f"DO $schemadiff$ DECLARE seq regclass := {sequence}; top bigint; last bigint; called boolean; BEGIN\n"
+        f"  EXECUTE format('SELECT max(%I) FROM %s', {quote_literal(column)}, {quote_literal(q(table))}::regclass) INTO top;\n"
+        "  EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO last, called;\n"
+        "  IF top > last OR top = last AND NOT called THEN PERFORM setval(seq, top); END IF;\n"
+        "END $schemadiff$"
+    )
+
+
 def _serial_sql(table: QualifiedName, column: Column) -> list[str]:
     from ..pg.naming import make_object_name
 
-    seq = QualifiedName(table.schema, make_object_name(table.name, column.name, "seq"))
+    seq = q(QualifiedName(table.schema, make_object_name(table.name, column.name, "seq")))
     return [
-        f"CREATE SEQUENCE IF NOT EXISTS {q(seq)} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
-        f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(q(seq))}::regclass)",
+        f"CREATE SEQUENCE IF NOT EXISTS {seq} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
+        f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(seq)}::regclass)",
+        _sequence_past_rows_sql(table, column.name, f"{quote_literal(seq)}::regclass"),
     ]
 
 
