@@ -151,6 +151,8 @@ class UserTypesReader(Reader):
             schema, name = split_qualified(key)
             body = self.mapping(body, path, f"composite type {key!r}")
             self.expect_keys(body, COMPOSITE_KEYS, path, f"composite type {key!r}")
+            if "attributes" not in body:
+                self.error(path, f"composite type {key!r} needs 'attributes' (a mapping of names to types, possibly empty)")
             attributes = []
             for attr, attr_body in self.mapping(body.get("attributes"), path + ("attributes",), "attributes").items():
                 apath = path + ("attributes", attr)

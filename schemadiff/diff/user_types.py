@@ -70,6 +70,7 @@ class SetDomainNullable:
     """SET NOT NULL (checks every column of the domain) or DROP NOT NULL on a domain."""
     domain: QualifiedName
     nullable: bool
+    blocked_by: tuple = ()  # see ValidateDomainCheck
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ValidateDomainCheck:
     """Validate a domain check that exists NOT VALID."""
     domain: QualifiedName
     check: DomainCheck
+    blocked_by: tuple = ()  # array or composite columns of the domain: PostgreSQL refuses then
 
 
 @dataclass(frozen=True)
@@ -233,22 +235,23 @@ def _diff_domain(old: Domain, new: Domain, desired: Catalog, current: Catalog) -
             [AddDomainCheck(k, c) for c in new.checks if not c.validated] + \
             ([SetTypeComment("DOMAIN", k, new.comment)] if new.comment is not None else [])
     changes: list = []
+    blocked = _indirect_columns(k, current)
     if normalize.expression(old.default) != normalize.expression(new.default):
         changes.append(SetDomainDefault(k, new.default))
     if old.nullable != new.nullable:
-        changes.append(SetDomainNullable(k, new.nullable))
+        changes.append(SetDomainNullable(k, new.nullable, () if new.nullable else blocked))
     live = {c.name: c for c in old.checks}
     for check in new.checks:
         was = live.get(check.name)
         if was is not None and _same_check(was, check):
             if check.validated and not was.validated:
-                changes.append(ValidateDomainCheck(k, check))
+                changes.append(ValidateDomainCheck(k, check, blocked))
             continue
         if was is not None:
             changes.append(DropDomainCheck(k, was))
         changes.append(AddDomainCheck(k, check))
         if check.validated:
-            changes.append(ValidateDomainCheck(k, check))
+            changes.append(ValidateDomainCheck(k, check, blocked))
     wanted = {c.name for c in new.checks}
     changes += [DropDomainCheck(k, c) for c in old.checks if c.name not in wanted]
     if (old.comment or None) != (new.comment or None):
@@ -258,6 +261,14 @@ def _diff_domain(old: Domain, new: Domain, desired: Catalog, current: Catalog) -
 
 def _same_check(a: DomainCheck, b: DomainCheck) -> bool:
     return normalize.expression(a.expression) == normalize.expression(b.expression)
+
+
+def _indirect_columns(key: QualifiedName, current: Catalog) -> tuple:
+    """Live columns holding the domain inside an array or a composite type, as ``table.column``:
+    PostgreSQL will not check them, so it refuses to validate a check or set NOT NULL."""
+    containers = {c.qualified for c in current.composites if any(type_key(a.type) == key for a in c.attributes)}
+    return tuple(f"{t.qualified}.{c.name}" for t in current.tables for c in t.columns
+                 if (type_key(c.type) == key and c.type.endswith("[]")) or type_key(c.type) in containers)
 
 
 def _columns_of(key: QualifiedName, desired: Catalog, current: Catalog) -> tuple:

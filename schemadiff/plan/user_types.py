@@ -134,6 +134,14 @@ def name_of(c, attr: str) -> str:
     return getattr(c, attr).name
 
 
+def _blocked(c) -> tuple:
+    if not c.blocked_by:
+        return ()
+    return (Hazard(LOCKING, "FAILS_IF_USED", f"PostgreSQL refuses this while a column holds domain {c.domain} inside an array or "
+                                             f"composite type ({', '.join(c.blocked_by)}); change those columns first, or declare "
+                                             "the check not_valid"),)
+
+
 def register_all() -> None:
     r = kinds.register
     critical_missing = dict(severity="critical", problem="missing")
@@ -168,7 +176,8 @@ def register_all() -> None:
     r(ut.SetDomainNullable, describe=lambda c: f"{'drop' if c.nullable else 'set'} not null on domain {c.domain}",
       render=lambda c: [f"ALTER DOMAIN {q(c.domain)} {'DROP' if c.nullable else 'SET'} NOT NULL"],
       hazards=lambda c: () if c.nullable else (Hazard(LOCKING, "VALIDATE_SCAN", f"SET NOT NULL on domain {c.domain} checks every "
-                                                      "column of the domain for NULLs under a SHARE lock on their tables (blocks writes)"),),
+                                                      "column of the domain for NULLs under a SHARE lock on their tables (blocks writes)"),
+                                               *_blocked(c)),
       lock=lambda c: "" if c.nullable else SHARE_SCAN, object=_obj, kind="domain", **differs)
     r(ut.AddDomainCheck, describe=lambda c: f"add check {c.check.name} to domain {c.domain}"
       + (" (NOT VALID: validated next)" if c.check.validated else " (NOT VALID, as the file declares)"),
@@ -176,7 +185,8 @@ def register_all() -> None:
     r(ut.ValidateDomainCheck, describe=lambda c: f"validate check {c.check.name} of domain {c.domain}",
       render=lambda c: [f"ALTER DOMAIN {q(c.domain)} VALIDATE CONSTRAINT {quote_ident(c.check.name)}"],
       hazards=lambda c: (Hazard(LOCKING, "VALIDATE_SCAN", f"checks every column of domain {c.domain} in a transaction of its own "
-                                                          "under a SHARE lock on their tables: reads continue, writes wait"),),
+                                                          "under a SHARE lock on their tables: reads continue, writes wait"),
+                         *_blocked(c)),
       lock=lambda c: SHARE_SCAN, isolated=True, object=_sub("check"), kind="domain", severity="warning", problem="not_valid")
     r(ut.DropDomainCheck, describe=lambda c: f"drop check {c.check.name} of domain {c.domain}",
       render=lambda c: [f"ALTER DOMAIN {q(c.domain)} DROP CONSTRAINT IF EXISTS {quote_ident(c.check.name)}"],
