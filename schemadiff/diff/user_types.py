@@ -232,7 +232,6 @@ def _diff_domain(old: Domain, new: Domain, desired: Catalog, current: Catalog) -
     k = new.qualified
     if (old.base_type, old.collation) != (new.base_type, new.collation):
         return [ReplaceDomain(old, new, _columns_of(k, desired, current))] + \
-            [AddDomainCheck(k, c) for c in new.checks if not c.validated] + \
             ([SetTypeComment("DOMAIN", k, new.comment)] if new.comment is not None else [])
     changes: list = []
     blocked = _indirect_columns(k, current)

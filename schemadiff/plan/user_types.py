@@ -65,6 +65,7 @@ def _replace_domain(c: ut.ReplaceDomain) -> list[str]:
     old_name = c.from_.name + "__schemadiff_old"
     new = q(c.to.qualified)
     out = [f"ALTER DOMAIN {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}", create_domain_sql(c.to)]
+    out += [f"ALTER DOMAIN {new} ADD {_check_sql(check)} NOT VALID" for check in c.to.checks if not check.validated]
     for table, column, type_ in c.columns:
         array = "[]" if type_.endswith("[]") else ""
         col, rel = quote_ident(column), q(table)
