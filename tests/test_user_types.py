@@ -74,6 +74,14 @@ def test_an_unnamed_domain_check_gets_postgresqls_name():
     assert [c.name for c in catalog.domains[0].checks] == ["year_check", "year_check1", "x"]
 
 
+def test_check_names_are_unique_per_domain_not_per_schema():
+    assert "check name 'positive' is used twice in domain 'a'" in errors(
+        "domains:\n  a: {type: int, checks: [{name: positive, expression: VALUE > 0}, {name: positive, expression: VALUE < 9}]}\n")
+    catalog = load("domains:\n  a: {type: int, checks: [{name: positive, expression: VALUE > 0}]}\n"
+                   "  b: {type: int, checks: [{name: positive, expression: VALUE > 0}]}\n")
+    assert [d.checks[0].name for d in catalog.domains] == ["positive", "positive"]
+
+
 def test_an_unknown_base_type_is_refused_with_its_path():
     assert "unknown type 'intger' for domain 'year'" in errors("domains:\n  year: intger\n")
     assert "domains.year.type" in errors("domains:\n  year: intger\n")

@@ -129,11 +129,15 @@ class UserTypesReader(Reader):
                 self.error(path + (i,), f"a check of domain {domain!r} needs an expression")
                 continue
             parsed.append((naming.truncate_identifier(name) if name else None, expression, not not_valid, i))
-        taken = self.names_in(schema).constraints
+        # Names are unique per domain; PostgreSQL's choice for an unnamed one avoids every
+        # constraint name of the schema.
+        taken, own = self.names_in(schema).constraints, set()
         for name, _, _, i in parsed:
-            if name and name in taken:
-                self.error(path + (i,), f"constraint name {name!r} is used twice in schema {schema}")
-            taken.add(name)
+            if name and name in own:
+                self.error(path + (i,), f"check name {name!r} is used twice in domain {domain!r}")
+            if name:
+                own.add(name)
+                taken.add(name)
         checks = []
         for name, expression, validated, _ in parsed:
             if not name:
