@@ -37,7 +37,7 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
 SAAS_TYPES = ("the domain public.email_address is over citext, a type of an extension the schema file does "
               "not know (extensions are not modeled): validate rejects its base type as unknown")
-SAAS_APPLY = ("besides the unmodeled types: extensions (pgcrypto for gen_random_bytes, pg_trgm for "
+SAAS_APPLY = ("besides: extensions (pgcrypto for gen_random_bytes, pg_trgm for "
               "gin_trgm_ops, citext, btree_gist) and standalone sequences (billing.document_number_seq, "
               "public.public_id_seq) are not created, and generated columns are read as defaults, so "
               "CREATE TABLE fails ('cannot use column reference in DEFAULT expression')")
