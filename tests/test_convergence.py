@@ -71,12 +71,25 @@ ENUMS = {"mood": ["sad", "ok", "happy", "ecstatic"], "app.status": ["new", "acti
 FK_ACTIONS = ["no action", "restrict", "cascade", "set null", "set default"]
 INTEGER_TYPES = ("smallint", "integer", "bigint")
 ENUM_COLUMN = {"mood": "mood_col", "app.status": "status_col"}
+# Domains keep their type family between versions (a changed base type is a rebuild that
+# converts the columns), and checks, defaults and NOT NULL change; the composite type's
+# attributes come and go and change order, each with a fixed type (PostgreSQL refuses to
+# change an attribute's type while a column uses it).
+DOMAINS = {
+    "posint": {"types": ["integer", "bigint"], "checks": ["VALUE >= 0", "VALUE > 0", "VALUE < 1000"],
+               "defaults": ["0", "1"]},
+    "app.code": {"types": ["varchar(10)", "text"], "checks": ["length(VALUE) > 0", "VALUE ~ '^[a-z]+$'"],
+                 "defaults": ["'a'"]},
+}
+DOMAIN_COLUMN = {"posint": "count_col", "app.code": "code_col"}
+COMPOSITE = "app.pair"
+COMPOSITE_ATTRIBUTES = {"x": "integer", "y": "text", "z": "numeric(10,2)"}
 
 
 def _keyable(type_name: str) -> bool:
     # varchar(n)[] keys: PostgreSQL 15's check of a new foreign key on them fails with
     # 'cannot determine element type of "anyarray" argument' (a server bug; text[] works).
-    return type_name not in ("jsonb", "varchar(10)[]")
+    return type_name not in ("jsonb", "varchar(10)[]", COMPOSITE)
 
 
 @st.composite
@@ -124,11 +137,16 @@ def schema_doc(draw) -> dict:
         for e in enums:
             # Values added, removed and reordered between versions.
             doc["enums"][e] = draw(st.lists(st.sampled_from(ENUMS[e]), min_size=1, unique=True))
+    user_types = draw(user_type_docs())
+    doc.update(user_types)
     table_names = draw(st.lists(st.sampled_from(TABLE_NAMES), min_size=1, max_size=4, unique=True))
     tables: dict = {}
     for tname in table_names:
         # An enum column's default must be one of the enum's values in this version.
         cols = draw(columns(doc.get("enums", {})))
+        usable = sorted([*user_types.get("domains", {}), *user_types.get("composite_types", {})])
+        for name in draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else ():
+            cols[DOMAIN_COLUMN.get(name, "pair_col")] = {"type": name}
         body: dict = {"columns": cols}
         keyable = [c for c, b in cols.items() if _keyable(_base_type(b))]
         if keyable and draw(st.integers(0, 3)) > 0:
@@ -178,6 +196,27 @@ def schema_doc(draw) -> dict:
         tables[tname]["foreign_keys"] = [fk]
     doc["tables"] = tables
     return doc
+
+
+@st.composite
+def user_type_docs(draw) -> dict:
+    """Domains (over built-in types) and a composite type, for columns to use."""
+    out: dict = {}
+    for name in draw(st.lists(st.sampled_from(sorted(DOMAINS)), max_size=2, unique=True)):
+        spec = DOMAINS[name]
+        body: dict = {"type": draw(st.sampled_from(spec["types"]))}
+        checks = draw(st.lists(st.sampled_from(spec["checks"]), max_size=2, unique=True))
+        if checks:
+            body["checks"] = checks
+        if draw(st.booleans()):
+            body["default"] = draw(st.sampled_from(spec["defaults"]))
+        if draw(st.integers(0, 3)) == 0:
+            body["nullable"] = False
+        out.setdefault("domains", {})[name] = body
+    if draw(st.booleans()):
+        attributes = draw(st.lists(st.sampled_from(sorted(COMPOSITE_ATTRIBUTES)), min_size=1, unique=True))
+        out["composite_types"] = {COMPOSITE: {"attributes": {a: COMPOSITE_ATTRIBUTES[a] for a in attributes}}}
+    return out
 
 
 @st.composite

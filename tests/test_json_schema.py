@@ -100,6 +100,24 @@ ACCEPTED = {
                  deferrable: true, initially_deferred: true, name: fk_v}
               - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default, not_valid: true}
     """,
+    "user types and collations": """
+        collations:
+          german: {provider: icu, locale: de-DE, deterministic: false}
+          fr: {lc_collate: C.utf8, lc_ctype: C.utf8, comment: sorted}
+        domains:
+          year: integer
+          amount: {type: "numeric(14,2)", default: 0, nullable: false, collation: null, comment: money,
+                   checks: [VALUE >= 0, {name: amount_small, expression: VALUE < 100, not_valid: true}]}
+          label: {type: text, collation: german, checks: length(VALUE) > 0}
+        composite_types:
+          address: {attributes: {line1: text, code: {type: varchar(16), collation: C}, at: year}, comment: where}
+        range_types:
+          amount_range: numeric
+          float_range: {subtype: float8, subtype_diff: float8mi, subtype_opclass: float8_ops, multirange: floats}
+        tables:
+          t:
+            columns: {y: year, a: "amount[]", addr: address, r: amount_range, m: floats}
+    """,
 }
 
 
@@ -131,6 +149,11 @@ REJECTED = {
     "unknown references key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: {tabel: t}}]}}",
     "unknown enum key": "enums: {e: {vals: [a]}}",
     "enum value twice": "enums: {e: [a, a]}",
+    "unknown domain key": "domains: {d: {type: int, nulable: false}}",
+    "domain without type": "domains: {d: {default: 0}}",
+    "composite without attributes": "composite_types: {c: {comment: x}}",
+    "unknown collation provider": "collations: {c: {provider: builtin, locale: C}}",
+    "range with a canonical function": "range_types: {r: {subtype: int, canonical: f}}",
 }
 
 

@@ -19,6 +19,7 @@ from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
+from .canonicalize_types import canonicalize_domains
 
 
 class _Rollback(Exception):
@@ -28,6 +29,7 @@ class _Rollback(Exception):
 def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     """``desired`` with each expression the server proves equal to the live one replaced by
     the live text."""
+    desired = canonicalize_domains(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

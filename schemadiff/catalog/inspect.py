@@ -1,4 +1,4 @@
-"""Live catalog → :class:`~schemadiff.model.Catalog`, in four set-based queries whatever the
+"""Live catalog → :class:`~schemadiff.model.Catalog`, in a few set-based queries whatever the
 number of tables (see ``queries/*.sql``)."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, QualifiedName, sorted_catalog
 from .tables import attach_constraints, attach_indexes, tables_from_rows
+from .user_types import collations_from_rows, user_types_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations")
 
 
 @lru_cache(maxsize=None)
@@ -29,7 +30,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
+    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), **user_types_from_rows(rows["user_types"]),
+                          collations=collations_from_rows(rows["collations"]))
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:

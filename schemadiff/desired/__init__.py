@@ -16,9 +16,10 @@ from .reader import describe_value, type_name
 from .references import ReferencesReader
 from .tables import TablesReader
 from .types import TypesReader
+from .user_types import UserTypesReader
 from .yamlsource import Source, parse
 
-TOP_KEYS = ("tables", "enums", "schemas")
+TOP_KEYS = ("tables", "enums", "schemas", "domains", "composite_types", "range_types", "collations")
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -49,7 +50,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, TypesReader, UserTypesReader, ReferencesReader, NamesReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -59,13 +60,17 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
         self.expect_keys(doc, TOP_KEYS, (), "the document")
         schemas = self.schemas(doc.get("schemas"))
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
-        user_types = frozenset(type_name(e.schema, e.name) for e in enums)
+        user_types = frozenset(type_name(e.schema, e.name) for e in enums) | self.declared_types(doc)
+        kinds = {"collations": self.collations(self.mapping(doc.get("collations"), ("collations",), "collations")),
+                 "domains": self.domains(self.mapping(doc.get("domains"), ("domains",), "domains"), user_types),
+                 "composites": self.composites(self.mapping(doc.get("composite_types"), ("composite_types",), "composite_types"), user_types),
+                 "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types)}
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
         if self.problems:
             raise SchemaFileError(self.problems)
-        return sorted_catalog(tables, enums, schemas)
+        return sorted_catalog(tables, enums, schemas, **kinds)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

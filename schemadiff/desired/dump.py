@@ -14,6 +14,7 @@ from .. import desired
 from ..pg import types as pgtypes
 from ..diff import diff
 from ..model import Catalog, Column, Table
+from .user_types import write_user_types
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -73,6 +74,7 @@ def _document(catalog: Catalog, keep) -> dict:
         doc["schemas"] = extra_schemas
     if catalog.enums:
         doc["enums"] = {_key(e.schema, e.name): list(e.values) for e in catalog.enums}
+    doc.update(write_user_types(catalog))
     doc["tables"] = {}
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)

@@ -14,6 +14,7 @@ from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable,
 from .keyed import keyed_diff, match_renames
 from .tables import diff_table
 from .types import diff_enums
+from .user_types import diff_user_types
 
 
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
@@ -23,6 +24,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
     changes += diff_enums(current, desired)
+    changes += diff_user_types(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())

@@ -17,9 +17,14 @@ from .tables import (
     FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
     UniqueConstraint,
 )
-from .types import Enum
+from .types import (
+    COLLATION_PROVIDERS, Collation, CompositeAttribute, CompositeType, Domain, DomainCheck, Enum, RangeType,
+    default_multirange_name,
+)
 
 __all__ = [
+    "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
+    "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
@@ -32,6 +37,10 @@ class Catalog:
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     schemas: tuple[str, ...] = ("public",)
+    domains: tuple[Domain, ...] = ()
+    composites: tuple[CompositeType, ...] = ()
+    ranges: tuple[RangeType, ...] = ()
+    collations: tuple[Collation, ...] = ()
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
@@ -42,17 +51,25 @@ class Catalog:
     def enum_map(self) -> dict[QualifiedName, Enum]:
         return {e.qualified: e for e in self.enums}
 
+    def user_type_map(self) -> dict:
+        """Domains, composite and range types by qualified name."""
+        return {t.qualified: t for t in (*self.domains, *self.composites, *self.ranges)}
+
     @property
     def index_count(self) -> int:
         return sum(len(t.indexes) for t in self.tables)
 
 
-def sorted_catalog(tables, enums=(), schemas=()) -> Catalog:
-    """Build a Catalog with a deterministic order of tables, enums and schemas."""
-    tables = tuple(sorted(tables, key=lambda t: (t.schema, t.name)))
-    enums = tuple(sorted(enums, key=lambda e: (e.schema, e.name)))
-    all_schemas = set(schemas) | {t.schema for t in tables} | {e.schema for e in enums}
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)))
+def sorted_catalog(tables, enums=(), schemas=(), *, domains=(), composites=(), ranges=(), collations=()) -> Catalog:
+    """Build a Catalog with a deterministic order of tables, types and schemas."""
+    def by_name(objects) -> tuple:
+        return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
+
+    tables, enums = by_name(tables), by_name(enums)
+    types = {"domains": by_name(domains), "composites": by_name(composites), "ranges": by_name(ranges),
+             "collations": by_name(collations)}
+    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in types.values() for o in group))}
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **types)
 
 
 def catalog_hash(catalog: Catalog) -> str:

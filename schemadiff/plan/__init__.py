@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
-from . import kinds, render
+from . import kinds, render, user_types  # noqa: F401  (user_types registers its change kinds)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order

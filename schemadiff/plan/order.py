@@ -8,16 +8,26 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..diff import changes as ch
+from ..diff import user_types as ut
 from ..model import ForeignKey
 from .describe import object_name
 
+# An entry may be a tuple of change types that share a phase; user types (domains, composite
+# and range types) are created by depth (a domain after the type it is over) and dropped in
+# reverse depth, see _sort_key.
 PHASES = (
-    ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
+    ch.CreateSchema, (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
+    ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
+    (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
+     ut.AlterAttribute, ut.AddAttribute, ut.ReplaceRange), ut.ValidateDomainCheck,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
-    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
-    "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
+    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
+    "add-foreign-keys", ch.ValidateConstraint, (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
+    ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
 )
+_PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
 
 
 def _phase(change) -> int:
@@ -26,11 +36,12 @@ def _phase(change) -> int:
     if isinstance(change, ch.AddConstraint):
         key = "add-foreign-keys" if isinstance(change.constraint, ForeignKey) else "add-keys"
         return PHASES.index(key)
-    return PHASES.index(type(change))
+    return _PHASE_OF[type(change)]
 
 
 def _sort_key(change) -> tuple:
-    return (_phase(change), object_name(change))
+    depth = getattr(change, "depth", 0)
+    return (_phase(change), -depth if isinstance(change, _DROPS) else depth, object_name(change))
 
 
 def order(changes: Sequence) -> list:
