@@ -8,9 +8,10 @@ from importlib import resources
 from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from .partitions import with_partitions
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "partitions")
 
 
 @lru_cache(maxsize=None)
@@ -29,6 +30,7 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
+    kept = with_partitions(kept, rows["partitions"])
     return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
 
 

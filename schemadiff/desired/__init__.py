@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
 from .names import NamesReader
+from .partitions import PartitionsReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
 from .tables import TablesReader
@@ -49,7 +50,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, PartitionsReader, TypesReader, ReferencesReader, NamesReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -61,6 +62,7 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
         user_types = frozenset(type_name(e.schema, e.name) for e in enums)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
+        self.check_partition_names(tables)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
         if self.problems:

@@ -18,10 +18,11 @@ from .tables import (
     UniqueConstraint,
 )
 from .types import Enum
+from .partitions import Partition
 
 __all__ = [
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
-    "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
+    "Index", "Partition", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
 
 

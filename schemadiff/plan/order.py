@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..diff import changes as ch
+from ..diff import changes as ch, partitions as pc
 from ..model import ForeignKey
 from .describe import object_name
 
 PHASES = (
+    pc.RepartitionRefused,  # first: it stops the plan before anything ran
     ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
-    "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
+    "drop-foreign-keys", pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex, ch.DropConstraint,
+    ch.DropColumn, pc.DropPartition, ch.DropTable,
     ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
+    # Partitions after the parent's indexes: a new partition clones them, and the online build
+    # of a partitioned index names the partitions it attaches.
+    pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
     "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
 )
 
@@ -23,7 +28,7 @@ PHASES = (
 def _phase(change) -> int:
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
-    if isinstance(change, ch.AddConstraint):
+    if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
         key = "add-foreign-keys" if isinstance(change.constraint, ForeignKey) else "add-keys"
         return PHASES.index(key)
     return PHASES.index(type(change))
