@@ -12,7 +12,7 @@ from dataclasses import replace
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
-from .partitions import all_partitions, detached_table, diff_partitioning, moves, new_table_partitions, partitioned_variants
+from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
 from .tables import diff_table
 from .types import diff_enums
 
@@ -34,9 +34,11 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         table = desired_map[key]
         if key in moved.detached:  # its DETACH is planned with its parent; compare with what it leaves
             root, partition = cur_parts[key]
+            parent = cur_parts[root][1] if root in cur_parts else current.table_map()[root]
             while root in cur_parts:  # a sub-partition: its columns and keys come from the top
                 root = cur_parts[root][0]
-            changes += diff_table(detached_table(current.table_map()[root], partition), table)
+            concurrently = detaches_concurrently(parent.partitions)
+            changes += diff_table(detached_table(current.table_map()[root], partition, parent.partition_by, concurrently), table)
             continue
         changes.append(CreateTable(_as_created(table)))
         changes += [AddConstraint(key, check, new_table=True) for check in table.checks if not check.validated]

@@ -129,7 +129,7 @@ def new_table_partitions(table: Table, moved: Moves) -> list[Change]:
 def _diff_level(parent: QualifiedName, current: tuple, desired: tuple, moved: Moves) -> list[Change]:
     cur = {p.qualified: p for p in current}
     want = {p.qualified: p for p in desired}
-    has_default = any(p.bound == DEFAULT_BOUND for p in current)
+    has_default = not detaches_concurrently(current)
     changes: list[Change] = []
     for name, p in want.items():
         if name in moved.standalone:
@@ -144,6 +144,11 @@ def _diff_level(parent: QualifiedName, current: tuple, desired: tuple, moved: Mo
     for name in (n for n in want if n in cur):
         changes += _diff_partition(parent, cur[name], want[name], moved)
     return changes
+
+
+def detaches_concurrently(siblings: tuple) -> bool:
+    """DETACH … CONCURRENTLY is refused when the parent has a DEFAULT partition."""
+    return not any(p.bound == DEFAULT_BOUND for p in siblings)
 
 
 def _diff_partition(parent: QualifiedName, old: Partition, new: Partition, moved: Moves) -> list[Change]:
@@ -196,13 +201,20 @@ __all__ = [
 ]
 
 
-def detached_table(parent: Table, partition: Partition) -> Table:
+def detached_table(parent: Table, partition: Partition, key: str, concurrently: bool) -> Table:
     """What DETACH leaves: the parent's columns (identity is not inherited) and its keys,
     checks, foreign keys and indexes as the partition's own, under the names PostgreSQL gave
-    their clones, so that the table the file declares is compared with that."""
+    their clones, so that the table the file declares is compared with that. DETACH
+    CONCURRENTLY also leaves a CHECK of the old bound (``key``: the parent's partition key)."""
+    from ..desired.partitions import key_columns
+    from ..model import CheckConstraint
     from ..pg.naming import choose_name, index_key_name, name_addition
 
     taken: set = set()
+    checks = parent.checks
+    if concurrently and key_columns(key):  # only its name counts: the file never declares it
+        bound_check = choose_name(partition.name, key_columns(key)[0], "check", lambda n: n in taken)
+        checks += (CheckConstraint(bound_check, f"partition bound {partition.bound}"),)
 
     def name(columns, label: str) -> str:
         chosen = choose_name(partition.name, name_addition(columns), label, lambda n: n in taken)
@@ -212,7 +224,7 @@ def detached_table(parent: Table, partition: Partition) -> Table:
     pk = parent.primary_key
     return replace(
         parent, schema=partition.schema, name=partition.name, comment=partition.comment,
-        columns=tuple(replace(c, identity=None) for c in parent.columns),
+        columns=tuple(replace(c, identity=None) for c in parent.columns), checks=checks,
         primary_key=replace(pk, name=name((), "pkey")) if pk else None,
         uniques=tuple(replace(u, name=name(u.columns, "key")) for u in parent.uniques),
         indexes=tuple(replace(i, name=name([index_key_name(k) for k in i.keys], "idx")) for i in parent.indexes),
