@@ -314,3 +314,19 @@ def test_without_a_default_partition_the_detach_runs_concurrently(database_url, 
     assert "DROP CONSTRAINT IF EXISTS events_2024_01_created_at_check" in drop_bound_check.sql
     apply_yaml(database_url, later)
     assert plan_yaml(database_url, later).empty
+
+
+def test_the_json_schema_accepts_partitioned_tables_as_written_and_as_inspected():
+    import yaml
+
+    from test_json_schema import validator
+
+    for text in (EVENTS, dump(desired.loads(dedent(EVENTS))), """
+        tables:
+          h: {columns: {a: int}, partition_by: hash (a), partitions: external}
+          u:
+            columns: {r: text, d: date}
+            partition_by: list (r)
+            partitions: {u1: {in: ["'a'"], partition_by: range (d), partitions: {u1a: {from: ["'2024-01-01'"], to: ["'2025-01-01'"]}}}}
+    """):
+        assert list(validator().iter_errors(yaml.safe_load(dedent(text)))) == []
