@@ -1,4 +1,4 @@
-"""Live catalog → :class:`~schemadiff.model.Catalog`, in four set-based queries whatever the
+"""Live catalog → :class:`~schemadiff.model.Catalog`, in a fixed number of set-based queries whatever the
 number of tables (see ``queries/*.sql``)."""
 
 from __future__ import annotations
