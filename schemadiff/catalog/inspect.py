@@ -1,5 +1,5 @@
-"""Live catalog → :class:`~schemadiff.model.Catalog`, in a fixed number of set-based queries whatever the
-number of tables (see ``queries/*.sql``)."""
+"""Live catalog → :class:`~schemadiff.model.Catalog`, in a fixed number of set-based queries
+whatever the number of tables (see ``queries/*.sql``)."""
 
 from __future__ import annotations
 
