@@ -216,7 +216,9 @@ class _Reader:
              inherited, from_parent, comment) in rows:
             constraints.setdefault(rel, {})[name] = {
                 "type": kind, "definition": definition, "validated": validated,
-                "deferrable": deferrable, "deferred": deferred, "no_inherit": noinherit,
+                # connoinherit of a key records how its index was made (on the leaf itself, as
+                # pg_dump does, or cloned from a partitioned parent), not anything it does.
+                "deferrable": deferrable, "deferred": deferred, "no_inherit": noinherit and kind not in "pux",
                 "local": local, "inherited": inherited, "from_partitioned_parent": from_parent,
                 "comment": comment,
             }

@@ -194,8 +194,37 @@ def schema_doc(draw) -> dict:
             fk["deferrable"] = True
             fk["initially_deferred"] = draw(st.booleans())
         tables[tname]["foreign_keys"] = [fk]
+    if draw(st.integers(0, 2)) == 0:
+        tables[PARTITIONED] = draw(partitioned_table())
     doc["tables"] = tables
     return doc
+
+
+PARTITIONED = "app.readings"  # never referenced: its key stays put, its partitions come and go
+MONTHS = [f"2024_{m:02d}" for m in range(1, 7)]
+
+
+@st.composite
+def partitioned_table(draw) -> dict:
+    """A range-partitioned table with a few monthly partitions (and perhaps a DEFAULT)."""
+    body: dict = {"columns": {"id": "bigint", "day": {"type": "date", "nullable": False}, "qty": "integer"},
+                  "partition_by": "range (day)"}
+    if draw(st.booleans()):
+        body["primary_key"] = ["id", "day"]
+    if draw(st.booleans()):
+        body["indexes"] = ["qty"]
+    months = draw(st.lists(st.sampled_from(MONTHS), max_size=3, unique=True))
+    partitions: dict = {}
+    for month in sorted(months):
+        year, m = month.split("_")
+        upper = f"{year}-{int(m) + 1:02d}-01"
+        partitions[f"readings_{month}"] = {"from": f"'{year}-{m}-01'", "to": f"'{upper}'"}
+        if draw(st.integers(0, 3)) == 0:
+            partitions[f"readings_{month}"]["comment"] = "one month"
+    if draw(st.booleans()):
+        partitions["readings_other"] = "default"
+    body["partitions"] = partitions
+    return body
 
 
 @st.composite

@@ -29,6 +29,9 @@ class _Rollback(Exception):
 def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     """``desired`` with each expression the server proves equal to the live one replaced by
     the live text."""
+    from .partitions import settle_partitions
+
+    desired = settle_partitions(conn, current, desired)
     desired = canonicalize_domains(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]

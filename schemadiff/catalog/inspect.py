@@ -1,5 +1,5 @@
-"""Live catalog → :class:`~schemadiff.model.Catalog`, in a few set-based queries whatever the
-number of tables (see ``queries/*.sql``)."""
+"""Live catalog → :class:`~schemadiff.model.Catalog`, in a fixed number of set-based queries
+whatever the number of tables (see ``queries/*.sql``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from importlib import resources
 from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from .partitions import with_partitions
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions")
 
 
 @lru_cache(maxsize=None)
@@ -30,6 +31,7 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
+    kept = with_partitions(kept, rows["partitions"])
     return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]))
 

@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
 from .names import NamesReader
+from .partitions import PartitionsReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
 from .tables import TablesReader
@@ -50,7 +51,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, TypesReader, UserTypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, ReferencesReader, NamesReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -66,6 +67,7 @@ class _Loader(TablesReader, TypesReader, UserTypesReader, ReferencesReader, Name
                  "composites": self.composites(self.mapping(doc.get("composite_types"), ("composite_types",), "composite_types"), user_types),
                  "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types)}
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
+        self.check_partition_names(tables)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
         if self.problems:

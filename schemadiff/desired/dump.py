@@ -14,6 +14,7 @@ from .. import desired
 from ..pg import types as pgtypes
 from ..diff import diff
 from ..model import Catalog, Column, Table
+from .partitions import partitioning_document
 from .user_types import write_user_types
 
 HEADER = (
@@ -115,6 +116,7 @@ def _table(table: Table, named) -> dict:
                          for i, c in enumerate(table.checks)]
     if table.indexes:
         out["indexes"] = [_index(i) for i in table.indexes]
+    out |= partitioning_document(table)
     return out
 
 

@@ -13,7 +13,7 @@ from ..pg import naming, normalize, types as pgtypes
 from .reader import Reader, describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
 
 TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
-              "comment", "renamed_from", "schema", "lint")
+              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions")
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
                "using", "renamed_from")
 INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from")
@@ -61,14 +61,17 @@ class TablesReader(Reader):
             columns = tuple(replace(c, nullable=False) if c.name in primary_key.columns else c for c in columns)
         uniques = tuple(UniqueConstraint("", (c,)) for c in unique_columns) + self.uniques(key, body.get("unique"), column_names)
         self.duplicate_keys(key, primary_key, uniques)
-        return Table(
+        table = Table(
             schema=schema, name=name, columns=columns, primary_key=primary_key, uniques=uniques,
             foreign_keys=self.foreign_keys(key, schema, body.get("foreign_keys"), column_names),
             checks=self.checks(key, body.get("checks")),
             indexes=self.indexes(key, body.get("indexes"), column_names),
             comment=self.text(body.get("comment"), path + ("comment",), "comment"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
+            **self.partitioning(path, body, schema, column_names),
         )
+        self.partitioned_keys_cover(path, table)
+        return table
 
     def columns(self, table_key: str, spec: Any, user_types: set):
         path = ("tables", table_key, "columns")

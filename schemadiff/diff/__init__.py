@@ -12,6 +12,7 @@ from dataclasses import replace
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
+from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
 from .tables import diff_table
 from .types import diff_enums
 from .user_types import diff_user_types
@@ -29,21 +30,34 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())
     desired_map = desired.table_map()
+    cur_parts, want_parts = all_partitions(current.tables), all_partitions(desired.tables)
+    moved = moves(cur_tables, desired_map, cur_parts, want_parts)
     for key in added:
         table = desired_map[key]
+        if key in moved.detached:  # its DETACH is planned with its parent; compare with what it leaves
+            root, partition = cur_parts[key]
+            parent = cur_parts[root][1] if root in cur_parts else current.table_map()[root]
+            while root in cur_parts:  # a sub-partition: its columns and keys come from the top
+                root = cur_parts[root][0]
+            concurrently = detaches_concurrently(parent.partitions)
+            changes += diff_table(detached_table(current.table_map()[root], partition, parent.partition_by, concurrently), table)
+            continue
         changes.append(CreateTable(_as_created(table)))
         changes += [AddConstraint(key, check, new_table=True) for check in table.checks if not check.validated]
         changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
+        changes += new_table_partitions(table, moved)
     for key in removed:
-        changes.append(DropTable(cur_tables[key]))
+        if key not in moved.standalone:  # else attached as a partition
+            changes.append(DropTable(cur_tables[key]))
     for key in common:
         old = cur_tables[key]
         old_name = None
         if old.qualified != key:
             old_name = old.name
             old = _renamed_table(old, key)
-        changes += diff_table(old, desired_map[key], old_name)
+        changes += partitioned_variants(diff_table(old, desired_map[key], old_name), old, desired_map[key])
+        changes += diff_partitioning(old, desired_map[key], moved)
     return changes
 
 

@@ -21,12 +21,13 @@ from .types import (
     COLLATION_PROVIDERS, Collation, CompositeAttribute, CompositeType, Domain, DomainCheck, Enum, RangeType,
     default_multirange_name,
 )
+from .partitions import Partition
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
-    "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
+    "Index", "Partition", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
 
 

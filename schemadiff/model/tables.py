@@ -109,6 +109,9 @@ class Table:
     indexes: tuple[Index, ...] = ()
     comment: Optional[str] = None
     renamed_from: Optional[str] = field(default=None, compare=False)
+    partition_by: Optional[str] = None  # "RANGE (created_at)" as pg_get_partkeydef prints it
+    partitions: tuple = ()  # of model.partitions.Partition
+    partitions_external: bool = field(default=False, compare=False)  # see Partition
 
     @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:

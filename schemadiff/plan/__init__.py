@@ -12,7 +12,8 @@ from typing import Optional, Sequence
 
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
-from . import kinds, render, user_types  # noqa: F401  (user_types registers its change kinds)
+from . import kinds, render
+from . import partitions, user_types  # noqa: F401  (each registers its change types with kinds)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
@@ -40,6 +41,9 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
 
 
 def _statements(change, options: PlanOptions) -> list[Statement]:
+    rules = kinds.RULES.get(type(change))
+    if rules is not None and rules.statements is not None:
+        return rules.statements(change, options)
     kind = type(change).__name__
     obj = object_name(change)
     description = describe(change)

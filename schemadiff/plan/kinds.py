@@ -9,7 +9,7 @@ in one place, ``order.PHASES``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 
 def _no_hazards(change: Any) -> tuple:
@@ -38,6 +38,10 @@ class ChangeRules:
     severity: str = "warning"
     kind: str = "object"
     problem: str = "differs"
+    # The statements themselves, when one change needs several with different transaction
+    # needs or an online path (``statements(change, options) -> list[Statement]``); then
+    # render, hazards and lock describe the plain, one-transaction form.
+    statements: Optional[Callable[[Any, Any], list]] = None
 
 
 RULES: dict[type, ChangeRules] = {}

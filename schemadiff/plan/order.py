@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..diff import changes as ch
+from ..diff import changes as ch, partitions as pc
 from ..diff import user_types as ut
 from ..model import ForeignKey
 from .describe import object_name
@@ -16,13 +16,18 @@ from .describe import object_name
 # and range types) are created by depth (a domain after the type it is over) and dropped in
 # reverse depth, see _sort_key.
 PHASES = (
+    pc.RepartitionRefused,  # first: it stops the plan before anything ran
     ch.CreateSchema, (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
     ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
     (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
      ut.AlterAttribute, ut.AddAttribute, ut.ReplaceRange), ut.ValidateDomainCheck,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
-    "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
+    "drop-foreign-keys", pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex, ch.DropConstraint,
+    ch.DropColumn, pc.DropPartition, ch.DropTable,
     ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
+    # Partitions after the parent's indexes: a new partition clones them, and the online build
+    # of a partitioned index names the partitions it attaches.
+    pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
     "add-foreign-keys", ch.ValidateConstraint, (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
 )
@@ -33,7 +38,7 @@ _DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
 def _phase(change) -> int:
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
-    if isinstance(change, ch.AddConstraint):
+    if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
         key = "add-foreign-keys" if isinstance(change.constraint, ForeignKey) else "add-keys"
         return PHASES.index(key)
     return _PHASE_OF[type(change)]

@@ -74,7 +74,9 @@ def create_table_sql(table: Table) -> str:
     inline = ((table.primary_key,) if table.primary_key else ()) + table.uniques + table.checks
     lines += [constraint_definition(c) for c in inline]
     body = ",\n    ".join(lines)
-    return f"CREATE TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n)"
+    from .partitions import partition_clause
+
+    return f"CREATE TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n){partition_clause(table)}"
 
 
 def index_sql(table: QualifiedName, index: Index, concurrently: bool = False) -> str:

@@ -1,0 +1,23 @@
+-- Partitioned tables and partitions: each partitioned table of the managed schemas with its
+-- key, and every partition (whatever its schema: it belongs to its parent) with its parent and
+-- its bound. Bounds print in the session's TimeZone, as the file is compared in that session.
+SELECT n.nspname                                         AS schema,
+       c.relname                                         AS name,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       pn.nspname                                        AS parent_schema,
+       p.relname                                         AS parent_name,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0) AS comment
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_class p ON p.oid = i.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND (c.relispartition
+       OR (c.relkind = 'p' AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))))
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = c.oid AND e.classid = 'pg_class'::regclass AND e.deptype = 'e')
+ORDER BY n.nspname, c.relname

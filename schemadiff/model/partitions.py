@@ -1,0 +1,42 @@
+"""Declarative partitioning: a partitioned table's key and its partitions, nested under it.
+
+A partition is not a table of its own in the model: its columns, keys and indexes come from
+its parent (PostgreSQL clones them), so it is written as a name, a bound and what it may add
+(a comment, a key of its own when it is itself partitioned)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .names import QualifiedName
+
+DEFAULT_BOUND = "DEFAULT"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One partition: ``bound`` as ``pg_get_expr(relpartbound)`` prints it
+    (``FOR VALUES FROM (…) TO (…)``, ``FOR VALUES IN (…)``, ``FOR VALUES WITH (…)``, ``DEFAULT``)."""
+
+    schema: str
+    name: str
+    bound: str
+    comment: Optional[str] = None
+    partition_by: Optional[str] = None  # set when it is partitioned in turn
+    partitions: tuple["Partition", ...] = ()
+    # `partitions: external`: its partitions belong to someone else (pg_partman, a cron job).
+    partitions_external: bool = field(default=False, compare=False)
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+def partition_tree(partitions: tuple) -> list[Partition]:
+    """Every partition below, depth first: a partition before its own partitions."""
+    out = []
+    for partition in partitions:
+        out.append(partition)
+        out += partition_tree(partition.partitions)
+    return out
