@@ -8,9 +8,10 @@ from importlib import resources
 from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from .sequences import attach_sequences
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "sequences")
 
 
 @lru_cache(maxsize=None)
@@ -27,9 +28,10 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     tables = tables_from_rows(rows["tables"])
     attach_constraints(tables, rows["constraints"])
     attach_indexes(tables, rows["indexes"])
+    sequences = attach_sequences(tables, rows["sequences"], excluded)
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
+    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), sequences)
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:

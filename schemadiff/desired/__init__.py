@@ -14,11 +14,12 @@ from ..model import Catalog, sorted_catalog
 from .names import NamesReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
+from .sequences import SequencesReader
 from .tables import TablesReader
 from .types import TypesReader
 from .yamlsource import Source, parse
 
-TOP_KEYS = ("tables", "enums", "schemas")
+TOP_KEYS = ("tables", "enums", "schemas", "sequences")
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -49,7 +50,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, TypesReader, SequencesReader, ReferencesReader, NamesReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -60,12 +61,14 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
         schemas = self.schemas(doc.get("schemas"))
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
         user_types = frozenset(type_name(e.schema, e.name) for e in enums)
+        sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
+            tables, sequences = self.tie_sequences(tables, sequences)
         if self.problems:
             raise SchemaFileError(self.problems)
-        return sorted_catalog(tables, enums, schemas)
+        return sorted_catalog(tables, enums, schemas, sequences)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

@@ -12,6 +12,7 @@ from dataclasses import replace
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
+from .sequences import diff_sequences, settle_serials
 from .tables import diff_table
 from .types import diff_enums
 
@@ -19,10 +20,12 @@ from .types import diff_enums
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
     """What must change in ``current`` to make it equal to ``desired``."""
     changes: list[Change] = []
+    current = settle_serials(current, desired)
     for schema in desired.schemas:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
     changes += diff_enums(current, desired)
+    changes += diff_sequences(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())

@@ -17,11 +17,12 @@ from .tables import (
     FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
     UniqueConstraint,
 )
+from .sequences import Sequence, SequenceOptions
 from .types import Enum
 
 __all__ = [
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
-    "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
+    "Index", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
 
 
@@ -32,12 +33,16 @@ class Catalog:
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     schemas: tuple[str, ...] = ("public",)
+    sequences: tuple[Sequence, ...] = ()
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
 
     def table_map(self) -> dict[QualifiedName, Table]:
         return {t.qualified: t for t in self.tables}
+
+    def sequence_map(self) -> dict[QualifiedName, Sequence]:
+        return {s.qualified: s for s in self.sequences}
 
     def enum_map(self) -> dict[QualifiedName, Enum]:
         return {e.qualified: e for e in self.enums}
@@ -47,12 +52,13 @@ class Catalog:
         return sum(len(t.indexes) for t in self.tables)
 
 
-def sorted_catalog(tables, enums=(), schemas=()) -> Catalog:
-    """Build a Catalog with a deterministic order of tables, enums and schemas."""
+def sorted_catalog(tables, enums=(), schemas=(), sequences=()) -> Catalog:
+    """Build a Catalog with a deterministic order of tables, enums, sequences and schemas."""
     tables = tuple(sorted(tables, key=lambda t: (t.schema, t.name)))
     enums = tuple(sorted(enums, key=lambda e: (e.schema, e.name)))
-    all_schemas = set(schemas) | {t.schema for t in tables} | {e.schema for e in enums}
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)))
+    sequences = tuple(sorted(sequences, key=lambda s: (s.schema, s.name)))
+    all_schemas = set(schemas) | {t.schema for t in tables} | {e.schema for e in enums} | {s.schema for s in sequences}
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), sequences=sequences)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -8,15 +8,19 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..diff import changes as ch
+from ..diff import sequences as seq
 from ..model import ForeignKey
 from .describe import object_name
 
+# Sequences: created before the tables whose defaults call nextval() on them; owners set and
+# options changed once the owning columns exist; dropped once no default uses them.
 PHASES = (
     ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
+    seq.RenameSequence, seq.CreateSequence,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
-    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
-    "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
+    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, seq.AlterSequence, "add-keys", ch.AddIndex,
+    "add-foreign-keys", ch.ValidateConstraint, seq.DropSequence, ch.DropEnum, ch.SetTableComment,
 )
 
 

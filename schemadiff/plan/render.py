@@ -8,6 +8,7 @@ from typing import Callable
 from ..diff import changes as ch
 from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
 from ..pg.naming import qualify, quote_ident, quote_literal
+from .sequences import identity_clause, identity_options_sql
 
 
 def render(change: ch.Change, *, concurrently: bool = False, not_valid: bool = False) -> list[str]:
@@ -31,7 +32,7 @@ def _cols(columns) -> str:
 def column_definition(column: Column) -> str:
     parts = [quote_ident(column.name), _column_type(column)]
     if column.identity:
-        parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+        parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{identity_clause(column.type, column.identity_options)}")
     if column.default is not None:
         parts.append(f"DEFAULT {column.default}")
     if not column.nullable and not column.serial and not column.identity:
@@ -234,7 +235,10 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     elif "default" in changed and to.default is not None:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {to.default}")
     if "identity" in changed and to.identity:
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} ADD GENERATED {to.identity.upper()} AS IDENTITY")
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} ADD GENERATED {to.identity.upper()} AS IDENTITY"
+                   f"{identity_clause(to.type, to.identity_options)}")
+    if "identity_options" in changed and c.from_.identity:  # after any type change, which retypes the sequence
+        out.append(identity_options_sql(c.table, to))
     if "nullable" in changed and to.nullable:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
@@ -248,6 +252,8 @@ def _serial_sql(table: QualifiedName, column: Column) -> list[str]:
     seq = QualifiedName(table.schema, make_object_name(table.name, column.name, "seq"))
     return [
         f"CREATE SEQUENCE IF NOT EXISTS {q(seq)} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
+        # The sequence may exist already (a nextval() default turned serial): it must become the column's.
+        f"ALTER SEQUENCE {q(seq)} OWNED BY {q(table)}.{quote_ident(column.name)}",
         f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(q(seq))}::regclass)",
     ]
 
