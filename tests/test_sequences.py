@@ -212,3 +212,14 @@ def test_a_missing_sequence_is_critical_and_different_options_a_warning(database
         report = check_on(conn, target, engine.read_live(conn, target, catalog), catalog)
     assert ("critical", "sequence", "missing", "billing.document_number_seq") in {
         (f.severity, f.kind, f.problem, f.object) for f in report.findings}
+
+
+def test_a_raised_minimum_moves_the_position_forward_never_back(database_url, sql):
+    apply(database_url, SHARED)
+    raised = SHARED.replace("min: 1000, max", "min: 5000, max").replace("start: 1000, increment: 10", "start: 5000, increment: 10")
+    apply(database_url, raised)
+    assert sql("SELECT nextval('public_id_seq')") == [(5000,)]
+    assert converged(database_url, raised)
+    sql("SELECT setval('public_id_seq', 7000)")
+    apply(database_url, raised.replace("min: 5000", "min: 6000").replace("start: 5000", "start: 6000"))
+    assert sql("SELECT nextval('public_id_seq')") == [(7010,)]

@@ -64,12 +64,29 @@ def _alter(c: AlterSequence) -> list[str]:
     items = ([f"AS {c.to.type}"] if c.from_.type != c.to.type else []) + option_items(
         c.to.options, c.from_.options if c.from_.type == c.to.type else None)
     if items:
+        out += _advance_into_range(c)
         out.append(f"ALTER SEQUENCE {name} {' '.join(items)}")
     if c.from_.owned_by != c.to.owned_by:
         out.append(f"ALTER SEQUENCE {name} OWNED BY {_owner(c.to)}")
     if c.from_.comment != c.to.comment:
         out.append(_comment(c.to))
     return out
+
+
+def _advance_into_range(c: AlterSequence) -> list[str]:
+    """A range that now starts past the position (MINVALUE raised, or MAXVALUE lowered on a
+    descending sequence) would make ALTER SEQUENCE fail: move the position forward to the
+    range's first value. Never backward: a position past the new end still fails, as it must."""
+    old, new = c.from_.options, c.to.options
+    if (old.increment > 0) != (new.increment > 0):
+        return []
+    first, behind = (new.minimum, "<") if new.increment > 0 else (new.maximum, ">")
+    if (new.increment > 0 and new.minimum <= old.minimum) or (new.increment < 0 and new.maximum >= old.maximum):
+        return []
+    seq = quote_literal(q(c.to.qualified))
+    return [f"DO $schemadiff$ BEGIN\n"
+            f"  IF (SELECT last_value FROM {q(c.to.qualified)}) {behind} {first} THEN PERFORM setval({seq}, {first}, false); END IF;\n"
+            "END $schemadiff$"]
 
 
 def _drop(c: DropSequence) -> list[str]:
