@@ -100,6 +100,18 @@ ACCEPTED = {
                  deferrable: true, initially_deferred: true, name: fk_v}
               - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default, not_valid: true}
     """,
+    "sequences and identity options": """
+        sequences:
+          billing.document_number_seq: {start: 100000, comment: shared numbering}
+          public_id_seq: {as: integer, start: 1000, increment: 10, min: 1000, max: 900000, cache: 20, cycle: true}
+          t_n_seq: {owned_by: t.n, renamed_from: old_seq}
+          bare_seq:
+        tables:
+          t:
+            columns:
+              a: {type: bigint, identity: {kind: by default, start: 1000, increment: 5}}
+              n: {type: bigint, default: "nextval('public_id_seq')"}
+    """,
 }
 
 
@@ -131,6 +143,11 @@ REJECTED = {
     "unknown references key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: {tabel: t}}]}}",
     "unknown enum key": "enums: {e: {vals: [a]}}",
     "enum value twice": "enums: {e: [a, a]}",
+    "unknown sequence key": "sequences: {s: {begin: 5}}",
+    "sequence of a non-integer type": "sequences: {s: {as: text}}",
+    "sequence increment of 0": "sequences: {s: {increment: 0}}",
+    "identity options without kind": "tables: {t: {columns: {a: {type: int, identity: {start: 5}}}}}",
+    "unknown identity option": "tables: {t: {columns: {a: {type: int, identity: {kind: always, begin: 5}}}}}",
 }
 
 
