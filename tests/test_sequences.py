@@ -223,3 +223,14 @@ def test_a_raised_minimum_moves_the_position_forward_never_back(database_url, sq
     sql("SELECT setval('public_id_seq', 7000)")
     apply(database_url, raised.replace("min: 5000", "min: 6000").replace("start: 5000", "start: 6000"))
     assert sql("SELECT nextval('public_id_seq')") == [(7010,)]
+
+
+def test_a_renamed_sequence_keeps_its_position_and_the_hint_is_then_a_no_op(database_url, sql):
+    apply(database_url, SHARED)
+    sql("SELECT nextval('billing.document_number_seq')")
+    renamed = SHARED.replace("billing.document_number_seq: {start", "billing.numbers: {renamed_from: document_number_seq, start")
+    renamed = renamed.replace("nextval('billing.document_number_seq'", "nextval('billing.numbers'")
+    assert [s.kind for s in plan(database_url, renamed).statements] == ["RenameSequence"]
+    apply(database_url, renamed)
+    assert sql("SELECT nextval('billing.numbers')") == [(100001,)]
+    assert converged(database_url, renamed)

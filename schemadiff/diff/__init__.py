@@ -12,7 +12,7 @@ from dataclasses import replace
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
-from .sequences import diff_sequences, settle_serials
+from .sequences import diff_sequences, settle_sequences
 from .tables import diff_table
 from .types import diff_enums
 
@@ -20,7 +20,7 @@ from .types import diff_enums
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
     """What must change in ``current`` to make it equal to ``desired``."""
     changes: list[Change] = []
-    current = settle_serials(current, desired)
+    current = settle_sequences(current, desired)
     for schema in desired.schemas:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))

@@ -11,7 +11,7 @@ from typing import Optional
 
 from ..model import Catalog, QualifiedName, Sequence
 from ..model.sequences import is_serial_of, serial_sequence
-from ..pg.normalize import nextval_target
+from ..pg.normalize import nextval_default, nextval_target
 from .keyed import keyed_diff, match_renames
 
 
@@ -47,7 +47,7 @@ class AlterSequence:
 
 
 def diff_sequences(current: Catalog, desired: Catalog) -> list:
-    """Changes to sequences; ``current`` is read with :func:`settle_serials` already applied."""
+    """Changes to sequences; ``current`` is read with :func:`settle_sequences` already applied."""
     cur_implied, want_implied = _implied(current), _implied(desired)
     cur = {**cur_implied, **current.sequence_map()}
     want = {**want_implied, **desired.sequence_map()}
@@ -73,6 +73,27 @@ def diff_sequences(current: Catalog, desired: Catalog) -> list:
         if before != want[key]:
             changes.append(AlterSequence(before, want[key]))
     return changes
+
+
+def settle_sequences(current: Catalog, desired: Catalog) -> Catalog:
+    """``current`` as the diff should see it: serial columns of renamed tables (see
+    :func:`settle_serials`), and defaults that will follow a sequence rename on their own
+    (they hold the sequence's OID, not its name) already naming the new one."""
+    return _follow_renames(settle_serials(current, desired), desired)
+
+
+def _follow_renames(current: Catalog, desired: Catalog) -> Catalog:
+    have = current.sequence_map()
+    renames = {QualifiedName(k.schema, s.renamed_from): k for k, s in desired.sequence_map().items()
+               if s.renamed_from and k not in have and QualifiedName(k.schema, s.renamed_from) in have}
+    if not renames:
+        return current
+
+    def followed(column):
+        new = renames.get(nextval_target(column.default))
+        return replace(column, default=nextval_default(new)) if new else column
+
+    return replace(current, tables=tuple(replace(t, columns=tuple(map(followed, t.columns))) for t in current.tables))
 
 
 def settle_serials(current: Catalog, desired: Catalog) -> Catalog:
