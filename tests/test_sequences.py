@@ -234,3 +234,11 @@ def test_a_renamed_sequence_keeps_its_position_and_the_hint_is_then_a_no_op(data
     apply(database_url, renamed)
     assert sql("SELECT nextval('billing.numbers')") == [(100001,)]
     assert converged(database_url, renamed)
+
+
+def test_serial_is_read_as_serial_whatever_the_table_name(database_url, sql):
+    text = "tables:\n  'it''s \"Odd\".x':\n    schema: public\n    columns:\n      id: serial\n"
+    apply(database_url, text)
+    [table] = live(database_url, desired.loads(text)).tables
+    assert table.columns[0].serial
+    assert converged(database_url, text)
