@@ -65,6 +65,7 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
                       for kind in ("domains", "composites", "ranges", "collations")},
+                   sequences=tuple(s for s in live.sequences if s.schema in schemas),
                    schemas=tuple(s for s in live.schemas if s in schemas))
     return managed(target, live)
 
@@ -134,10 +135,12 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
     from dataclasses import replace
     from fnmatch import fnmatchcase
 
-    def ignored(table) -> bool:
-        return any(fnmatchcase(str(table.qualified), p) or fnmatchcase(table.name, p) for p in patterns)
+    def ignored(schema: str, name: str) -> bool:
+        return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
 
-    return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t)))
+    # A sequence owned by an ignored table is ignored with it.
+    return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
+                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
 
 
 def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = PlanOptions(),

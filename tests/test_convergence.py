@@ -70,6 +70,11 @@ TABLE_NAMES = ["users", "orders", "app.items", "app.Events", "order"]
 ENUMS = {"mood": ["sad", "ok", "happy", "ecstatic"], "app.status": ["new", "active", "done"]}
 FK_ACTIONS = ["no action", "restrict", "cascade", "set null", "set default"]
 INTEGER_TYPES = ("smallint", "integer", "bigint")
+# Options of the shared sequence and of identities, chosen so that any one can follow any other
+# on a sequence never used (no sign change, no maximum below another preset's start).
+SEQUENCE_OPTIONS = [{}, {"start": 1000, "increment": 10}, {"start": 100, "min": 100, "cache": 20},
+                    {"as": "integer", "max": 100000, "cycle": True}]
+IDENTITY_OPTIONS = [{}, {"start": 1000, "increment": 5}, {"start": 10, "min": 10, "cache": 5}]
 ENUM_COLUMN = {"mood": "mood_col", "app.status": "status_col"}
 # Domains keep their type family between versions (a changed base type is a rebuild that
 # converts the columns), and checks, defaults and NOT NULL change; the composite type's
@@ -93,22 +98,27 @@ def _keyable(type_name: str) -> bool:
 
 
 @st.composite
-def columns(draw, enums: dict) -> dict:
+def columns(draw, enums: dict, sequence: str = None) -> dict:
     names = draw(st.lists(st.sampled_from(sorted(COLUMN_FAMILY)), min_size=1, max_size=5, unique=True))
     out = {}
     for name in names:
         family = COLUMN_FAMILY[name]
         body: dict = {"type": draw(st.sampled_from(FAMILIES[family]))}
         if family == "int" and body["type"] in INTEGER_TYPES:
-            special = draw(st.sampled_from(["plain", "plain", "identity", "serial"]))
+            special = draw(st.sampled_from(["plain", "plain", "identity", "serial"] + (["nextval"] if sequence else [])))
             if special == "identity":
                 body["identity"] = draw(st.sampled_from(["always", "by default"]))
+                options = draw(st.sampled_from(IDENTITY_OPTIONS))
+                if options:
+                    body["identity"] = {"kind": body["identity"], **options}
+            elif special == "nextval":
+                body["default"] = f"nextval('{sequence}')"
             elif special == "serial":
                 body["type"] = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[body["type"]]
         if "identity" not in body and "serial" not in body["type"]:
             if draw(st.booleans()):
                 body["nullable"] = False
-            if draw(st.integers(0, 2)) == 0:
+            if "default" not in body and draw(st.integers(0, 2)) == 0:
                 body["default"] = draw(st.sampled_from(DEFAULTS[family]))
         if draw(st.integers(0, 3)) == 0:
             body["comment"] = draw(st.sampled_from(["a comment", "it's \"quoted\"", "two\nlines"]))
@@ -139,11 +149,15 @@ def schema_doc(draw) -> dict:
             doc["enums"][e] = draw(st.lists(st.sampled_from(ENUMS[e]), min_size=1, unique=True))
     user_types = draw(user_type_docs())
     doc.update(user_types)
+    sequence = None
+    if draw(st.booleans()):  # a sequence shared by integer columns of any table
+        sequence = draw(st.sampled_from(["shared_seq", "app.shared_seq"]))
+        doc["sequences"] = {sequence: draw(st.sampled_from(SEQUENCE_OPTIONS))}
     table_names = draw(st.lists(st.sampled_from(TABLE_NAMES), min_size=1, max_size=4, unique=True))
     tables: dict = {}
     for tname in table_names:
         # An enum column's default must be one of the enum's values in this version.
-        cols = draw(columns(doc.get("enums", {})))
+        cols = draw(columns(doc.get("enums", {}), sequence))
         usable = sorted([*user_types.get("domains", {}), *user_types.get("composite_types", {})])
         for name in draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else ():
             cols[DOMAIN_COLUMN.get(name, "pair_col")] = {"type": name}

@@ -91,6 +91,19 @@ def test_identity_column_is_measured_against_its_column_type(database_url, tmp_p
     assert finding.severity == "warning" and "30000 of 32767" in finding.message
 
 
+def test_a_shared_sequence_is_measured_against_each_column_it_feeds(database_url, tmp_path, sql):
+    """A standalone sequence is owned by no column; the nextval() defaults that use it are
+    what ties it to the columns whose type bounds it."""
+    path = write_schema(tmp_path, "sequences:\n  numbers_seq: {}\ntables:\n  invoices:\n    columns:\n"
+                                  "      number: {type: integer, default: \"nextval('numbers_seq')\"}\n"
+                                  "  notes:\n    columns:\n      number: {type: bigint, default: \"nextval('numbers_seq')\"}\n")
+    applied(database_url, path)
+    sql("SELECT setval('numbers_seq', %s)", int(INT4_MAX * 0.9))
+    [finding] = by(run(database_url, path), "sequence", "exhausting")
+    assert finding.object == "invoices.number" and finding.severity == "warning"
+    assert "numbers_seq" in finding.message
+
+
 def test_foreign_key_without_a_leading_index_is_a_warning(database_url, schema_path, sql):
     sql("DROP INDEX idx_games_user_id")
     report = run(database_url, schema_path)

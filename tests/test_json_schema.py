@@ -118,6 +118,18 @@ ACCEPTED = {
           t:
             columns: {y: year, a: "amount[]", addr: address, r: amount_range, m: floats}
     """,
+    "sequences and identity options": """
+        sequences:
+          billing.document_number_seq: {start: 100000, comment: shared numbering}
+          public_id_seq: {as: integer, start: 1000, increment: 10, min: 1000, max: 900000, cache: 20, cycle: true}
+          t_n_seq: {owned_by: t.n, renamed_from: old_seq}
+          bare_seq:
+        tables:
+          t:
+            columns:
+              a: {type: bigint, identity: {kind: by default, start: 1000, increment: 5}}
+              n: {type: bigint, default: "nextval('public_id_seq')"}
+    """,
 }
 
 
@@ -154,6 +166,11 @@ REJECTED = {
     "composite without attributes": "composite_types: {c: {comment: x}}",
     "unknown collation provider": "collations: {c: {provider: builtin, locale: C}}",
     "range with a canonical function": "range_types: {r: {subtype: int, canonical: f}}",
+    "unknown sequence key": "sequences: {s: {begin: 5}}",
+    "sequence of a non-integer type": "sequences: {s: {as: text}}",
+    "sequence increment of 0": "sequences: {s: {increment: 0}}",
+    "identity options without kind": "tables: {t: {columns: {a: {type: int, identity: {start: 5}}}}}",
+    "unknown identity option": "tables: {t: {columns: {a: {type: int, identity: {kind: always, begin: 5}}}}}",
 }
 
 

@@ -9,10 +9,11 @@ from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, QualifiedName, sorted_catalog
 from .partitions import with_partitions
+from .sequences import attach_sequences
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences")
 
 
 @lru_cache(maxsize=None)
@@ -29,11 +30,12 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     tables = tables_from_rows(rows["tables"])
     attach_constraints(tables, rows["constraints"])
     attach_indexes(tables, rows["indexes"])
+    sequences = attach_sequences(tables, rows["sequences"], excluded)
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
     kept = with_partitions(kept, rows["partitions"])
     return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), **user_types_from_rows(rows["user_types"]),
-                          collations=collations_from_rows(rows["collations"]))
+                          collations=collations_from_rows(rows["collations"]), sequences=sequences)
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:

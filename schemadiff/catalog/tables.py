@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
-from ..pg import types as pgtypes
 
 FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
@@ -49,11 +48,10 @@ def tables_from_rows(rows) -> dict:
 
 
 def _column(name, type_, not_null, default, identity, comment, owned_sequence) -> Column:
-    serial = bool(owned_sequence) and default == f"nextval('{owned_sequence}'::regclass)" and pgtypes.is_integer(type_)
+    # serial is read later, with the sequence's type and options (catalog/sequences.py).
     return Column(
-        name=name, type=type_, nullable=not not_null,
-        default=None if serial else default,
-        identity=IDENTITY_CODES.get(identity or ""), serial=serial, comment=comment,
+        name=name, type=type_, nullable=not not_null, default=default,
+        identity=IDENTITY_CODES.get(identity or ""), comment=comment,
     )
 
 

@@ -15,12 +15,13 @@ from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
+from .sequences import SequencesReader
 from .tables import TablesReader
 from .types import TypesReader
 from .user_types import UserTypesReader
 from .yamlsource import Source, parse
 
-TOP_KEYS = ("tables", "enums", "schemas", "domains", "composite_types", "range_types", "collations")
+TOP_KEYS = ("tables", "enums", "schemas", "sequences", "domains", "composite_types", "range_types", "collations")
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -51,7 +52,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader, NamesReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -66,13 +67,15 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Refe
                  "domains": self.domains(self.mapping(doc.get("domains"), ("domains",), "domains"), user_types),
                  "composites": self.composites(self.mapping(doc.get("composite_types"), ("composite_types",), "composite_types"), user_types),
                  "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types)}
+        sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
+            tables, sequences = self.tie_sequences(tables, sequences)
         if self.problems:
             raise SchemaFileError(self.problems)
-        return sorted_catalog(tables, enums, schemas, **kinds)
+        return sorted_catalog(tables, enums, schemas, sequences=sequences, **kinds)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

@@ -16,6 +16,7 @@ from ..diff import diff
 from ..model import Catalog, Column, Table
 from .partitions import partitioning_document
 from .user_types import write_user_types
+from .sequences import default_document, identity_document, sequences_document
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -76,6 +77,8 @@ def _document(catalog: Catalog, keep) -> dict:
     if catalog.enums:
         doc["enums"] = {_key(e.schema, e.name): list(e.values) for e in catalog.enums}
     doc.update(write_user_types(catalog))
+    if catalog.sequences:
+        doc["sequences"] = sequences_document(catalog)
     doc["tables"] = {}
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
@@ -138,9 +141,9 @@ def _column(column: Column, in_pk: set) -> Any:
     if not column.nullable and not column.serial and not column.identity and column.name not in in_pk:
         body["nullable"] = False
     if column.default is not None:
-        body["default"] = column.default
+        body["default"] = default_document(column.default)
     if column.identity:
-        body["identity"] = column.identity
+        body["identity"] = identity_document(column)
     if column.comment is not None:
         body["comment"] = column.comment
     return type_text if list(body) == ["type"] else body
@@ -184,7 +187,7 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitt
 
 
 def _represent_dict(dumper, data):
-    flow = all(not isinstance(v, (dict, list)) for v in data.values()) and len(data) <= 4 and "type" in data
+    flow = all(not isinstance(v, (dict, list)) for v in data.values()) and len(data) <= 4 and ("type" in data or "kind" in data)
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
 

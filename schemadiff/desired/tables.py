@@ -130,6 +130,7 @@ class TablesReader(Reader):
         return Column(
             name=name, type=parsed.canonical, nullable=nullable and not not_null,
             default=default, identity=identity, serial=parsed.serial,
+            identity_options=self.identity_options(body.get("identity"), path + ("identity",), parsed.canonical),
             comment=self.text(body.get("comment"), path + ("comment",), "comment"),
             using=self.text(body.get("using"), path + ("using",), "using"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
@@ -138,6 +139,11 @@ class TablesReader(Reader):
     def identity(self, value: Any, path: tuple) -> Optional[str]:
         if value is None or value is False:
             return None
+        if isinstance(value, dict):  # {kind: by default, start: 1000, …}: options read by identity_options
+            if "kind" not in value:
+                self.error(path, "identity options need 'kind': always or by default")
+                return None
+            return self.identity(value["kind"], path + ("kind",))
         key = value.lower() if isinstance(value, str) else value
         if isinstance(key, (dict, list)) or key not in IDENTITY_SPELLINGS:
             self.error(path, f"identity must be 'always' or 'by default', not {value!r}")

@@ -13,6 +13,7 @@ from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
 from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
+from .sequences import diff_sequences, settle_sequences
 from .tables import diff_table
 from .types import diff_enums
 from .user_types import diff_user_types
@@ -21,11 +22,13 @@ from .user_types import diff_user_types
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
     """What must change in ``current`` to make it equal to ``desired``."""
     changes: list[Change] = []
+    current = settle_sequences(current, desired)
     for schema in desired.schemas:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
     changes += diff_enums(current, desired)
     changes += diff_user_types(current, desired)
+    changes += diff_sequences(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())

@@ -118,6 +118,8 @@ class AlterColumn:
             fields.append("default")
         if self.from_.identity != self.to.identity:
             fields.append("identity")
+        if self.from_.identity_options != self.to.identity_options and self.to.identity:
+            fields.append("identity_options")
         if (self.from_.comment or None) != (self.to.comment or None):
             fields.append("comment")
         return tuple(fields)

@@ -136,6 +136,7 @@ def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Ch
 def same_column(a: Column, b: Column) -> bool:
     return (
         a.type == b.type and a.nullable == b.nullable and a.identity == b.identity
+        and a.identity_options == b.identity_options
         and a.serial == b.serial and (a.comment or None) == (b.comment or None)
         and normalize.expression(a.default) == normalize.expression(b.default)
     )

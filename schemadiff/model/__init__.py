@@ -22,12 +22,14 @@ from .types import (
     default_multirange_name,
 )
 from .partitions import Partition
+from .sequences import Sequence, SequenceOptions
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
-    "Index", "Partition", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
+    "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
+    "catalog_hash", "sorted_catalog",
 ]
 
 
@@ -42,12 +44,16 @@ class Catalog:
     composites: tuple[CompositeType, ...] = ()
     ranges: tuple[RangeType, ...] = ()
     collations: tuple[Collation, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
 
     def table_map(self) -> dict[QualifiedName, Table]:
         return {t.qualified: t for t in self.tables}
+
+    def sequence_map(self) -> dict[QualifiedName, Sequence]:
+        return {s.qualified: s for s in self.sequences}
 
     def enum_map(self) -> dict[QualifiedName, Enum]:
         return {e.qualified: e for e in self.enums}
@@ -61,16 +67,17 @@ class Catalog:
         return sum(len(t.indexes) for t in self.tables)
 
 
-def sorted_catalog(tables, enums=(), schemas=(), *, domains=(), composites=(), ranges=(), collations=()) -> Catalog:
-    """Build a Catalog with a deterministic order of tables, types and schemas."""
+def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
+                   collations=()) -> Catalog:
+    """Build a Catalog with a deterministic order of tables, types, sequences and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
 
     tables, enums = by_name(tables), by_name(enums)
-    types = {"domains": by_name(domains), "composites": by_name(composites), "ranges": by_name(ranges),
-             "collations": by_name(collations)}
-    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in types.values() for o in group))}
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **types)
+    kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
+             "ranges": by_name(ranges), "collations": by_name(collations)}
+    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Optional, Union
 
 from .names import QualifiedName
+from .sequences import SequenceOptions
 
 # Foreign-key actions as PostgreSQL's catalog spells them (pg_constraint.confdeltype).
 FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
@@ -24,6 +25,7 @@ class Column:
     nullable: bool = True
     default: Optional[str] = None
     identity: Optional[str] = None  # "always" | "by default"
+    identity_options: Optional[SequenceOptions] = None  # None: PostgreSQL's defaults for the type
     serial: bool = False  # owns a sequence that feeds its default (serial/bigserial)
     comment: Optional[str] = None
     using: Optional[str] = field(default=None, compare=False)  # conversion hint for type changes

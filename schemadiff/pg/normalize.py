@@ -207,3 +207,39 @@ _INDEX_ORDER = re.compile(r"\s+(asc)\s*$", re.IGNORECASE)
 def index_key(text: str) -> str:
     """Canonical text of one index key; ``ASC`` is the default and dropped."""
     return expression(_INDEX_ORDER.sub("", text.strip()))
+
+
+_NEXTVAL = re.compile(r"^\s*nextval\s*\(\s*'((?:[^']|'')*)'\s*(?:::\s*regclass\s*)?\)\s*$", re.IGNORECASE)
+_NAME_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)')
+
+
+def nextval_target(text: Optional[str]):
+    """The sequence a ``nextval('…')`` default draws from (a QualifiedName; unqualified means
+    ``public``, the search path schemadiff pins), or None for any other expression."""
+    from ..model.names import QualifiedName
+
+    match = _NEXTVAL.match(text or "")
+    if not match:
+        return None
+    parts, rest = [], match.group(1).replace("''", "'")
+    while rest:
+        part = _NAME_PART.match(rest)
+        if not part:
+            return None
+        parts.append(part.group(1).replace('""', '"') if part.group(1) is not None else part.group(2).lower())
+        rest = rest[part.end():]
+        if part.group(3) == "." and not rest:
+            return None
+    if len(parts) == 1:
+        return QualifiedName("public", parts[0])
+    return QualifiedName(parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def nextval_default(sequence) -> str:
+    """``nextval('seq'::regclass)`` spelled as PostgreSQL prints it with the search path at
+    ``public``, so both sides compare equal however the file wrote it."""
+    from .naming import quote_ident, quote_literal
+
+    name = quote_ident(sequence.name) if sequence.schema == "public" else \
+        f"{quote_ident(sequence.schema)}.{quote_ident(sequence.name)}"
+    return f"nextval({quote_literal(name)}::regclass)"

@@ -8,27 +8,33 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..diff import changes as ch, partitions as pc
+from ..diff import sequences as seq
 from ..diff import user_types as ut
 from ..model import ForeignKey
 from .describe import object_name
 
 # An entry may be a tuple of change types that share a phase; user types (domains, composite
 # and range types) are created by depth (a domain after the type it is over) and dropped in
-# reverse depth, see _sort_key.
+# reverse depth, see _sort_key. Sequences: created before the types and tables whose defaults
+# call nextval() on them; owners set and options changed once the owning columns exist;
+# dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
-    ch.CreateSchema, (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
+    ch.CreateSchema, seq.RenameSequence, seq.CreateSequence,
+    (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
     ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
     (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
      ut.AlterAttribute, ut.AddAttribute, ut.ReplaceRange), ut.ValidateDomainCheck,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex, ch.DropConstraint,
     ch.DropColumn, pc.DropPartition, ch.DropTable,
-    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
+    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, seq.AlterSequence,
+    "add-keys", ch.AddIndex,
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
-    "add-foreign-keys", ch.ValidateConstraint, (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
+    "add-foreign-keys", ch.ValidateConstraint, seq.DropSequence,
+    (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}

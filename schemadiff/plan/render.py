@@ -9,6 +9,7 @@ from typing import Callable
 from ..diff import changes as ch
 from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
 from ..pg.naming import qualify, quote_ident, quote_literal
+from .sequences import identity_clause, identity_options_sql
 
 
 def render(change: ch.Change, *, concurrently: bool = False, not_valid: bool = False) -> list[str]:
@@ -32,7 +33,7 @@ def _cols(columns) -> str:
 def column_definition(column: Column) -> str:
     parts = [quote_ident(column.name), _column_type(column)]
     if column.identity:
-        parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+        parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{identity_clause(column.type, column.identity_options)}")
     if column.default is not None:
         parts.append(f"DEFAULT {column.default}")
     if not column.nullable and not column.serial and not column.identity:
@@ -260,6 +261,8 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {to.default}")
     if "identity" in changed and to.identity:
         out += _identity_sql(c.table, to, keeps_sequence=bool(c.from_.identity))
+    if "identity_options" in changed and c.from_.identity:  # after any type change, which retypes the sequence
+        out.append(identity_options_sql(c.table, to))
     if "nullable" in changed and to.nullable:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
@@ -274,7 +277,8 @@ def _identity_sql(table: QualifiedName, column: Column, keeps_sequence: bool) ->
     kind = column.identity.upper()
     if keeps_sequence:
         return [f"{alter} SET GENERATED {kind}"]
-    return [_only_if(f"NOT {_is_identity(table, column.name)}", f"{alter} ADD GENERATED {kind} AS IDENTITY"),
+    add = f"{alter} ADD GENERATED {kind} AS IDENTITY{identity_clause(column.type, column.identity_options)}"
+    return [_only_if(f"NOT {_is_identity(table, column.name)}", add),
             _sequence_past_rows_sql(table, column.name, _identity_sequence(table, column.name))]
 
 
@@ -315,6 +319,8 @@ def _serial_sql(table: QualifiedName, column: Column) -> list[str]:
     seq = q(QualifiedName(table.schema, make_object_name(table.name, column.name, "seq")))
     return [
         f"CREATE SEQUENCE IF NOT EXISTS {seq} AS {column.type} OWNED BY {q(table)}.{quote_ident(column.name)}",
+        # The sequence may exist already (a nextval() default turned serial): it must become the column's.
+        f"ALTER SEQUENCE {seq} OWNED BY {q(table)}.{quote_ident(column.name)}",
         f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT nextval({quote_literal(seq)}::regclass)",
         _sequence_past_rows_sql(table, column.name, f"{quote_literal(seq)}::regclass"),
     ]

@@ -1,7 +1,7 @@
 -- The extra health facts `check` reports beyond the diff, in one query so that `check`
 -- stays a constant number of round trips:
---   * kind 'sequence': every sequence that feeds a column (serial or identity) with its last
---     value and the largest value it can reach. The limit is the smaller of the sequence's
+--   * kind 'sequence': every sequence that feeds a column (serial, identity, or a standalone
+--     sequence a nextval() default uses) with its last value and the largest value it can reach. The limit is the smaller of the sequence's
 --     own maximum and the column type's, because an integer column fed by a bigint sequence
 --     overflows at the integer's maximum.
 --   * kind 'unindexed_fk': foreign keys whose columns no valid, non-partial index leads with
@@ -16,13 +16,19 @@ SELECT 'sequence'                                   AS kind,
        LEAST(s.seqmax, CASE a.atttypid WHEN 'int2'::regtype THEN 32767
                                        WHEN 'int4'::regtype THEN 2147483647
                                        ELSE 9223372036854775807 END)::numeric AS maximum
-FROM pg_sequence s
+FROM (SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum  -- owned (serial) or identity
+      FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+      UNION  -- used by a default: a shared sequence is owned by no column
+      SELECT d.refobjid, ad.adrelid, ad.adnum
+      FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+      WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n') feeds
+JOIN pg_sequence s ON s.seqrelid = feeds.seq
 JOIN pg_class sc ON sc.oid = s.seqrelid
-JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = sc.oid
-                AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
-JOIN pg_class t ON t.oid = d.refobjid
+JOIN pg_class t ON t.oid = feeds.rel
 JOIN pg_namespace tn ON tn.oid = t.relnamespace
-JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = feeds.attnum
 WHERE s.seqincrement > 0
   AND t.relkind IN ('r', 'p')
   AND (%(schemas)s::text[] IS NULL OR tn.nspname = ANY (%(schemas)s::text[]))
