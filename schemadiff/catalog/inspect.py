@@ -7,10 +7,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional, Sequence
 
-from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "extensions")
 
 
 @lru_cache(maxsize=None)
@@ -29,7 +29,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     attach_indexes(tables, rows["indexes"])
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas))
+    extensions = [Extension(*r) for r in rows["extensions"]]
+    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), extensions)
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
+from .extensions import ExtensionsReader
 from .names import NamesReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
@@ -18,7 +19,7 @@ from .tables import TablesReader
 from .types import TypesReader
 from .yamlsource import Source, parse
 
-TOP_KEYS = ("tables", "enums", "schemas")
+TOP_KEYS = ("tables", "enums", "schemas", "extensions")
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -49,7 +50,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader, ExtensionsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -58,6 +59,8 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
             raise SchemaFileError([self.source.problem((), f"the document must be a mapping with 'tables', not {describe_value(doc)}")])
         self.expect_keys(doc, TOP_KEYS, (), "the document")
         schemas = self.schemas(doc.get("schemas"))
+        extensions = self.extensions(doc.get("extensions"))
+        self.with_extensions = bool(extensions)
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
         user_types = frozenset(type_name(e.schema, e.name) for e in enums)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
@@ -65,7 +68,8 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader):
             tables = self.resolve_foreign_keys(tables)
         if self.problems:
             raise SchemaFileError(self.problems)
-        return sorted_catalog(tables, enums, schemas)
+        schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
+        return sorted_catalog(tables, enums, schemas, extensions)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

@@ -108,9 +108,9 @@ class TablesReader(Reader):
         try:
             parsed = pgtypes.canonical_type(type_text, user_types)
         except pgtypes.UnknownType as exc:
-            hint = f"; did you mean {' or '.join(repr(s) for s in exc.suggestions)}?" if exc.suggestions else ""
-            self.error(path + ("type",), f"unknown type {type_text!r} for column {name!r}{hint}")
-            return None
+            parsed = self.extension_type(type_text, name, path, user_types, exc)
+            if parsed is None:
+                return None
         identity = self.identity(body.get("identity"), path + ("identity",))
         if (identity or parsed.serial) and not pgtypes.is_integer(parsed.canonical):
             self.error(path, f"column {name!r}: identity needs smallint, integer or bigint")
@@ -131,6 +131,23 @@ class TablesReader(Reader):
             using=self.text(body.get("using"), path + ("using",), "using"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
         )
+
+    def extension_type(self, type_text: str, name: str, path: tuple, user_types, exc) -> Optional[pgtypes.ParsedType]:
+        """A type schemadiff does not know: an extension's (citext, geometry(Point,4326)) is
+        taken as written once the file declares an extension, or when schema-qualified; a
+        close misspelling of a known type stays an error."""
+        qualified = pgtypes.is_qualified(type_text)
+        parsed = pgtypes.extension_type(type_text)
+        typo = None if qualified else pgtypes.misspelled_builtin(type_text, user_types)
+        if parsed is not None and not typo and (qualified or getattr(self, "with_extensions", False)):
+            return parsed
+        suggestions = [typo] if typo else exc.suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        if not typo and parsed is not None:
+            hint += (" If an extension provides it, declare that extension under 'extensions:' "
+                     "(or write the type schema-qualified).")
+        self.error(path + ("type",), f"unknown type {type_text!r} for column {name!r}{hint}")
+        return None
 
     def identity(self, value: Any, path: tuple) -> Optional[str]:
         if value is None or value is False:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Optional
 
+from .extensions import Extension
 from .names import QualifiedName
 from .tables import (
     FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
@@ -20,7 +21,7 @@ from .tables import (
 from .types import Enum
 
 __all__ = [
-    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
+    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
 
@@ -32,6 +33,7 @@ class Catalog:
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     schemas: tuple[str, ...] = ("public",)
+    extensions: tuple[Extension, ...] = ()
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
@@ -42,17 +44,21 @@ class Catalog:
     def enum_map(self) -> dict[QualifiedName, Enum]:
         return {e.qualified: e for e in self.enums}
 
+    def extension_map(self) -> dict[str, Extension]:
+        return {e.name: e for e in self.extensions}
+
     @property
     def index_count(self) -> int:
         return sum(len(t.indexes) for t in self.tables)
 
 
-def sorted_catalog(tables, enums=(), schemas=()) -> Catalog:
-    """Build a Catalog with a deterministic order of tables, enums and schemas."""
+def sorted_catalog(tables, enums=(), schemas=(), extensions=()) -> Catalog:
+    """Build a Catalog with a deterministic order of tables, enums, schemas and extensions."""
     tables = tuple(sorted(tables, key=lambda t: (t.schema, t.name)))
     enums = tuple(sorted(enums, key=lambda e: (e.schema, e.name)))
     all_schemas = set(schemas) | {t.schema for t in tables} | {e.schema for e in enums}
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)))
+    extensions = tuple(sorted(extensions, key=lambda e: e.name))
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), extensions=extensions)
 
 
 def catalog_hash(catalog: Catalog) -> str:
@@ -60,8 +66,17 @@ def catalog_hash(catalog: Catalog) -> str:
     import hashlib
     import json
 
-    payload = json.dumps(_plain(catalog), sort_keys=True, default=str).encode()
+    plain = _plain(catalog)
+    for kind in LATER_KINDS:
+        if not plain.get(kind):
+            del plain[kind]
+    payload = json.dumps(plain, sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()
+
+
+# Catalog fields added after hashes were first recorded: left out of the hash while empty, so
+# that a file using none of them keeps the hash an earlier schemadiff recorded for it.
+LATER_KINDS = ("extensions",)
 
 
 def _plain(value):

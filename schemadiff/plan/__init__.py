@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
-from . import kinds, render
+from . import extensions, kinds, render  # noqa: F401  (a kind's module registers its changes on import)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order

@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..diff import changes as ch
+from ..diff import extensions as ext
 from ..model import ForeignKey
 from .describe import object_name
 
 PHASES = (
-    ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
+    ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
     ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
     "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
+    ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 
 
