@@ -100,6 +100,10 @@ ACCEPTED = {
                  deferrable: true, initially_deferred: true, name: fk_v}
               - {columns: [u], references: {table: u, columns: [id]}, on_delete: set default, not_valid: true}
     """,
+    "extensions and their types": """
+        extensions: [citext, {name: cube, schema: ext, version: "1.5"}]
+        tables: {t: {columns: {a: citext, b: ext.cube}}}
+    """,
 }
 
 
@@ -131,6 +135,9 @@ REJECTED = {
     "unknown references key": "tables: {t: {columns: {a: int}, foreign_keys: [{columns: [a], references: {tabel: t}}]}}",
     "unknown enum key": "enums: {e: {vals: [a]}}",
     "enum value twice": "enums: {e: [a, a]}",
+    "unknown extension key": "extensions: [{name: citext, shema: ext}]",
+    "extension without name": "extensions: [{schema: ext}]",
+    "extension version as a number": "extensions: [{name: hstore, version: 1.8}]",
 }
 
 
