@@ -267,3 +267,13 @@ def test_check_reports_a_missing_extension_as_critical(database_url, project):
     (project / "schema.yaml").write_text("extensions: [citext]\n")
     result = invoke("check", "--format", "json", cwd=project, url=database_url)
     assert '"status": "critical"' in result.stdout and "extension citext" in result.stdout, output(result)
+
+
+def test_moving_an_extension_carries_its_columns_along_without_a_type_change(database_url, project):
+    run_sql(database_url, "CREATE EXTENSION cube; CREATE TABLE t (a cube, b cube[])")
+    (project / "schema.yaml").write_text("extensions: [{name: cube, schema: ext}]\n"
+                                         "tables: {t: {columns: {a: ext.cube, b: 'ext.cube[]'}}}\n")
+    planned = invoke("plan", cwd=project, url=database_url)
+    assert "ALTER EXTENSION cube SET SCHEMA ext" in planned.stdout and "ALTER TABLE" not in planned.stdout, output(planned)
+    assert invoke("apply", cwd=project, url=database_url).returncode == 0
+    assert invoke("plan", "--exit-code", cwd=project, url=database_url).returncode == 0

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
-from .extensions import diff_extensions
+from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
 from .tables import diff_table
 from .types import diff_enums
@@ -24,6 +24,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
     changes += diff_extensions(current, desired)
+    current = after_moves(current, desired)
     changes += diff_enums(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]

@@ -6,10 +6,11 @@ manage, and not declared, is not the file's business: it is left alone, never dr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..model import Catalog, Extension
+from ..pg.naming import quote_ident
 from .keyed import keyed_diff
 
 
@@ -53,3 +54,29 @@ def diff_extensions(current: Catalog, desired: Catalog) -> list:
         if new.version is not None and new.version != old.version:
             changes.append(UpdateExtension(k, old.version, new.version))
     return changes
+
+
+def after_moves(current: Catalog, desired: Catalog) -> Catalog:
+    """``current`` as it is once moved extensions sit in their new schema: a column of type
+    ``cube`` whose extension moves from public to ext is the ``ext.cube`` column the file
+    writes, not a type change (SET SCHEMA carries the column along)."""
+    cur, want = current.extension_map(), desired.extension_map()
+    moves = {(cur[k].schema, want[k].schema) for k in cur if k in want and cur[k].schema != want[k].schema}
+    if not moves:
+        return current
+    wanted = {(t.qualified, c.name): c.type for t in desired.tables for c in t.columns}
+
+    def column(table, c):
+        new = wanted.get((table.qualified, c.name))
+        return replace(c, type=new) if new and any(_requalified(c.type, a, b) == new for a, b in moves) else c
+
+    return replace(current, tables=tuple(replace(t, columns=tuple(column(t, c) for c in t.columns)) for t in current.tables))
+
+
+def _requalified(type_text: str, old_schema: str, new_schema: str) -> Optional[str]:
+    old_prefix = "" if old_schema == "public" else f"{quote_ident(old_schema)}."
+    head = type_text.split("(")[0]
+    if (old_prefix and not type_text.startswith(old_prefix)) or (not old_prefix and "." in head):
+        return None
+    bare = type_text[len(old_prefix):]
+    return bare if new_schema == "public" else f"{quote_ident(new_schema)}.{bare}"
