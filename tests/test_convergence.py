@@ -172,8 +172,22 @@ def schema_doc(draw) -> dict:
             fk["deferrable"] = True
             fk["initially_deferred"] = draw(st.booleans())
         tables[tname]["foreign_keys"] = [fk]
+    _extensions(draw, doc, tables[table_names[0]]["columns"])
     doc["tables"] = tables
     return doc
+
+
+def _extensions(draw, doc: dict, columns: dict) -> None:
+    """Contrib extensions added, dropped and moved between versions (cube between public and
+    app), with a column of an extension's type that follows it."""
+    names = draw(st.lists(st.sampled_from(["citext", "cube", "hstore"]), max_size=2, unique=True))
+    if not names:
+        return
+    cube_schema = draw(st.sampled_from(["public", "app"]))
+    doc["extensions"] = [{"name": n, "schema": cube_schema} if n == "cube" else n for n in names]
+    for name in names:
+        if draw(st.booleans()):
+            columns[f"{name}_col"] = {"type": "app.cube" if name == "cube" and cube_schema == "app" else name}
 
 
 @st.composite
