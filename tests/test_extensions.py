@@ -198,11 +198,17 @@ def test_inspect_writes_extensions_and_their_types_and_the_file_rebuilds_the_dat
 
 
 def test_objects_an_extension_owns_are_neither_managed_nor_reported(database_url, project):
-    run_sql(database_url, "CREATE EXTENSION citext; CREATE TYPE owned_mood AS ENUM ('a'); CREATE TABLE owned (a int);"
+    run_sql(database_url, "CREATE EXTENSION citext; CREATE TYPE owned_mood AS ENUM ('a');"
+                          " CREATE TABLE owned (a int PRIMARY KEY, b owned_mood, c int REFERENCES owned CHECK (c > 0));"
+                          " CREATE INDEX ON owned (b);"
                           " ALTER EXTENSION citext ADD TYPE owned_mood; ALTER EXTENSION citext ADD TABLE owned")
     (project / "schema.yaml").write_text("extensions: [citext]\ntables: {}\n")
     result = invoke("plan", "--exit-code", cwd=project, url=database_url)
     assert result.returncode == 0, output(result)
+    assert invoke("inspect", "--out", "inspected.yaml", cwd=project, url=database_url).returncode == 0
+    assert yaml.safe_load((project / "inspected.yaml").read_text()) == {"extensions": ["citext"], "tables": {}}
+    checked = invoke("check", cwd=project, url=database_url)
+    assert "owned" not in output(checked)
 
 
 def test_an_extension_type_spelled_otherwise_plans_empty(database_url, project):
@@ -277,3 +283,12 @@ def test_moving_an_extension_carries_its_columns_along_without_a_type_change(dat
     assert "ALTER EXTENSION cube SET SCHEMA ext" in planned.stdout and "ALTER TABLE" not in planned.stdout, output(planned)
     assert invoke("apply", cwd=project, url=database_url).returncode == 0
     assert invoke("plan", "--exit-code", cwd=project, url=database_url).returncode == 0
+
+
+def test_plan_validate_rebuilds_an_extension_installed_in_a_schema_the_file_does_not_manage(database_url, project):
+    run_sql(database_url, "CREATE SCHEMA extensions; CREATE EXTENSION pgcrypto WITH SCHEMA extensions;"
+                          " CREATE TABLE t (a int)")
+    (project / "schema.yaml").write_text("tables: {t: {columns: {a: int, b: text}}}\n")
+    result = invoke("plan", "--validate", cwd=project, url=database_url)
+    assert result.returncode == 0, output(result)
+    assert "extension" not in result.stdout

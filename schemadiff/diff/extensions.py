@@ -11,6 +11,7 @@ from typing import Optional
 
 from ..model import Catalog, Extension
 from ..pg.naming import quote_ident
+from .changes import CreateSchema
 from .keyed import keyed_diff
 
 
@@ -53,7 +54,16 @@ def diff_extensions(current: Catalog, desired: Catalog) -> list:
             changes.append(SetExtensionSchema(k, old.schema, new.schema))
         if new.version is not None and new.version != old.version:
             changes.append(UpdateExtension(k, old.version, new.version))
-    return changes
+    return _schemas_for(changes, current, desired) + changes
+
+
+def _schemas_for(changes: list, current: Catalog, desired: Catalog) -> list:
+    """CREATE SCHEMA for a schema an extension goes to that neither side lists: a file lists
+    its extensions' schemas, but a live catalog used as the desired one (plan --validate
+    rebuilds the live schema in a scratch database) lists only the schemas it manages."""
+    targets = {c.extension.schema for c in changes if isinstance(c, CreateExtension)}
+    targets |= {c.to_schema for c in changes if isinstance(c, SetExtensionSchema)}
+    return [CreateSchema(s) for s in sorted(targets - set(desired.schemas) - set(current.schemas))]
 
 
 def after_moves(current: Catalog, desired: Catalog) -> Catalog:
