@@ -102,14 +102,20 @@ def test_extensions_are_created_before_types_and_tables_without_cascade():
 
 def test_dropping_an_extension_is_destructive_restrict_and_runs_last():
     before = load("extensions: [citext]\ntables: {t: {columns: {a: citext}}}")
-    statements = build_plan(diff(before, Catalog())).statements
+    statements = build_plan(diff(before, load("extensions: []"))).statements
     assert [s.sql for s in statements][-1] == "DROP EXTENSION IF EXISTS citext"
     assert statements[-1].destructive and "drops extension citext" in statements[-1].hazards[0].message
 
 
 def test_an_extension_in_a_schema_the_file_does_not_manage_is_left_alone():
     live = Catalog(schemas=("public",), extensions=(Extension("pgcrypto", "extensions", "1.3"),))
-    assert diff(live, Catalog()) == []
+    assert diff(live, load("extensions: []")) == []
+
+
+def test_a_file_without_an_extensions_key_leaves_installed_extensions_alone():
+    live = Catalog(extensions=(Extension("pgcrypto", "public", "1.3"),))
+    assert diff(live, load("tables: {}")) == []
+    assert diff(live, load("extensions: []")) == [DropExtension(Extension("pgcrypto", "public", "1.3"))]
 
 
 def test_a_changed_schema_moves_the_extension_and_a_declared_version_updates_it():
@@ -136,7 +142,7 @@ def test_a_file_without_extensions_keeps_the_hash_an_earlier_version_recorded():
     from schemadiff.model import _plain
 
     catalog = load("tables: {t: {columns: {a: int}}}")
-    before_extensions = {k: v for k, v in _plain(catalog).items() if k != "extensions"}
+    before_extensions = {k: v for k, v in _plain(catalog).items() if k not in ("extensions", "manages_extensions")}
     recorded = hashlib.sha256(json.dumps(before_extensions, sort_keys=True, default=str).encode()).hexdigest()
     assert catalog_hash(catalog) == recorded
     assert catalog_hash(load("extensions: [citext]\ntables: {t: {columns: {a: int}}}")) != recorded
@@ -251,7 +257,7 @@ def test_apply_names_an_extension_the_server_does_not_have(database_url, project
 
 def test_removing_an_extension_is_refused_without_allow_destructive(database_url, project):
     run_sql(database_url, "CREATE EXTENSION citext")
-    (project / "schema.yaml").write_text("tables: {t: {columns: {a: int}}}\n")
+    (project / "schema.yaml").write_text("extensions: []\ntables: {t: {columns: {a: int}}}\n")
     refused = invoke("apply", cwd=project, url=database_url)
     assert refused.returncode != 0 and "drop extension citext" in output(refused)
     assert invoke("apply", "--allow-destructive", cwd=project, url=database_url).returncode == 0
@@ -292,3 +298,13 @@ def test_plan_validate_rebuilds_an_extension_installed_in_a_schema_the_file_does
     result = invoke("plan", "--validate", cwd=project, url=database_url)
     assert result.returncode == 0, output(result)
     assert "extension" not in result.stdout
+
+
+def test_inspect_writes_an_extension_type_that_looks_like_a_typo_qualified():
+    from schemadiff.desired.dump import dump
+    from schemadiff.model import Column, Table
+
+    catalog = Catalog(tables=(Table("public", "t", (Column("a", "seg"),)),), extensions=(Extension("seg", "public", "1.4"),))
+    text = dump(catalog)
+    assert "a: public.seg" in text
+    assert diff(catalog, desired.loads(text)) == []

@@ -69,7 +69,7 @@ class _Loader(TablesReader, TypesReader, ReferencesReader, NamesReader, Extensio
         if self.problems:
             raise SchemaFileError(self.problems)
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
-        return sorted_catalog(tables, enums, schemas, extensions)
+        return sorted_catalog(tables, enums, schemas, extensions, manages_extensions="extensions" in doc)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

@@ -1,7 +1,9 @@
 """Extensions: created, dropped, moved to another schema, updated to a declared version.
 
 Matched by name (an extension is database-wide). One installed in a schema the file does not
-manage, and not declared, is not the file's business: it is left alone, never dropped.
+manage, and not declared, is not the file's business: it is left alone, never dropped; so are
+all of them when the file has no ``extensions:`` key (a file written before extensions were
+managed must not start dropping them).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def diff_extensions(current: Catalog, desired: Catalog) -> list:
     cur, want = current.extension_map(), desired.extension_map()
     added, removed, common = keyed_diff(cur, want)
     changes: list = [CreateExtension(want[k]) for k in added]
-    changes += [DropExtension(cur[k]) for k in removed if cur[k].schema in current.schemas]
+    if desired.manages_extensions:
+        changes += [DropExtension(cur[k]) for k in removed if cur[k].schema in current.schemas]
     for k in common:
         old, new = cur[k], want[k]
         if old.schema != new.schema:

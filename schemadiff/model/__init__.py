@@ -8,7 +8,7 @@ objects; :class:`Catalog` ties them together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Optional
 
@@ -34,6 +34,8 @@ class Catalog:
     enums: tuple[Enum, ...] = ()
     schemas: tuple[str, ...] = ("public",)
     extensions: tuple[Extension, ...] = ()
+    # True for a file with an `extensions:` key; without one it leaves installed extensions alone.
+    manages_extensions: bool = field(default=False, compare=False)
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
@@ -52,13 +54,14 @@ class Catalog:
         return sum(len(t.indexes) for t in self.tables)
 
 
-def sorted_catalog(tables, enums=(), schemas=(), extensions=()) -> Catalog:
+def sorted_catalog(tables, enums=(), schemas=(), extensions=(), manages_extensions: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, enums, schemas and extensions."""
     tables = tuple(sorted(tables, key=lambda t: (t.schema, t.name)))
     enums = tuple(sorted(enums, key=lambda e: (e.schema, e.name)))
     all_schemas = set(schemas) | {t.schema for t in tables} | {e.schema for e in enums}
     extensions = tuple(sorted(extensions, key=lambda e: e.name))
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), extensions=extensions)
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), extensions=extensions,
+                   manages_extensions=manages_extensions)
 
 
 def catalog_hash(catalog: Catalog) -> str:
@@ -76,7 +79,7 @@ def catalog_hash(catalog: Catalog) -> str:
 
 # Catalog fields added after hashes were first recorded: left out of the hash while empty, so
 # that a file using none of them keeps the hash an earlier schemadiff recorded for it.
-LATER_KINDS = ("extensions",)
+LATER_KINDS = ("extensions", "manages_extensions")
 
 
 def _plain(value):
