@@ -210,6 +210,7 @@ def schema_doc(draw) -> dict:
         tables[tname]["foreign_keys"] = [fk]
     if draw(st.integers(0, 2)) == 0:
         tables[PARTITIONED] = draw(partitioned_table())
+    _extensions(draw, doc, tables[table_names[0]]["columns"])
     doc["tables"] = tables
     return doc
 
@@ -260,6 +261,18 @@ def user_type_docs(draw) -> dict:
         attributes = draw(st.lists(st.sampled_from(sorted(COMPOSITE_ATTRIBUTES)), min_size=1, unique=True))
         out["composite_types"] = {COMPOSITE: {"attributes": {a: COMPOSITE_ATTRIBUTES[a] for a in attributes}}}
     return out
+
+
+def _extensions(draw, doc: dict, columns: dict) -> None:
+    """Contrib extensions added, dropped and moved between versions (cube between public and
+    app), with a column of an extension's type that follows it. The key is always written, so
+    that extensions the next version leaves out are dropped."""
+    names = draw(st.lists(st.sampled_from(["citext", "cube", "hstore"]), max_size=2, unique=True))
+    cube_schema = draw(st.sampled_from(["public", "app"]))
+    doc["extensions"] = [{"name": n, "schema": cube_schema} if n == "cube" else n for n in names]
+    for name in names:
+        if draw(st.booleans()):
+            columns[f"{name}_col"] = {"type": "app.cube" if name == "cube" and cube_schema == "app" else name}
 
 
 @st.composite

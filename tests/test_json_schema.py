@@ -130,6 +130,10 @@ ACCEPTED = {
               a: {type: bigint, identity: {kind: by default, start: 1000, increment: 5}}
               n: {type: bigint, default: "nextval('public_id_seq')"}
     """,
+    "extensions and their types": """
+        extensions: [citext, {name: cube, schema: ext, version: "1.5"}]
+        tables: {t: {columns: {a: citext, b: ext.cube}}}
+    """,
 }
 
 
@@ -171,6 +175,9 @@ REJECTED = {
     "sequence increment of 0": "sequences: {s: {increment: 0}}",
     "identity options without kind": "tables: {t: {columns: {a: {type: int, identity: {start: 5}}}}}",
     "unknown identity option": "tables: {t: {columns: {a: {type: int, identity: {kind: always, begin: 5}}}}}",
+    "unknown extension key": "extensions: [{name: citext, shema: ext}]",
+    "extension without name": "extensions: [{schema: ext}]",
+    "extension version as a number": "extensions: [{name: hstore, version: 1.8}]",
 }
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from typing import Optional
 
-from ..pg import normalize
+from ..pg import normalize, types as pgtypes
 from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
@@ -48,7 +48,19 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
 
 def _suspects(table: Table, live: Table) -> bool:
-    return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live))
+    return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live)
+                or _type_suspects(table, live))
+
+
+def _type_suspects(table: Table, live: Table) -> list:
+    """Columns of an extension's type spelled otherwise than format_type prints it: only the
+    server knows that ``geometry(point, 4326)`` prints as ``geometry(Point,4326)``."""
+    out = []
+    for column in table.columns:
+        old = live.column(column.name)
+        if old and old.type != column.type and not (pgtypes.is_builtin(column.type) and pgtypes.is_builtin(old.type)):
+            out.append(column)
+    return out
 
 
 def _default_suspects(table: Table, live: Table) -> list:
@@ -101,7 +113,11 @@ def _probe_table(conn, i: int, table: Table, live: Table) -> dict:
     columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
     if not _try(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
         return {}
-    found: dict = {"defaults": {}, "checks": {}, "indexes": {}}
+    found: dict = {"defaults": {}, "checks": {}, "indexes": {}, "types": {}}
+    for column in _type_suspects(table, live):
+        found["types"][column.name] = _one(conn, (
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s"),
+            (f"pg_temp.{scratch}", column.name))
     for column in _default_suspects(table, live):
         if _try(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
             found["defaults"][column.name] = _one(conn, (
@@ -154,12 +170,14 @@ def _adopt(table: Table, live: Table, found: dict) -> Table:
     """Take the live text wherever the server's reading of the desired text matches it."""
     if not found:
         return table
-    defaults = found.get("defaults", {})
+    defaults, types = found.get("defaults", {}), found.get("types", {})
     columns = tuple(
         replace(c, default=live.column(c.name).default)
         if c.name in defaults and _same(defaults[c.name], live.column(c.name).default) else c
         for c in table.columns
     )
+    columns = tuple(replace(c, type=types[c.name]) if c.name in types and types[c.name] == live.column(c.name).type
+                    else c for c in columns)
     live_checks = {c.name: c for c in live.checks}
     checks = tuple(
         replace(c, expression=live_checks[c.name].expression)

@@ -7,13 +7,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional, Sequence
 
-from ..model import Catalog, Enum, QualifiedName, sorted_catalog
+from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
 from .partitions import with_partitions
 from .sequences import attach_sequences
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences")
+QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
+               "extensions")
 
 
 @lru_cache(maxsize=None)
@@ -34,8 +35,10 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
     kept = with_partitions(kept, rows["partitions"])
+    extensions = [Extension(*r) for r in rows["extensions"]]
     return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), **user_types_from_rows(rows["user_types"]),
-                          collations=collations_from_rows(rows["collations"]), sequences=sequences)
+                          collations=collations_from_rows(rows["collations"]), sequences=sequences,
+                          extensions=extensions)
 
 
 def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
+from .extensions import ExtensionsReader
 from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
@@ -21,7 +22,8 @@ from .types import TypesReader
 from .user_types import UserTypesReader
 from .yamlsource import Source, parse
 
-TOP_KEYS = ("tables", "enums", "schemas", "sequences", "domains", "composite_types", "range_types", "collations")
+TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
+            "collations")
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -52,7 +54,8 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
     return _Loader(Source(file, document)).catalog()
 
 
-class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader, NamesReader):
+class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
+              NamesReader, ExtensionsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -61,6 +64,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
             raise SchemaFileError([self.source.problem((), f"the document must be a mapping with 'tables', not {describe_value(doc)}")])
         self.expect_keys(doc, TOP_KEYS, (), "the document")
         schemas = self.schemas(doc.get("schemas"))
+        extensions = self.extensions(doc.get("extensions"))
+        self.with_extensions = bool(extensions)
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
         user_types = frozenset(type_name(e.schema, e.name) for e in enums) | self.declared_types(doc)
         kinds = {"collations": self.collations(self.mapping(doc.get("collations"), ("collations",), "collations")),
@@ -75,7 +80,9 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
             tables, sequences = self.tie_sequences(tables, sequences)
         if self.problems:
             raise SchemaFileError(self.problems)
-        return sorted_catalog(tables, enums, schemas, sequences=sequences, **kinds)
+        schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
+        return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
+                              manages_extensions="extensions" in doc, **kinds)
 
     def schemas(self, value: Any) -> tuple[str, ...]:
         return self.name_list(value, ("schemas",), "schemas") if value is not None else ()

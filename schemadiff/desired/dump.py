@@ -17,6 +17,7 @@ from ..model import Catalog, Column, Table
 from .partitions import partitioning_document
 from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
+from .extensions import dump_extensions
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -71,9 +72,12 @@ def _constraints(table: Table, kind: str) -> tuple:
 
 def _document(catalog: Catalog, keep) -> dict:
     doc: dict[str, Any] = {}
-    extra_schemas = [s for s in catalog.schemas if s != "public" and not any(t.schema == s for t in catalog.tables)]
+    extra_schemas = [s for s in catalog.schemas if s != "public" and not any(t.schema == s for t in catalog.tables)
+                     and not any(e.schema == s for e in catalog.extensions)]
     if extra_schemas:
         doc["schemas"] = extra_schemas
+    if catalog.extensions:
+        doc["extensions"] = dump_extensions(catalog)
     if catalog.enums:
         doc["enums"] = {_key(e.schema, e.name): list(e.values) for e in catalog.enums}
     doc.update(write_user_types(catalog))
@@ -135,6 +139,8 @@ def _names(columns) -> Any:
 
 def _column(column: Column, in_pk: set) -> Any:
     type_text = pgtypes.short_type(column.type)
+    if not pgtypes.is_builtin(column.type) and pgtypes.misspelled_builtin(type_text):
+        type_text = f"public.{type_text}"  # seg (an extension's) would read as a typo of lseg
     if column.serial:
         type_text = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[column.type]
     body: dict[str, Any] = {"type": type_text}

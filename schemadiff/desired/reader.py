@@ -9,7 +9,7 @@ import re
 from typing import Any, Optional
 
 from ..errors import Problem
-from ..pg import naming
+from ..pg import naming, types as pgtypes
 from .yamlsource import Source
 
 class Reader:
@@ -18,6 +18,7 @@ class Reader:
     def __init__(self, source: Source):
         self.source = source
         self.problems: list[Problem] = []
+        self.with_extensions = False  # the file declares extensions: unknown types may be theirs
         self.names: dict = {}  # schema -> names.Names taken there
         self._keys: Optional[tuple] = None
 
@@ -76,6 +77,26 @@ class Reader:
             self.error(path, f"{what} must be true or false, not {value!r}")
             return default
         return value
+
+    def parse_type(self, type_text: str, path: tuple, what: str, user_types) -> Optional["pgtypes.ParsedType"]:
+        """A type as PostgreSQL spells it; one schemadiff does not know (an extension's:
+        citext, geometry(Point,4326)) is taken as written once the file declares an extension,
+        or when schema-qualified, while a close misspelling of a known type stays an error."""
+        try:
+            return pgtypes.canonical_type(type_text, user_types)
+        except pgtypes.UnknownType as exc:
+            qualified = pgtypes.is_qualified(type_text)
+            parsed = pgtypes.extension_type(type_text)
+            typo = None if qualified else pgtypes.misspelled_builtin(type_text, user_types)
+            if parsed is not None and not typo and (qualified or self.with_extensions):
+                return parsed
+            suggestions = [typo] if typo else exc.suggestions
+            hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+            if not typo and parsed is not None:
+                hint += (" If an extension provides it, declare that extension under 'extensions:' "
+                         "(or write the type schema-qualified).")
+            self.error(path, f"unknown type {type_text!r} for {what}{hint}")
+            return None
 
 
 def split_qualified(text: str, default_schema: Optional[str] = "public") -> tuple:

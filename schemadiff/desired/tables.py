@@ -108,11 +108,8 @@ class TablesReader(Reader):
         if not type_text:
             self.error(path, f"column {name!r} has no type")
             return None
-        try:
-            parsed = pgtypes.canonical_type(type_text, user_types)
-        except pgtypes.UnknownType as exc:
-            hint = f"; did you mean {' or '.join(repr(s) for s in exc.suggestions)}?" if exc.suggestions else ""
-            self.error(path + ("type",), f"unknown type {type_text!r} for column {name!r}{hint}")
+        parsed = self.parse_type(type_text, path + ("type",), f"column {name!r}", user_types)
+        if parsed is None:
             return None
         identity = self.identity(body.get("identity"), path + ("identity",))
         if (identity or parsed.serial) and not pgtypes.is_integer(parsed.canonical):

@@ -60,11 +60,8 @@ class UserTypesReader(Reader):
         if not text:
             self.error(path, f"{what} has no type")
             return None
-        try:
-            parsed = pgtypes.canonical_type(text, user_types)
-        except pgtypes.UnknownType as exc:
-            hint = f"; did you mean {' or '.join(repr(s) for s in exc.suggestions)}?" if exc.suggestions else ""
-            self.error(path, f"unknown type {text!r} for {what}{hint}")
+        parsed = self.parse_type(text, path, what, user_types)
+        if parsed is None:
             return None
         if parsed.serial:
             self.error(path, f"{what}: serial is not a type (it is integer with a sequence); write integer")

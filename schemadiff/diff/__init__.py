@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
+from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
 from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
 from .sequences import diff_sequences, settle_sequences
@@ -26,6 +27,8 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     for schema in desired.schemas:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
+    changes += diff_extensions(current, desired)
+    current = after_moves(current, desired)
     changes += diff_enums(current, desired)
     changes += diff_user_types(current, desired)
     changes += diff_sequences(current, desired)

@@ -8,10 +8,11 @@ objects; :class:`Catalog` ties them together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Optional
 
+from .extensions import Extension
 from .names import QualifiedName
 from .tables import (
     FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
@@ -27,7 +28,7 @@ from .sequences import Sequence, SequenceOptions
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
-    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
+    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
     "catalog_hash", "sorted_catalog",
 ]
@@ -45,6 +46,9 @@ class Catalog:
     ranges: tuple[RangeType, ...] = ()
     collations: tuple[Collation, ...] = ()
     sequences: tuple[Sequence, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    # True for a file with an `extensions:` key; without one it leaves installed extensions alone.
+    manages_extensions: bool = field(default=False, compare=False)
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
@@ -62,14 +66,17 @@ class Catalog:
         """Domains, composite and range types by qualified name."""
         return {t.qualified: t for t in (*self.domains, *self.composites, *self.ranges)}
 
+    def extension_map(self) -> dict[str, Extension]:
+        return {e.name: e for e in self.extensions}
+
     @property
     def index_count(self) -> int:
         return sum(len(t.indexes) for t in self.tables)
 
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
-                   collations=()) -> Catalog:
-    """Build a Catalog with a deterministic order of tables, types, sequences and schemas."""
+                   collations=(), extensions=(), manages_extensions: bool = False) -> Catalog:
+    """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
 
@@ -77,7 +84,8 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
              "ranges": by_name(ranges), "collations": by_name(collations)}
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
-    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds)
+    return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
+                   extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions)
 
 
 def catalog_hash(catalog: Catalog) -> str:
@@ -85,8 +93,17 @@ def catalog_hash(catalog: Catalog) -> str:
     import hashlib
     import json
 
-    payload = json.dumps(_plain(catalog), sort_keys=True, default=str).encode()
+    plain = _plain(catalog)
+    for kind in LATER_KINDS:
+        if not plain.get(kind):
+            del plain[kind]
+    payload = json.dumps(plain, sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()
+
+
+# Catalog fields added after hashes were first recorded: left out of the hash while empty, so
+# that a file using none of them keeps the hash an earlier schemadiff recorded for it.
+LATER_KINDS = ("extensions", "manages_extensions")
 
 
 def _plain(value):

@@ -184,3 +184,81 @@ def short_type(canonical: str) -> str:
 
 def is_integer(canonical: str) -> bool:
     return canonical in INTEGER_TYPES
+
+
+# Types an extension provides (citext, hstore, cube, vector(3), geometry(Point,4326)) cannot
+# be known offline. They are spelled as format_type prints them under search_path = public:
+# names folded to lower case unless quoted, qualified unless in public, modifiers kept as
+# written (only the server knows how a type prints them; catalog.canonicalize asks it).
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_EXTENSION_TYPE_RE = re.compile(rf"^(?P<schema>{_IDENT}\s*\.\s*)?(?P<name>{_IDENT})\s*(?:\((?P<mods>[^()]*)\))?$")
+
+
+def extension_type(text: str) -> Optional[ParsedType]:
+    """The ``format_type`` spelling of a type name schemadiff does not know, or None when
+    ``text`` cannot be a type name at all."""
+    from .naming import quote_ident
+
+    raw, array = _split_array(" ".join(str(text).strip().split()))
+    match = _EXTENSION_TYPE_RE.match(raw)
+    if not match:
+        return None
+    name = quote_ident(_fold(match["name"]))
+    schema = _fold(match["schema"].rstrip(" .")) if match["schema"] else "public"
+    mods = f"({','.join(m.strip() for m in match['mods'].split(','))})" if match["mods"] is not None else ""
+    qualified = name if schema == "public" else f"{quote_ident(schema)}.{name}"
+    return ParsedType(qualified + mods + array)
+
+
+def is_qualified(text: str) -> bool:
+    match = _EXTENSION_TYPE_RE.match(_split_array(" ".join(str(text).strip().split()))[0])
+    return bool(match and match["schema"])
+
+
+def _split_array(raw: str) -> tuple[str, str]:
+    array = ""
+    while True:
+        match = re.search(r"\s*\[\s*\d*\s*\]$", raw)
+        if not match:
+            break
+        raw, array = raw[: match.start()], "[]"
+    if raw.lower().endswith(" array"):
+        raw, array = raw[:-6].rstrip(), "[]"
+    return raw, array
+
+
+def _fold(identifier: str) -> str:
+    return identifier[1:-1].replace('""', '"') if identifier.startswith('"') else identifier.lower()
+
+
+def misspelled_builtin(text: str, user_types: Iterable[str] = ()) -> Optional[str]:
+    """The built-in (or declared) type ``text`` is a close misspelling of: one edit away, or
+    two for names of eight letters or more (``intger``, ``varchr(10)``, ``timestamptz2``).
+    Looser likeness is not a typo: ``citext`` is not ``text`` misspelled."""
+    base = re.sub(r"\(.*$", "", _split_array(" ".join(str(text).strip().split()))[0]).strip().lower()
+    allowed = 1 if len(base) < 8 else 2
+    candidates = sorted(set(known_type_names()) | set(user_types))
+    best = min(candidates, key=lambda known: (_edit_distance(base, known), known))
+    return best if _edit_distance(base, best) <= allowed else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def is_builtin(canonical: str) -> bool:
+    """Whether ``canonical`` names a type schemadiff knows offline (not an extension's)."""
+    try:
+        _canonical_type(canonical, frozenset())
+    except UnknownType:
+        return False
+    return True

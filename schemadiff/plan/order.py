@@ -10,6 +10,7 @@ from typing import Sequence
 from ..diff import changes as ch, partitions as pc
 from ..diff import sequences as seq
 from ..diff import user_types as ut
+from ..diff import extensions as ext
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -20,7 +21,8 @@ from .describe import object_name
 # dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
-    ch.CreateSchema, seq.RenameSequence, seq.CreateSequence,
+    ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
+    seq.RenameSequence, seq.CreateSequence,
     (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
     ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
     (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
@@ -36,6 +38,7 @@ PHASES = (
     "add-foreign-keys", ch.ValidateConstraint, seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
+    ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
 _DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
