@@ -43,7 +43,16 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
 
 def _suspects(table: Table, live: Table) -> bool:
-    return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live))
+    return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live)
+                or _generated_suspects(table, live))
+
+
+def _generated_suspects(table: Table, live: Table) -> list:
+    """Generated columns whose expression reads differently (``round(q * p, 2)`` is stored
+    as ``round((q * (p)::numeric), 2)`` when ``p`` is of a domain type)."""
+    return [c for c in table.columns if c.generated is not None and live.column(c.name) is not None
+            and live.column(c.name).generated is not None
+            and normalize.expression(c.generated) != normalize.expression(live.column(c.name).generated)]
 
 
 def _default_suspects(table: Table, live: Table) -> list:
@@ -96,7 +105,14 @@ def _probe_table(conn, i: int, table: Table, live: Table) -> dict:
     columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
     if not _try(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
         return {}
-    found: dict = {"defaults": {}, "checks": {}, "indexes": {}}
+    found: dict = {"defaults": {}, "checks": {}, "indexes": {}, "generated": {}}
+    for n, column in enumerate(_generated_suspects(table, live)):
+        probe = f"schemadiff_g{n}"
+        if _try(conn, f"ALTER TABLE {scratch} ADD COLUMN {probe} {column.type} GENERATED ALWAYS AS ({column.generated}) STORED"):
+            found["generated"][column.name] = _one(conn, (
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+                " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+                " WHERE d.adrelid = %s::regclass AND a.attname = %s"), (f"pg_temp.{scratch}", probe))
     for column in _default_suspects(table, live):
         if _try(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
             found["defaults"][column.name] = _one(conn, (
@@ -154,6 +170,12 @@ def _adopt(table: Table, live: Table, found: dict) -> Table:
         replace(c, default=live.column(c.name).default)
         if c.name in defaults and _same(defaults[c.name], live.column(c.name).default) else c
         for c in table.columns
+    )
+    generated = found.get("generated", {})
+    columns = tuple(
+        replace(c, generated=live.column(c.name).generated)
+        if c.name in generated and _same(generated[c.name], live.column(c.name).generated) else c
+        for c in columns
     )
     live_checks = {c.name: c for c in live.checks}
     checks = tuple(

@@ -12,6 +12,7 @@ from dataclasses import replace
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .keyed import keyed_diff, match_renames
+from .table_details import details_of_new_table
 from .tables import diff_table
 from .types import diff_enums
 
@@ -33,6 +34,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += [AddConstraint(key, check, new_table=True) for check in table.checks if not check.validated]
         changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
+        changes += details_of_new_table(table)
     for key in removed:
         changes.append(DropTable(cur_tables[key]))
     for key in common:

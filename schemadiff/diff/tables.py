@@ -13,6 +13,7 @@ from .changes import (
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
 )
 from .keyed import _by_name, _old_name, keyed_diff, match_renames
+from .table_details import alter_generation, diff_table_details, generation_changed
 
 
 def diff_table(current: Table, desired: Table, old_name: str | None = None) -> list[Change]:
@@ -29,6 +30,7 @@ def diff_table(current: Table, desired: Table, old_name: str | None = None) -> l
         desired = _implied_renames(current, desired, old_name)
     changes += _diff_constraints(key, current, desired)
     changes += _diff_indexes(key, current, desired)
+    changes += diff_table_details(current, desired, changes)
     return changes
 
 
@@ -126,9 +128,11 @@ def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Ch
     changes += [DropColumn(key, cur[name]) for name in removed]
     for name in common:
         before = cur[name]
-        if not same_column(before, want[name]):
-            if before.name != name:  # renamed: compare under the new name
-                before = replace(before, name=name)
+        if before.name != name:  # renamed: compare under the new name
+            before = replace(before, name=name)
+        if generation_changed(before, want[name]):  # carries the column's other changes too
+            changes.append(alter_generation(key, before, want[name], desired))
+        elif not same_column(before, want[name]):
             changes.append(AlterColumn(key, before, want[name]))
     return changes
 
@@ -138,6 +142,8 @@ def same_column(a: Column, b: Column) -> bool:
         a.type == b.type and a.nullable == b.nullable and a.identity == b.identity
         and a.serial == b.serial and (a.comment or None) == (b.comment or None)
         and normalize.expression(a.default) == normalize.expression(b.default)
+        and (a.collation, a.storage, a.compression) == (b.collation, b.storage, b.compression)
+        and normalize.expression(a.generated) == normalize.expression(b.generated)
     )
 
 

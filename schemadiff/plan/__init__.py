@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
-from . import kinds, render
+from . import kinds, render, table_details  # noqa: F401  (table_details registers its kinds)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
@@ -40,6 +40,8 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
 
 
 def _statements(change, options: PlanOptions) -> list[Statement]:
+    if type(change) in kinds.RULES:
+        change = kinds.RULES[type(change)].adapt(change, options)
     kind = type(change).__name__
     obj = object_name(change)
     description = describe(change)

@@ -20,6 +20,10 @@ def _no_lock(change: Any) -> str:
     return ""
 
 
+def _as_is(change: Any, options: Any) -> Any:
+    return change
+
+
 @dataclass(frozen=True)
 class ChangeRules:
     """What the planner needs to know about one change type."""
@@ -38,6 +42,8 @@ class ChangeRules:
     severity: str = "warning"
     kind: str = "object"
     problem: str = "differs"
+    # The change as planned with ``options`` (PlanOptions), e.g. told the server's version.
+    adapt: Callable[[Any, Any], Any] = _as_is
 
 
 RULES: dict[type, ChangeRules] = {}

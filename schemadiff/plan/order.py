@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..diff import changes as ch
+from ..diff import changes as ch, table_details as td
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -15,8 +15,9 @@ PHASES = (
     ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
-    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
-    "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
+    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, td.AlterGeneration, td.SetLogged,
+    td.SetStorageParameters, "add-keys", ch.AddIndex, "add-foreign-keys", ch.ValidateConstraint,
+    td.SetReplicaIdentity, ch.DropEnum, ch.SetTableComment,
 )
 
 

@@ -30,6 +30,12 @@ def _cols(columns) -> str:
 
 def column_definition(column: Column) -> str:
     parts = [quote_ident(column.name), _column_type(column)]
+    if column.compression:
+        parts.append(f"COMPRESSION {column.compression}")
+    if column.collation:
+        parts.append(f"COLLATE {column.collation}")
+    if column.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
     if column.identity:
         parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
     if column.default is not None:
@@ -73,7 +79,30 @@ def create_table_sql(table: Table) -> str:
     inline = ((table.primary_key,) if table.primary_key else ()) + table.uniques + table.checks
     lines += [constraint_definition(c) for c in inline]
     body = ",\n    ".join(lines)
-    return f"CREATE TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n)"
+    unlogged = "UNLOGGED " if table.unlogged else ""
+    return f"CREATE {unlogged}TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n){storage_parameters_sql(table.parameters)}"
+
+
+def storage_parameters_sql(parameters) -> str:
+    """`` WITH (fillfactor = '70')``: values quoted, as PostgreSQL accepts every one as text."""
+    if not parameters:
+        return ""
+    return " WITH (" + ", ".join(f"{name} = {quote_literal(value)}" for name, value in parameters) + ")"
+
+
+def set_storage_sql(table: QualifiedName, column: Column) -> str:
+    """SET STORAGE, or back to the type's own (PostgreSQL 15 has no SET STORAGE DEFAULT)."""
+    target, col = q(table), quote_ident(column.name)
+    if column.storage:
+        return f"ALTER TABLE {target} ALTER COLUMN {col} SET STORAGE {column.storage.upper()}"
+    return (
+        "DO $schemadiff$ BEGIN\n"
+        f"  EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', {quote_literal(target)}, {quote_literal(column.name)},\n"
+        "    (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END\n"
+        f"     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = {quote_literal(target)}::regclass"
+        f" AND a.attname = {quote_literal(column.name)}));\n"
+        "END $schemadiff$"
+    )
 
 
 def index_sql(table: QualifiedName, index: Index, concurrently: bool = False) -> str:
@@ -183,6 +212,7 @@ def _create_table(c: ch.CreateTable, **_) -> list[str]:
     for column in c.table.columns:
         if column.comment is not None:
             out.append(_comment("COLUMN", f"{q(c.table.qualified)}.{quote_ident(column.name)}", column.comment))
+    out += [set_storage_sql(c.table.qualified, column) for column in c.table.columns if column.storage]
     return out
 
 
@@ -198,6 +228,8 @@ def _add_column(c: ch.AddColumn, **_) -> list[str]:
     out = [f"ALTER TABLE {q(c.table)} ADD COLUMN IF NOT EXISTS {column_definition(c.column)}"]
     if c.column.comment is not None:
         out.append(_comment("COLUMN", f"{q(c.table)}.{quote_ident(c.column.name)}", c.column.comment))
+    if c.column.storage:
+        out.append(set_storage_sql(c.table, c.column))
     return out
 
 
@@ -221,9 +253,12 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP IDENTITY IF EXISTS")
     if "default" in changed and (c.from_.default is not None or c.from_.serial):
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")
-    if "type" in changed:
+    if "type" in changed or "collation" in changed:
+        # No USING on a generated column (PostgreSQL refuses it) or for a new collation alone.
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
-        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}")
+        using = "" if to.generated is not None or "type" not in changed else using
+        collate = f" COLLATE {to.collation}" if to.collation else ""
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{collate}{using}")
         if to.serial and c.from_.serial:
             out.append(_serial_sequence_type_sql(c.table, to))
     # NOT NULL before ADD GENERATED, which PostgreSQL refuses on a nullable column.
@@ -239,6 +274,11 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
         out.append(_comment("COLUMN", f"{table}.{col}", to.comment))
+    # A new type brings its own storage and compression: say the column's again.
+    if "storage" in changed or ("type" in changed and to.storage):
+        out.append(set_storage_sql(c.table, to))
+    if "compression" in changed or ("type" in changed and to.compression):
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET COMPRESSION {to.compression or 'DEFAULT'}")
     return out
 
 
