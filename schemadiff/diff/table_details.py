@@ -53,6 +53,7 @@ class AlterGeneration:
     to: Column
     dependents: tuple = ()
     server_version: int = 0
+    rebuild: bool = False  # dropped earlier in the plan (DropGeneratedColumn): add it again
 
     @property
     def in_place(self) -> bool:
@@ -60,7 +61,15 @@ class AlterGeneration:
         a plain column cannot become generated, nor an expression change before 17."""
         if self.to.generated is None:
             return True
-        return self.from_.generated is not None and self.server_version >= 170000
+        return self.from_.generated is not None and self.server_version >= 170000 and not self.rebuild
+
+
+@dataclass(frozen=True)
+class DropGeneratedColumn:
+    """Drop a generated column before a column its expression reads is dropped or retyped
+    (PostgreSQL refuses both while it exists); AlterGeneration adds it back afterwards."""
+    table: QualifiedName
+    column: Column
 
 
 def generation_changed(a: Column, b: Column) -> bool:
@@ -71,13 +80,35 @@ def alter_generation(key: QualifiedName, before: Column, after: Column, desired:
     return AlterGeneration(key, before, after, _dependents(desired, after.name))
 
 
-def _dependents(table: Table, column: str) -> tuple:
+def _mentions(column: str):
     from ..pg.naming import quote_ident
 
     pattern = re.compile(rf'(?<![\w."]){re.escape(quote_ident(column))}(?![\w"(])')
+    return lambda *texts: any(pattern.search(t) for t in texts if t)
 
-    def mentions(*texts) -> bool:
-        return any(pattern.search(t) for t in texts if t)
+
+def rebuild_generated(key: QualifiedName, current: Table, desired: Table, changes: list) -> list:
+    """``changes`` with every kept generated column whose expression reads a column that is
+    dropped or retyped dropped first and added back after (see DropGeneratedColumn)."""
+    from .changes import AlterColumn, DropColumn
+
+    touched = {c.column.name for c in changes if isinstance(c, DropColumn)}
+    touched |= {c.to.name for c in changes if isinstance(c, AlterColumn) and "type" in c.changed}
+    wanted = {c.name: c for c in desired.columns if c.generated is not None}
+    stale = [c for c in current.columns if c.generated is not None and c.name in wanted
+             and any(_mentions(name)(c.generated) for name in touched)]
+    if not stale:
+        return changes
+    names = {c.name for c in stale}
+    out = [c for c in changes if not (isinstance(c, (AlterColumn, AlterGeneration)) and c.to.name in names)]
+    for column in stale:
+        out.append(DropGeneratedColumn(key, column))
+        out.append(AlterGeneration(key, column, wanted[column.name], _dependents(desired, column.name), rebuild=True))
+    return out
+
+
+def _dependents(table: Table, column: str) -> tuple:
+    mentions = _mentions(column)
 
     indexes = tuple(i for i in table.indexes if column in i.include or mentions(i.where, *i.keys))
     keyed = tuple(c for c in table.constraints if column in getattr(c, "columns", ()))

@@ -13,7 +13,7 @@ from .changes import (
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
 )
 from .keyed import _by_name, _old_name, keyed_diff, match_renames
-from .table_details import alter_generation, diff_table_details, generation_changed
+from .table_details import alter_generation, diff_table_details, generation_changed, rebuild_generated
 
 
 def diff_table(current: Table, desired: Table, old_name: str | None = None) -> list[Change]:
@@ -126,6 +126,12 @@ def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Ch
     added, removed, common = keyed_diff(cur, want)
     changes += [AddColumn(key, want[name]) for name in added]
     changes += [DropColumn(key, cur[name]) for name in removed]
+    changes += _alter_columns(key, cur, want, common, desired)
+    return rebuild_generated(key, current, desired, changes)
+
+
+def _alter_columns(key: QualifiedName, cur: dict, want: dict, common, desired: Table) -> list[Change]:
+    changes: list[Change] = []
     for name in common:
         before = cur[name]
         if before.name != name:  # renamed: compare under the new name

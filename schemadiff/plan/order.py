@@ -14,7 +14,7 @@ from .describe import object_name
 PHASES = (
     ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
-    "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
+    "drop-foreign-keys", td.DropGeneratedColumn, ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
     ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, td.AlterGeneration, td.SetLogged,
     td.SetStorageParameters, "add-keys", ch.AddIndex, "add-foreign-keys", ch.ValidateConstraint,
     td.SetReplicaIdentity, ch.DropEnum, ch.SetTableComment,
@@ -22,6 +22,12 @@ PHASES = (
 
 
 def _phase(change) -> int:
+    # A generated column goes before the columns it reads go or change type, and comes after.
+    if isinstance(change, ch.DropColumn) and change.column.generated is not None \
+            or isinstance(change, td.AlterGeneration) and change.to.generated is None:
+        return PHASES.index(td.DropGeneratedColumn)
+    if isinstance(change, ch.AddColumn) and change.column.generated is not None:
+        return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
     if isinstance(change, ch.AddConstraint):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..diff import changes as ch
-from ..diff.table_details import AlterGeneration, SetLogged, SetReplicaIdentity, SetStorageParameters
+from ..diff.table_details import AlterGeneration, DropGeneratedColumn, SetLogged, SetReplicaIdentity, SetStorageParameters
 from ..model import Index
 from ..pg.naming import quote_ident
 from . import kinds
@@ -111,7 +111,8 @@ def _generation_hazards(c: AlterGeneration) -> tuple:
         return (Hazard(DESTRUCTIVE, "DELETES_DATA", f"{where} becomes generated: PostgreSQL cannot do that in place, so the "
                        f"column is dropped with its values and added again, computed by the expression{remade}"),
                 Hazard(LOCKING, "TABLE_REWRITE", REWRITE_MESSAGE))
-    why = "PostgreSQL before 17 has no SET EXPRESSION" if c.server_version else "the server version is unknown"
+    why = ("a column its expression reads is dropped or retyped first" if c.rebuild
+           else "PostgreSQL before 17 has no SET EXPRESSION" if c.server_version else "the server version is unknown")
     return (Hazard(LOCKING, "TABLE_REWRITE", f"{why}: {where} is dropped and added again with the new expression "
                    f"(values are recomputed, none is lost){remade}; " + REWRITE_MESSAGE),)
 
@@ -131,4 +132,12 @@ kinds.register(
     AlterGeneration, describe=_describe_generation, render=_render_generation, hazards=_generation_hazards,
     lock=_generation_lock, object=lambda c: f"{c.table}.{c.to.name}", kind="column", problem="differs",
     adapt=lambda c, options: replace(c, server_version=options.server_version),
+)
+
+
+kinds.register(
+    DropGeneratedColumn,
+    describe=lambda c: f"drop generated column {c.table}.{c.column.name} (added back once its inputs have changed)",
+    render=lambda c: [f"ALTER TABLE {q(c.table)} DROP COLUMN IF EXISTS {quote_ident(c.column.name)}"],
+    lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column.name}", kind="column", problem="differs",
 )
