@@ -37,7 +37,14 @@ def _phase(change) -> int:
 
 
 def _sort_key(change) -> tuple:
-    return (_phase(change), object_name(change))
+    return (_phase(change), _uses_sequences(change), object_name(change))
+
+
+def _uses_sequences(change) -> bool:
+    """New tables whose defaults draw on a sequence (an inheritance child's ``id`` reads its
+    parent's serial sequence) come after the others, which make their serial sequences."""
+    return isinstance(change, ch.CreateTable) and any(
+        c.default is not None and "nextval(" in c.default for c in change.table.columns)
 
 
 def order(changes: Sequence) -> list:

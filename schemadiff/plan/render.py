@@ -274,10 +274,12 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
         out.append(_comment("COLUMN", f"{table}.{col}", to.comment))
-    # A new type brings its own storage and compression: say the column's again.
-    if "storage" in changed or ("type" in changed and to.storage):
+    # ALTER TYPE (for a new collation too) gives the column its type's storage and
+    # compression back: say the column's again.
+    retyped = "type" in changed or "collation" in changed
+    if "storage" in changed or (retyped and to.storage):
         out.append(set_storage_sql(c.table, to))
-    if "compression" in changed or ("type" in changed and to.compression):
+    if "compression" in changed or (retyped and to.compression):
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET COMPRESSION {to.compression or 'DEFAULT'}")
     return out
 
