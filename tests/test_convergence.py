@@ -95,7 +95,12 @@ def columns(draw, enums: dict) -> dict:
                 body["default"] = draw(st.sampled_from(DEFAULTS[family]))
         if draw(st.integers(0, 3)) == 0:
             body["comment"] = draw(st.sampled_from(["a comment", "it's \"quoted\"", "two\nlines"]))
+        if family == "text" and draw(st.integers(0, 4)) == 0:
+            body["collation"] = "C"
         out[name] = body
+    plain_numbers = [n for n, b in out.items() if COLUMN_FAMILY[n] == "int" and "identity" not in b and "serial" not in b["type"]]
+    if plain_numbers and draw(st.integers(0, 2)) == 0:  # a generated column reading a column that may change or go
+        out["total"] = {"type": "numeric", "generated": f"{_q(draw(st.sampled_from(plain_numbers)))} * 2"}
     if enums and draw(st.booleans()):
         enum = draw(st.sampled_from(sorted(enums)))
         body = {"type": enum}
@@ -126,7 +131,7 @@ def schema_doc(draw) -> dict:
         # An enum column's default must be one of the enum's values in this version.
         cols = draw(columns(doc.get("enums", {})))
         body: dict = {"columns": cols}
-        keyable = [c for c, b in cols.items() if _keyable(_base_type(b))]
+        keyable = [c for c, b in cols.items() if _keyable(_base_type(b)) and "generated" not in b]
         if keyable and draw(st.integers(0, 3)) > 0:
             pk = draw(st.lists(st.sampled_from(keyable), min_size=1, max_size=min(2, len(keyable)), unique=True))
             body["primary_key"] = pk if len(pk) > 1 or draw(st.booleans()) else pk[0]
@@ -145,6 +150,8 @@ def schema_doc(draw) -> dict:
             body["checks"] = checks
         if draw(st.integers(0, 3)) == 0:
             body["comment"] = draw(st.sampled_from(["table comment", "with 'quotes'", "multi\nline"]))
+        if draw(st.integers(0, 3)) == 0:
+            body["with"] = draw(st.sampled_from([{"fillfactor": 70}, {"fillfactor": 90, "autovacuum_enabled": False}]))
         tables[tname] = body
     # Foreign keys: to an earlier table's primary key, through fresh columns of the same types.
     for i, tname in enumerate(table_names[1:], start=1):
@@ -172,6 +179,11 @@ def schema_doc(draw) -> dict:
             fk["deferrable"] = True
             fk["initially_deferred"] = draw(st.booleans())
         tables[tname]["foreign_keys"] = [fk]
+    # UNLOGGED only where no foreign key points (a logged table cannot reference an unlogged one).
+    referenced = {fk["references"]["table"] for t in tables.values() for fk in t.get("foreign_keys", [])}
+    for tname in table_names:
+        if tname not in referenced and draw(st.integers(0, 4)) == 0:
+            tables[tname]["unlogged"] = True
     doc["tables"] = tables
     return doc
 

@@ -290,3 +290,10 @@ def test_a_rebuilt_replica_identity_index_is_named_again(database_url):
     changed = text.replace("columns: [a]", "columns: [a, b]").replace("b: int", "b: {type: int, nullable: false}")
     apply_yaml(database_url, changed)
     assert plan_yaml(database_url, changed).empty
+
+
+def test_the_json_schema_accepts_the_details_and_refuses_an_unknown_storage():
+    from test_json_schema import validator
+
+    assert validator().is_valid(yaml.safe_load(dedent(DETAILED)))
+    assert not validator().is_valid(yaml.safe_load(dedent(DETAILED).replace("storage: external", "storage: compressed")))
