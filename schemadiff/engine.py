@@ -4,7 +4,7 @@ load a schema, inspect a database, plan, apply, check."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Optional
 
 from . import __version__, db
@@ -151,6 +151,7 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     live = live if live is not None else read_live(conn, target, desired)
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
+    options = replace(options, server_version=conn.info.server_version)
     the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
     if data_migrations:
         from .deploy.datamigrations import weave

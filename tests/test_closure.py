@@ -35,18 +35,13 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 
 # What schemadiff does not model yet, by fixture and stage (found by running the stages with
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
-SAAS_APPLY = ("generated columns are read as defaults, so "
-              "CREATE TABLE fails ('cannot use column reference in DEFAULT expression')")
 SAAS_LOST = ("the rebuilt database loses: the storage parameters of partition events_2024_01, "
              "inheritance (audit_log_2023/2024) and NO INHERIT, "
-             "exclusion constraints, NULLS NOT DISTINCT, NOT VALID on checks and foreign keys, "
-             "table and index storage parameters, UNLOGGED, REPLICA IDENTITY FULL, "
-             "column collation, an index column's COLLATE, column STORAGE/COMPRESSION, and comments on "
+             "exclusion constraints, NULLS NOT DISTINCT, "
+             "index storage parameters, an index column's COLLATE, and comments on "
              "schemas, enums, indexes and constraints")
 KNOWN_FAILURES = {
-    ("saas_billing", "apply"): SAAS_APPLY,
     ("saas_billing", "same_fingerprint"): SAAS_LOST,
-    ("saas_billing", "plan_empty_on_rebuilt"): "nothing to plan against while apply fails: " + SAAS_APPLY,
 }
 
 

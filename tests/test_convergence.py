@@ -122,7 +122,12 @@ def columns(draw, enums: dict, sequence: str = None) -> dict:
                 body["default"] = draw(st.sampled_from(DEFAULTS[family]))
         if draw(st.integers(0, 3)) == 0:
             body["comment"] = draw(st.sampled_from(["a comment", "it's \"quoted\"", "two\nlines"]))
+        if family == "text" and draw(st.integers(0, 4)) == 0:
+            body["collation"] = "C"
         out[name] = body
+    plain_numbers = [n for n, b in out.items() if COLUMN_FAMILY[n] == "int" and "identity" not in b and "serial" not in b["type"]]
+    if plain_numbers and draw(st.integers(0, 2)) == 0:  # a generated column reading a column that may change or go
+        out["total"] = {"type": "numeric", "generated": f"{_q(draw(st.sampled_from(plain_numbers)))} * 2"}
     if enums and draw(st.booleans()):
         enum = draw(st.sampled_from(sorted(enums)))
         body = {"type": enum}
@@ -162,7 +167,7 @@ def schema_doc(draw) -> dict:
         for name in draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else ():
             cols[DOMAIN_COLUMN.get(name, "pair_col")] = {"type": name}
         body: dict = {"columns": cols}
-        keyable = [c for c, b in cols.items() if _keyable(_base_type(b))]
+        keyable = [c for c, b in cols.items() if _keyable(_base_type(b)) and "generated" not in b]
         if keyable and draw(st.integers(0, 3)) > 0:
             pk = draw(st.lists(st.sampled_from(keyable), min_size=1, max_size=min(2, len(keyable)), unique=True))
             body["primary_key"] = pk if len(pk) > 1 or draw(st.booleans()) else pk[0]
@@ -181,6 +186,8 @@ def schema_doc(draw) -> dict:
             body["checks"] = checks
         if draw(st.integers(0, 3)) == 0:
             body["comment"] = draw(st.sampled_from(["table comment", "with 'quotes'", "multi\nline"]))
+        if draw(st.integers(0, 3)) == 0:
+            body["with"] = draw(st.sampled_from([{"fillfactor": 70}, {"fillfactor": 90, "autovacuum_enabled": False}]))
         tables[tname] = body
     # Foreign keys: to an earlier table's primary key, through fresh columns of the same types.
     for i, tname in enumerate(table_names[1:], start=1):
@@ -211,6 +218,11 @@ def schema_doc(draw) -> dict:
     if draw(st.integers(0, 2)) == 0:
         tables[PARTITIONED] = draw(partitioned_table())
     _extensions(draw, doc, tables[table_names[0]]["columns"])
+    # UNLOGGED only where no foreign key points (a logged table cannot reference an unlogged one).
+    referenced = {fk["references"]["table"] for t in tables.values() for fk in t.get("foreign_keys", [])}
+    for tname in table_names:
+        if tname not in referenced and draw(st.integers(0, 4)) == 0:
+            tables[tname]["unlogged"] = True
     doc["tables"] = tables
     return doc
 

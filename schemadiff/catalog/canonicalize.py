@@ -49,7 +49,7 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
 def _suspects(table: Table, live: Table) -> bool:
     return bool(_default_suspects(table, live) or _check_suspects(table, live) or _index_suspects(table, live)
-                or _type_suspects(table, live))
+                or _type_suspects(table, live) or _generated_suspects(table, live))
 
 
 def _type_suspects(table: Table, live: Table) -> list:
@@ -61,6 +61,14 @@ def _type_suspects(table: Table, live: Table) -> list:
         if old and old.type != column.type and not (pgtypes.is_builtin(column.type) and pgtypes.is_builtin(old.type)):
             out.append(column)
     return out
+
+
+def _generated_suspects(table: Table, live: Table) -> list:
+    """Generated columns whose expression reads differently (``round(q * p, 2)`` is stored
+    as ``round((q * (p)::numeric), 2)`` when ``p`` is of a domain type)."""
+    return [c for c in table.columns if c.generated is not None and live.column(c.name) is not None
+            and live.column(c.name).generated is not None
+            and normalize.expression(c.generated) != normalize.expression(live.column(c.name).generated)]
 
 
 def _default_suspects(table: Table, live: Table) -> list:
@@ -113,11 +121,18 @@ def _probe_table(conn, i: int, table: Table, live: Table) -> dict:
     columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
     if not _try(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
         return {}
-    found: dict = {"defaults": {}, "checks": {}, "indexes": {}, "types": {}}
+    found: dict = {"defaults": {}, "checks": {}, "indexes": {}, "types": {}, "generated": {}}
     for column in _type_suspects(table, live):
         found["types"][column.name] = _one(conn, (
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s"),
             (f"pg_temp.{scratch}", column.name))
+    for n, column in enumerate(_generated_suspects(table, live)):
+        probe = f"schemadiff_g{n}"
+        if _try(conn, f"ALTER TABLE {scratch} ADD COLUMN {probe} {column.type} GENERATED ALWAYS AS ({column.generated}) STORED"):
+            found["generated"][column.name] = _one(conn, (
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+                " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+                " WHERE d.adrelid = %s::regclass AND a.attname = %s"), (f"pg_temp.{scratch}", probe))
     for column in _default_suspects(table, live):
         if _try(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
             found["defaults"][column.name] = _one(conn, (
@@ -178,6 +193,12 @@ def _adopt(table: Table, live: Table, found: dict) -> Table:
     )
     columns = tuple(replace(c, type=types[c.name]) if c.name in types and types[c.name] == live.column(c.name).type
                     else c for c in columns)
+    generated = found.get("generated", {})
+    columns = tuple(
+        replace(c, generated=live.column(c.name).generated)
+        if c.name in generated and _same(generated[c.name], live.column(c.name).generated) else c
+        for c in columns
+    )
     live_checks = {c.name: c for c in live.checks}
     checks = tuple(
         replace(c, expression=live_checks[c.name].expression)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
+from ..pg import normalize, types as pgtypes
+from ..pg.naming import qualify, quote_ident
 
 FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
@@ -15,8 +18,9 @@ IDENTITY_CODES = {"a": "always", "d": "by default"}
 class _TableBuilder:
     """Mutable scratch space while rows arrive; frozen into a Table by build()."""
 
-    def __init__(self, schema: str, name: str, comment: Optional[str]):
+    def __init__(self, schema: str, name: str, comment: Optional[str], details: Optional[dict] = None):
         self.schema, self.name, self.comment = schema, name, comment
+        self.details = details or {}
         self.columns: list[Column] = []
         self.primary_key: Optional[PrimaryKey] = None
         self.uniques: list = []
@@ -29,21 +33,22 @@ class _TableBuilder:
             schema=self.schema, name=self.name, columns=tuple(self.columns),
             primary_key=self.primary_key, uniques=tuple(self.uniques),
             foreign_keys=tuple(self.foreign_keys), checks=tuple(self.checks),
-            indexes=tuple(self.indexes), comment=self.comment,
+            indexes=tuple(self.indexes), comment=self.comment, **self.details,
         )
 
 
 def tables_from_rows(rows) -> dict:
     tables: dict[QualifiedName, _TableBuilder] = {}
     for (schema, name, table_comment, column, type_, not_null, default, identity,
-         generated, column_comment, owned_sequence) in rows:
+         generated, column_comment, owned_sequence, *details) in rows:
         key = QualifiedName(schema, name)
         builder = tables.get(key)
         if builder is None:
-            builder = tables[key] = _TableBuilder(schema, name, table_comment)
+            builder = tables[key] = _TableBuilder(schema, name, table_comment, _table_details(*details[:4]))
         if column is None:
             continue
-        builder.columns.append(_column(column, type_, not_null, default, identity, column_comment, owned_sequence))
+        column = _column(column, type_, not_null, default, identity, column_comment, owned_sequence)
+        builder.columns.append(_column_details(column, generated, *details[4:]))
     return tables
 
 
@@ -53,6 +58,42 @@ def _column(name, type_, not_null, default, identity, comment, owned_sequence) -
         name=name, type=type_, nullable=not not_null, default=default,
         identity=IDENTITY_CODES.get(identity or ""), comment=comment,
     )
+
+
+STORAGE_CODES = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+COMPRESSION_CODES = {"p": "pglz", "l": "lz4"}
+REPLICA_IDENTITY_CODES = {"d": "default", "f": "full", "n": "nothing", "i": "index"}
+
+
+def _table_details(unlogged, parameters, replica_identity, replica_index) -> dict:
+    identity = REPLICA_IDENTITY_CODES.get(replica_identity, "default")
+    if identity == "index" and replica_index is None:  # its index was dropped: PostgreSQL acts as NOTHING
+        identity = "nothing"
+    return {
+        "unlogged": bool(unlogged),
+        "parameters": tuple(sorted(_parameter(p) for p in parameters or ())),
+        "replica_identity": identity,
+        "replica_index": replica_index if identity == "index" else None,
+    }
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, _, value = text.partition("=")
+    return name, normalize.storage_parameter(value)
+
+
+def _column_details(column: Column, generated, collation_schema=None, collation_name=None,
+                    storage=None, compression=None) -> Column:
+    """A generated column's expression lives where a default's would (pg_attrdef)."""
+    collation = None
+    if collation_name is not None:
+        collation = quote_ident(collation_name) if collation_schema == "pg_catalog" \
+            else qualify(collation_schema, collation_name)
+    expression = column.default if generated else None
+    return replace(column, default=None if generated else column.default,
+                   generated=_strip_outer_parens(expression) if expression else None,
+                   collation=collation, storage=STORAGE_CODES.get(storage or ""),
+                   compression=COMPRESSION_CODES.get(compression or ""))
 
 
 def attach_constraints(tables: dict, rows) -> None:

@@ -18,6 +18,7 @@ from .partitions import partitioning_document
 from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
+from .table_details import column_details_data, table_details_data
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -111,6 +112,7 @@ def _table(table: Table, named) -> dict:
         out["comment"] = table.comment
     in_pk = set(table.primary_key.columns) if table.primary_key else set()
     out["columns"] = {c.name: _column(c, in_pk) for c in table.columns}
+    out.update(table_details_data(table))
     if table.primary_key:
         pk = table.primary_key
         out["primary_key"] = {"name": pk.name, "columns": list(pk.columns)} if named("pk", 0) else _names(pk.columns)
@@ -152,6 +154,7 @@ def _column(column: Column, in_pk: set) -> Any:
         body["identity"] = identity_document(column)
     if column.comment is not None:
         body["comment"] = column.comment
+    body.update(column_details_data(column))
     return type_text if list(body) == ["type"] else body
 
 

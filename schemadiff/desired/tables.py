@@ -10,12 +10,13 @@ from ..model import (
     FK_ACTIONS, CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
 )
 from ..pg import naming, normalize, types as pgtypes
-from .reader import Reader, describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
+from .table_details import COLUMN_DETAIL_KEYS, TABLE_DETAIL_KEYS, TableDetailsReader
+from .reader import describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
 
 TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
-              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions")
+              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions") + TABLE_DETAIL_KEYS
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
-               "using", "renamed_from")
+               "using", "renamed_from") + COLUMN_DETAIL_KEYS
 INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from")
 UNIQUE_KEYS = ("name", "columns", "renamed_from")
 PK_KEYS = ("name", "columns", "renamed_from")
@@ -27,7 +28,7 @@ IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_defaul
                       True: "by default"}
 
 
-class TablesReader(Reader):
+class TablesReader(TableDetailsReader):
     """Reads ``tables:``, one table at a time."""
 
     def tables(self, spec: dict, user_types: set) -> list[Table]:
@@ -42,7 +43,10 @@ class TablesReader(Reader):
             seen[table.qualified] = key
             self.names_in(table.schema).relations.add(table.name)
             tables.append((key, table))
-        return [self.name_objects(key, table) for key, table in tables]
+        named = [(key, self.name_objects(key, table)) for key, table in tables]
+        for key, table in named:
+            self.check_replica_index(table, key)
+        return [table for _, table in named]
 
     def table(self, key: str, body: Any, user_types: set) -> Optional[Table]:
         path = ("tables", key)
@@ -71,7 +75,7 @@ class TablesReader(Reader):
             **self.partitioning(path, body, schema, column_names),
         )
         self.partitioned_keys_cover(path, table)
-        return table
+        return self.table_details(table, body, path)
 
     def columns(self, table_key: str, spec: Any, user_types: set):
         path = ("tables", table_key, "columns")
@@ -124,14 +128,14 @@ class TablesReader(Reader):
         nullable = self.boolean(body.get("nullable"), path + ("nullable",), "nullable", True)
         if not_null and body.get("nullable") is True:
             self.error(path + ("nullable",), f"column {name!r}: identity and serial columns are never nullable")
-        return Column(
+        return self.column_details(Column(
             name=name, type=parsed.canonical, nullable=nullable and not not_null,
             default=default, identity=identity, serial=parsed.serial,
             identity_options=self.identity_options(body.get("identity"), path + ("identity",), parsed.canonical),
             comment=self.text(body.get("comment"), path + ("comment",), "comment"),
             using=self.text(body.get("using"), path + ("using",), "using"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
-        )
+        ), body, path)
 
     def identity(self, value: Any, path: tuple) -> Optional[str]:
         if value is None or value is False:

@@ -15,6 +15,7 @@ from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
 from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
 from .sequences import diff_sequences, settle_sequences
+from .table_details import details_of_new_table
 from .tables import diff_table
 from .types import diff_enums
 from .user_types import diff_user_types
@@ -53,6 +54,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
         changes += new_table_partitions(table, moved)
+        changes += details_of_new_table(table)
     for key in removed:
         if key not in moved.standalone:  # else attached as a partition
             changes.append(DropTable(cur_tables[key]))

@@ -100,7 +100,7 @@ class RenameColumn:
 
 @dataclass(frozen=True)
 class AlterColumn:
-    """Change a column's type, nullability, default, identity or comment."""
+    """Change a column's type, nullability, default, identity, comment, collation, storage or compression."""
     table: QualifiedName
     from_: Column
     to: Column
@@ -122,6 +122,7 @@ class AlterColumn:
             fields.append("identity_options")
         if (self.from_.comment or None) != (self.to.comment or None):
             fields.append("comment")
+        fields += [f for f in ("collation", "storage", "compression") if getattr(self.from_, f) != getattr(self.to, f)]
         return tuple(fields)
 
 

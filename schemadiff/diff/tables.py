@@ -13,6 +13,7 @@ from .changes import (
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
 )
 from .keyed import _by_name, _old_name, keyed_diff, match_renames
+from .table_details import alter_generation, diff_table_details, generation_changed, rebuild_generated
 
 
 def diff_table(current: Table, desired: Table, old_name: str | None = None) -> list[Change]:
@@ -29,6 +30,7 @@ def diff_table(current: Table, desired: Table, old_name: str | None = None) -> l
         desired = _implied_renames(current, desired, old_name)
     changes += _diff_constraints(key, current, desired)
     changes += _diff_indexes(key, current, desired)
+    changes += diff_table_details(current, desired, changes)
     return changes
 
 
@@ -124,11 +126,19 @@ def _diff_columns(key: QualifiedName, current: Table, desired: Table) -> list[Ch
     added, removed, common = keyed_diff(cur, want)
     changes += [AddColumn(key, want[name]) for name in added]
     changes += [DropColumn(key, cur[name]) for name in removed]
+    changes += _alter_columns(key, cur, want, common, desired)
+    return rebuild_generated(key, current, desired, changes)
+
+
+def _alter_columns(key: QualifiedName, cur: dict, want: dict, common, desired: Table) -> list[Change]:
+    changes: list[Change] = []
     for name in common:
         before = cur[name]
-        if not same_column(before, want[name]):
-            if before.name != name:  # renamed: compare under the new name
-                before = replace(before, name=name)
+        if before.name != name:  # renamed: compare under the new name
+            before = replace(before, name=name)
+        if generation_changed(before, want[name]):  # carries the column's other changes too
+            changes.append(alter_generation(key, before, want[name], desired))
+        elif not same_column(before, want[name]):
             changes.append(AlterColumn(key, before, want[name]))
     return changes
 
@@ -139,6 +149,8 @@ def same_column(a: Column, b: Column) -> bool:
         and a.identity_options == b.identity_options
         and a.serial == b.serial and (a.comment or None) == (b.comment or None)
         and normalize.expression(a.default) == normalize.expression(b.default)
+        and (a.collation, a.storage, a.compression) == (b.collation, b.storage, b.compression)
+        and normalize.expression(a.generated) == normalize.expression(b.generated)
     )
 
 

@@ -14,6 +14,9 @@ FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 
 
 IDENTITY_KINDS = ("always", "by default")
+STORAGE_KINDS = ("plain", "external", "extended", "main")
+COMPRESSIONS = ("pglz", "lz4")
+REPLICA_IDENTITIES = ("default", "full", "nothing", "index")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ class Column:
     identity_options: Optional[SequenceOptions] = None  # None: PostgreSQL's defaults for the type
     serial: bool = False  # owns a sequence that feeds its default (serial/bigserial)
     comment: Optional[str] = None
+    generated: Optional[str] = None  # GENERATED ALWAYS AS (expression) STORED; then no default
+    collation: Optional[str] = None  # SQL spelling ("C"), only when not the type's own
+    storage: Optional[str] = None  # plain | external | extended | main, only when not the type's own
+    compression: Optional[str] = None  # pglz | lz4, only when set on the column
     using: Optional[str] = field(default=None, compare=False)  # conversion hint for type changes
     renamed_from: Optional[str] = field(default=None, compare=False)
 
@@ -114,6 +121,10 @@ class Table:
     partition_by: Optional[str] = None  # "RANGE (created_at)" as pg_get_partkeydef prints it
     partitions: tuple = ()  # of model.partitions.Partition
     partitions_external: bool = field(default=False, compare=False)  # see Partition
+    unlogged: bool = False
+    parameters: tuple[tuple[str, str], ...] = ()  # storage parameters (WITH), sorted, values as text
+    replica_identity: str = "default"  # default | full | nothing | index
+    replica_index: Optional[str] = None  # the index of REPLICA IDENTITY USING INDEX
 
     @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:

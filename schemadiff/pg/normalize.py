@@ -243,3 +243,39 @@ def nextval_default(sequence) -> str:
     name = quote_ident(sequence.name) if sequence.schema == "public" else \
         f"{quote_ident(sequence.schema)}.{quote_ident(sequence.name)}"
     return f"nextval({quote_literal(name)}::regclass)"
+
+
+_BOOLEAN_WORDS = {"on": "true", "true": "true", "yes": "true", "off": "false", "false": "false", "no": "false"}
+
+
+def storage_parameter(value) -> str:
+    """A storage parameter's value as one text: PostgreSQL keeps what was written
+    (``5e-3``, ``off``), so ``0.005``, ``'0.005'`` and ``5e-3`` must all read the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).strip()
+    if text.lower() in _BOOLEAN_WORDS:
+        return _BOOLEAN_WORDS[text.lower()]
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number.is_integer() and abs(number) < 2 ** 63:
+        return str(int(number))
+    return repr(number)
+
+
+def collation(spelling: str) -> str:
+    """The SQL spelling of a collation name: ``C`` → ``"C"``, ``app.ci`` → ``app.ci``;
+    a name with no quotes is one identifier unless it is ``schema.name`` of plain words
+    (``en_US.utf8`` stays one name: its second part is no plain lower-case word)."""
+    from .naming import quote_ident
+
+    text = spelling.strip()
+    if '"' in text:
+        parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', text)
+        return ".".join(quote_ident(q.replace('""', '"') if q else w) for q, w in parts)
+    schema, dot, name = text.partition(".")
+    if dot and re.fullmatch(r"[a-z_][a-z0-9_]*", schema) and re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
+    return quote_ident(text)

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
 from . import kinds, render
-from . import extensions, partitions, sequences, user_types  # noqa: F401  (each registers its change types with kinds)
+from . import extensions, partitions, sequences, table_details, user_types  # noqa: F401  (each registers its change types with kinds)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
@@ -41,6 +41,8 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
 
 
 def _statements(change, options: PlanOptions) -> list[Statement]:
+    if type(change) in kinds.RULES:
+        change = kinds.RULES[type(change)].adapt(change, options)
     rules = kinds.RULES.get(type(change))
     if rules is not None and rules.statements is not None:
         return rules.statements(change, options)

@@ -45,9 +45,13 @@ def lock_of(change) -> str:
             return f"{ACCESS_EXCLUSIVE} (whole rewrite; blocks reads and writes)"
         if "nullable" in change.changed and not change.to.nullable:
             return f"{ACCESS_EXCLUSIVE} (while it scans for NULLs)"
+        if "collation" in change.changed and "type" not in change.changed:
+            return f"{ACCESS_EXCLUSIVE} (while it rebuilds the column's indexes; no rewrite)"
         return f"{ACCESS_EXCLUSIVE} (brief; binary-coercible type change: no rewrite)" if "type" in change.changed else brief
     if isinstance(change, ch.AddColumn) and change.column.default is not None and _volatile(change.column.default):
         return f"{ACCESS_EXCLUSIVE} (whole rewrite: volatile default)"
+    if isinstance(change, ch.AddColumn) and change.column.generated is not None:
+        return f"{ACCESS_EXCLUSIVE} (whole rewrite: computes the generated column)"
     return brief
 
 
@@ -81,6 +85,9 @@ def hazards_of(change) -> tuple[Hazard, ...]:
                        "lock: reads and writes continue; no rewrite"),)
     if isinstance(change, ch.AddConstraint) and not change.new_table:
         return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table to check existing rows while holding {lock_of(change).split(' (')[0]}, which blocks writes"),)
+    if isinstance(change, ch.AddColumn) and change.column.generated is not None:
+        return (Hazard(LOCKING, "TABLE_REWRITE", f"computes {change.table}.{change.column.name} for every row: rewrites "
+                       "the table under an ACCESS EXCLUSIVE lock that blocks reads and writes until it commits"),)
     if isinstance(change, ch.AddColumn) and not change.column.nullable and change.column.default is None \
             and not change.column.serial and not change.column.identity:
         return (Hazard(LOCKING, "FAILS_ON_ROWS", "adds a NOT NULL column without a default: fails if the table has rows"),)
@@ -101,6 +108,10 @@ def _alter_column_hazards(change: ch.AlterColumn) -> tuple[Hazard, ...]:
             how = f" with USING {change.to.using}" if change.to.using else ""
             hazards.append(Hazard(DESTRUCTIVE, "CONVERTS_TYPE", f"converts {where}{how}; values may fail to convert or lose information"))
             hazards.append(Hazard(LOCKING, "TABLE_REWRITE", "rewrites the table and its indexes under an ACCESS EXCLUSIVE lock that blocks reads and writes until it commits"))
+    if "collation" in change.changed and "type" not in change.changed:
+        hazards.append(Hazard(LOCKING, "INDEX_REBUILD", f"collation of {change.table}.{change.to.name} → "
+                              f"{change.to.collation or 'the type default'}: the table is not rewritten, but its indexes on the "
+                              "column are rebuilt under an ACCESS EXCLUSIVE lock that blocks reads and writes"))
     if "nullable" in change.changed and not change.to.nullable:
         hazards.append(Hazard(LOCKING, "VALIDATE_SCAN", f"SET NOT NULL on {change.table}.{change.to.name} scans the table under an ACCESS EXCLUSIVE lock; fails on NULLs"))
     return tuple(hazards)

@@ -20,6 +20,10 @@ def _no_lock(change: Any) -> str:
     return ""
 
 
+def _as_is(change: Any, options: Any) -> Any:
+    return change
+
+
 @dataclass(frozen=True)
 class ChangeRules:
     """What the planner needs to know about one change type."""
@@ -42,6 +46,8 @@ class ChangeRules:
     # needs or an online path (``statements(change, options) -> list[Statement]``); then
     # render, hazards and lock describe the plain, one-transaction form.
     statements: Optional[Callable[[Any, Any], list]] = None
+    # The change as planned with ``options`` (PlanOptions), e.g. told the server's version.
+    adapt: Callable[[Any, Any], Any] = _as_is
 
 
 RULES: dict[type, ChangeRules] = {}

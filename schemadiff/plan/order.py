@@ -11,6 +11,7 @@ from ..diff import changes as ch, partitions as pc
 from ..diff import sequences as seq
 from ..diff import user_types as ut
 from ..diff import extensions as ext
+from ..diff import table_details as td
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -28,14 +29,15 @@ PHASES = (
     (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
      ut.AlterAttribute, ut.AddAttribute, ut.ReplaceRange), ut.ValidateDomainCheck,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
-    "drop-foreign-keys", pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex, ch.DropConstraint,
-    ch.DropColumn, pc.DropPartition, ch.DropTable,
-    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, seq.AlterSequence,
+    "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
+    ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
+    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, td.AlterGeneration,
+    td.SetLogged, td.SetStorageParameters, seq.AlterSequence,
     "add-keys", ch.AddIndex,
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
-    "add-foreign-keys", ch.ValidateConstraint, seq.DropSequence,
+    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
@@ -45,6 +47,12 @@ _DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
 
 
 def _phase(change) -> int:
+    # A generated column goes before the columns it reads go or change type, and comes after.
+    if isinstance(change, ch.DropColumn) and change.column.generated is not None \
+            or isinstance(change, td.AlterGeneration) and change.to.generated is None:
+        return PHASES.index(td.DropGeneratedColumn)
+    if isinstance(change, ch.AddColumn) and change.column.generated is not None:
+        return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
@@ -55,7 +63,14 @@ def _phase(change) -> int:
 
 def _sort_key(change) -> tuple:
     depth = getattr(change, "depth", 0)
-    return (_phase(change), -depth if isinstance(change, _DROPS) else depth, object_name(change))
+    return (_phase(change), -depth if isinstance(change, _DROPS) else depth, _uses_sequences(change), object_name(change))
+
+
+def _uses_sequences(change) -> bool:
+    """New tables whose defaults draw on a sequence (an inheritance child's ``id`` reads its
+    parent's serial sequence) come after the others, which make their serial sequences."""
+    return isinstance(change, ch.CreateTable) and any(
+        c.default is not None and "nextval(" in c.default for c in change.table.columns)
 
 
 def order(changes: Sequence) -> list:

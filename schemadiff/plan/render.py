@@ -32,6 +32,12 @@ def _cols(columns) -> str:
 
 def column_definition(column: Column) -> str:
     parts = [quote_ident(column.name), _column_type(column)]
+    if column.compression:
+        parts.append(f"COMPRESSION {column.compression}")
+    if column.collation:
+        parts.append(f"COLLATE {column.collation}")
+    if column.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({column.generated}) STORED")
     if column.identity:
         parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY{identity_clause(column.type, column.identity_options)}")
     if column.default is not None:
@@ -77,7 +83,31 @@ def create_table_sql(table: Table) -> str:
     body = ",\n    ".join(lines)
     from .partitions import partition_clause
 
-    return f"CREATE TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n){partition_clause(table)}"
+    unlogged = "UNLOGGED " if table.unlogged else ""
+    return (f"CREATE {unlogged}TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n)"
+            f"{partition_clause(table)}{storage_parameters_sql(table.parameters)}")
+
+
+def storage_parameters_sql(parameters) -> str:
+    """`` WITH (fillfactor = '70')``: values quoted, as PostgreSQL accepts every one as text."""
+    if not parameters:
+        return ""
+    return " WITH (" + ", ".join(f"{name} = {quote_literal(value)}" for name, value in parameters) + ")"
+
+
+def set_storage_sql(table: QualifiedName, column: Column) -> str:
+    """SET STORAGE, or back to the type's own (PostgreSQL 15 has no SET STORAGE DEFAULT)."""
+    target, col = q(table), quote_ident(column.name)
+    if column.storage:
+        return f"ALTER TABLE {target} ALTER COLUMN {col} SET STORAGE {column.storage.upper()}"
+    return (
+        "DO $schemadiff$ BEGIN\n"
+        f"  EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STORAGE %s', {quote_literal(target)}, {quote_literal(column.name)},\n"
+        "    (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END\n"
+        f"     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = {quote_literal(target)}::regclass"
+        f" AND a.attname = {quote_literal(column.name)}));\n"
+        "END $schemadiff$"
+    )
 
 
 def index_sql(table: QualifiedName, index: Index, concurrently: bool = False) -> str:
@@ -204,6 +234,7 @@ def _create_table(c: ch.CreateTable, **_) -> list[str]:
     for column in c.table.columns:
         if column.comment is not None:
             out.append(_comment("COLUMN", f"{q(c.table.qualified)}.{quote_ident(column.name)}", column.comment))
+    out += [set_storage_sql(c.table.qualified, column) for column in c.table.columns if column.storage]
     return out
 
 
@@ -219,6 +250,8 @@ def _add_column(c: ch.AddColumn, **_) -> list[str]:
     out = [f"ALTER TABLE {q(c.table)} ADD COLUMN IF NOT EXISTS {column_definition(c.column)}"]
     if c.column.comment is not None:
         out.append(_comment("COLUMN", f"{q(c.table)}.{quote_ident(c.column.name)}", c.column.comment))
+    if c.column.storage:
+        out.append(set_storage_sql(c.table, c.column))
     return out
 
 
@@ -244,12 +277,15 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         drop = f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
         # Once the column is an identity (a rerun), DROP DEFAULT is an error, not a no-op.
         out.append(_only_if(f"NOT {_is_identity(c.table, to.name)}", drop) if to.identity else drop)
-    if "type" in changed:
+    if "type" in changed or "collation" in changed:
+        # No USING on a generated column (PostgreSQL refuses it) or for a new collation alone.
         using = f" USING {to.using}" if to.using else f" USING {col}::{to.type}"
-        retype = f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{using}"
+        using = "" if to.generated is not None or "type" not in changed else using
+        collate = f" COLLATE {to.collation}" if to.collation else ""
+        retype = f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {to.type}{collate}{using}"
         # A USING written for the old type fails on the new one: a rerun must skip it.
         out.append(_only_if(f"{_type_of(c.table, to.name)} IS DISTINCT FROM {quote_literal(to.type)}", retype)
-                   if to.using else retype)
+                   if to.using and using else retype)
         if to.serial and c.from_.serial:
             out.append(_serial_sequence_type_sql(c.table, to))
     # NOT NULL before ADD GENERATED, which PostgreSQL refuses on a nullable column.
@@ -267,6 +303,13 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:
         out.append(_comment("COLUMN", f"{table}.{col}", to.comment))
+    # ALTER TYPE (for a new collation too) gives the column its type's storage and
+    # compression back: say the column's again.
+    retyped = "type" in changed or "collation" in changed
+    if "storage" in changed or (retyped and to.storage):
+        out.append(set_storage_sql(c.table, to))
+    if "compression" in changed or (retyped and to.compression):
+        out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET COMPRESSION {to.compression or 'DEFAULT'}")
     return out
 
 

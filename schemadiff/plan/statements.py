@@ -104,3 +104,4 @@ class PlanOptions:
     then validates them, so that writers are not blocked on existing tables."""
 
     online: bool = True
+    server_version: int = 0  # server_version_num of the database planned against; 0: unknown

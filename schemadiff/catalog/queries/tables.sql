@@ -14,11 +14,25 @@ SELECT n.nspname                                   AS schema,
        a.attgenerated                              AS generated,
        (SELECT cd.description FROM pg_description cd
         WHERE cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum) AS column_comment,
-       owned.seq                                   AS owned_sequence
+       owned.seq                                   AS owned_sequence,
+       -- Table and column details, repeated on each column row of the table.
+       c.relpersistence = 'u'                      AS unlogged,
+       coalesce(c.reloptions, '{}') || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o
+                                                      WHERE tc.oid = c.reltoastrelid), '{}') AS parameters,
+       c.relreplident                              AS replica_identity,
+       (SELECT ri.relname FROM pg_index ix JOIN pg_class ri ON ri.oid = ix.indexrelid
+        WHERE ix.indrelid = c.oid AND ix.indisreplident)            AS replica_index,
+       CASE WHEN a.attcollation <> ty.typcollation THEN co_ns.nspname END AS collation_schema,
+       CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
+       CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
+       nullif(a.attcompression, '')                AS compression
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+LEFT JOIN pg_type ty ON ty.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_namespace co_ns ON co_ns.oid = co.collnamespace
 LEFT JOIN LATERAL (
     SELECT d.objid::regclass::text AS seq
     FROM pg_depend d
