@@ -14,13 +14,13 @@ from typing import Optional
 
 from .names import QualifiedName
 from .tables import (
-    FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
-    UniqueConstraint,
+    FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index,
+    PrimaryKey, Table, UniqueConstraint,
 )
 from .types import Enum
 
 __all__ = [
-    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
+    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "PrimaryKey", "QualifiedName", "Table", "UniqueConstraint", "catalog_hash", "sorted_catalog",
 ]
 

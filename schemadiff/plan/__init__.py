@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 
 from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
+from . import constraints as _constraints  # noqa: F401  (registers its change rules)
 from . import kinds, render
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames

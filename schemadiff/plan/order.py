@@ -15,7 +15,7 @@ PHASES = (
     ch.CreateSchema, ch.RenameEnum, ch.CreateEnum, ch.RenameEnumValue, ch.AddEnumValue,
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", ch.DropIndex, ch.DropConstraint, ch.DropColumn, ch.DropTable,
-    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, "add-keys", ch.AddIndex,
+    ch.RecreateEnum, ch.CreateTable, ch.AddColumn, ch.AlterColumn, ch.AlterConstraintTiming, "add-keys", ch.AddIndex,
     "add-foreign-keys", ch.ValidateConstraint, ch.DropEnum, ch.SetTableComment,
 )
 
