@@ -106,7 +106,8 @@ def exclusion_document(x: ExclusionConstraint, explicit: bool) -> dict:
 
 
 def parameters_document(parameters) -> dict:
-    """Storage parameters as YAML values: numbers as numbers, booleans as booleans."""
+    """Storage parameters as YAML values: numbers as numbers, true/false as booleans, the
+    rest (``on``) as the text PostgreSQL keeps."""
     def value(text: str):
         if text in ("true", "false"):
             return text == "true"

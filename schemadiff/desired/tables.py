@@ -257,7 +257,7 @@ class TablesReader(ExclusionsReader):
         return normalize.index_key(replace(parts, head=naming.quote_ident(column)).text())
 
     def storage_parameters(self, spec: Any, method: str, path: tuple) -> tuple:
-        """``with: {fillfactor: 70}`` → sorted (name, value) pairs, names checked per method."""
+        """``with: {fillfactor: 70}`` → (name, value) pairs in file order, names checked per method."""
         if spec is None:
             return ()
         if not isinstance(spec, dict):
@@ -272,8 +272,8 @@ class TablesReader(ExclusionsReader):
             elif isinstance(value, (dict, list)) or value is None or str(value).strip() == "":
                 self.error(path + (name,), f"storage parameter {name!r} needs a value, not {describe_value(value)}")
             else:
-                out.append((name, index_keys.parameter_value(name, value)))
-        return tuple(sorted(out))
+                out.append((name, index_keys.parameter_text(value)))
+        return tuple(out)
 
     def checks(self, table_key, spec) -> tuple:
         path = ("tables", table_key, "checks")

@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..model import CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index, QualifiedName, Table
 from ..pg import normalize
+from ..pg.index_keys import comparable
 from .changes import (
     AddColumn, AddConstraint, AddIndex, AlterColumn, AlterConstraintTiming, Change, DropColumn, DropConstraint, DropIndex,
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
@@ -192,7 +193,7 @@ def _timing(constraint) -> tuple:
 
 def _exclusion_shape(x: ExclusionConstraint) -> tuple:
     elements = tuple((normalize.index_key(k), op.strip()) for k, op in x.elements)
-    return elements, x.method, x.include, x.parameters, normalize.expression(x.where)
+    return elements, x.method, x.include, comparable(x.parameters), normalize.expression(x.where)
 
 
 def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
@@ -225,5 +226,5 @@ def same_index(a: Index, b: Index) -> bool:
         tuple(normalize.index_key(k) for k in a.keys) == tuple(normalize.index_key(k) for k in b.keys)
         and a.unique == b.unique and a.method == b.method and a.include == b.include
         and normalize.expression(a.where) == normalize.expression(b.where)
-        and a.nulls_not_distinct == b.nulls_not_distinct and a.parameters == b.parameters
+        and a.nulls_not_distinct == b.nulls_not_distinct and comparable(a.parameters) == comparable(b.parameters)
     )

@@ -107,7 +107,7 @@ Constraint = Union[PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint, Ex
 class Index:
     """A secondary index. ``keys`` are column names or expressions, each with its collation,
     operator class and ordering when not the default (``pg.index_keys``); ``parameters``
-    its storage parameters (``WITH``), sorted (name, value) pairs."""
+    its storage parameters (``WITH``), (name, value) pairs as written (compared in any order)."""
 
     name: str
     keys: tuple[str, ...]

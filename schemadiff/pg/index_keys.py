@@ -173,8 +173,9 @@ def _suffix_end(text: str, pos: int) -> Optional[int]:
     return None
 
 
-# Storage parameters (WITH) of each index method, and those of them that are booleans, which
-# PostgreSQL stores as written (on, true, 1): compared as true/false.
+# Storage parameters (WITH) of each index method. PostgreSQL keeps each value as written
+# (``autosummarize=on``) and in the order written, and so does the model, so that a rebuilt
+# index reads the same; they compare in any order, the booleans among them as true/false.
 INDEX_PARAMETERS = {
     "btree": ("fillfactor", "deduplicate_items"), "hash": ("fillfactor",), "gist": ("fillfactor", "buffering"),
     "spgist": ("fillfactor",), "gin": ("fastupdate", "gin_pending_list_limit"),
@@ -184,15 +185,21 @@ BOOLEAN_PARAMETERS = frozenset({"deduplicate_items", "fastupdate", "autosummariz
 _TRUE, _FALSE = frozenset({"true", "on", "yes", "1"}), frozenset({"false", "off", "no", "0"})
 
 
-def parameter_value(name: str, value) -> str:
-    """One storage parameter's value in the form both sides compare."""
-    text = ("true" if value else "false") if isinstance(value, bool) else str(value).strip().lower()
-    if name in BOOLEAN_PARAMETERS:
-        return "true" if text in _TRUE else "false" if text in _FALSE else text
-    return text
+def parameter_text(value) -> str:
+    """A value from the file as PostgreSQL would keep it (YAML's booleans as true/false)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value).strip()
+
+
+def comparable(parameters: tuple) -> tuple:
+    """Storage parameters in the form both sides compare: sorted, booleans as true/false."""
+    def value(name: str, text: str) -> str:
+        text = text.lower()
+        if name in BOOLEAN_PARAMETERS:
+            return "true" if text in _TRUE else "false" if text in _FALSE else text
+        return text
+    return tuple(sorted((name, value(name, text)) for name, text in parameters))
 
 
 def parameters_from_reloptions(reloptions) -> tuple:
-    """``{fillfactor=70}`` (pg_class.reloptions) → sorted (name, value) pairs."""
-    pairs = (option.split("=", 1) for option in reloptions or ())
-    return tuple(sorted((name, parameter_value(name, value)) for name, value in pairs))
+    """``{fillfactor=70}`` (pg_class.reloptions) → (name, value) pairs."""
+    return tuple(tuple(option.split("=", 1)) for option in reloptions or ())
