@@ -99,6 +99,18 @@ def test_the_file_reads_every_detail():
         where="status <> 'cancelled'", deferrable=True),)
 
 
+def test_unnamed_keys_and_exclusions_get_postgresqls_names_include_columns_and_all():
+    t = table("""
+        tables:
+          nn:
+            columns: {a: int, b: int, c: int}
+            unique: [{columns: [a], include: [b], with: {fillfactor: 80}}]
+            exclusions: [{elements: ["c WITH ="], include: [b]}, {elements: ["lower(b::text) WITH ="]}]
+        """, "nn")
+    assert [t.uniques[0].name] + [x.name for x in t.exclusions] == ["nn_a_b_key", "nn_c_b_excl", "nn_lower_excl"]
+    assert (t.uniques[0].include, t.uniques[0].parameters) == (("b",), (("fillfactor", "80"),))
+
+
 def test_an_exclusion_element_may_be_a_mapping():
     t = table("""
         tables:
@@ -189,7 +201,7 @@ CREATE TABLE rooms (
     id integer PRIMARY KEY,
     name text, slug text, "Title" text,
     CONSTRAINT rooms_slug_key UNIQUE NULLS NOT DISTINCT (slug),
-    CONSTRAINT rooms_name_key UNIQUE (name) DEFERRABLE INITIALLY DEFERRED
+    CONSTRAINT rooms_name_key UNIQUE (name) INCLUDE ("Title") WITH (fillfactor = 90) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX rooms_sorted ON rooms (name COLLATE "C" text_pattern_ops DESC NULLS LAST, "Title" COLLATE "POSIX" NULLS FIRST, lower(name) COLLATE "C");
 CREATE UNIQUE INDEX rooms_title ON rooms ("Title") INCLUDE (slug) NULLS NOT DISTINCT WITH (fillfactor = 70) WHERE id > 0;
@@ -216,7 +228,8 @@ def inspected(database_url, sql, tmp_path):
 def test_inspect_writes_every_detail(inspected):
     doc = yaml.safe_load(inspected.read_text())
     rooms, bookings = doc["tables"]["rooms"], doc["tables"]["bookings"]
-    assert rooms["unique"] == [{"columns": "name", "deferrable": True, "initially_deferred": True},
+    assert rooms["unique"] == [{"name": "rooms_name_key", "columns": "name", "include": ["Title"], "with": {"fillfactor": 90},
+                                "deferrable": True, "initially_deferred": True},
                                {"columns": "slug", "nulls_not_distinct": True}]
     indexes = {i["name"]: i for i in rooms["indexes"]}
     assert indexes["rooms_sorted"]["columns"] == [
@@ -231,6 +244,15 @@ def test_inspect_writes_every_detail(inspected):
     assert {"name": "bookings_room_known", "expression": "room_id > 0", "not_valid": True, "no_inherit": True} \
         in bookings["checks"]
     assert bookings["foreign_keys"][0]["deferrable"] is True
+
+
+def test_an_index_including_a_mixed_case_column_round_trips(database_url, sql, tmp_path):
+    sql('CREATE TABLE t (a int, "Title" text); CREATE INDEX t_a_idx ON t (a) INCLUDE ("Title")')
+    (tmp_path / ".git").mkdir()
+    assert run_cli("inspect", "--out", "schema.yaml", cwd=tmp_path, url=database_url).returncode == 0
+    assert yaml.safe_load((tmp_path / "schema.yaml").read_text())["tables"]["t"]["indexes"][0]["include"] == ["Title"]
+    result = run_cli("plan", "--exit-code", cwd=tmp_path, url=database_url)
+    assert result.returncode == 0, output(result)
 
 
 def test_the_inspected_file_plans_empty_and_rebuilds_the_same_catalog(database_url, inspected, pg_server):

@@ -70,10 +70,12 @@ def attach_constraints(tables: dict, rows) -> None:
             continue
         columns = tuple(columns)
         if kind == "p":
-            builder.primary_key = PrimaryKey(name, columns, deferrable=deferrable, initially_deferred=deferred)
+            builder.primary_key = PrimaryKey(name, columns, deferrable=deferrable, initially_deferred=deferred,
+                                             include=tuple(include), parameters=parameters_from_reloptions(parameters))
         elif kind == "u":
             builder.uniques.append(UniqueConstraint(name, columns, deferrable=deferrable, initially_deferred=deferred,
-                                                    nulls_not_distinct=nulls_not_distinct))
+                                                    nulls_not_distinct=nulls_not_distinct, include=tuple(include),
+                                                    parameters=parameters_from_reloptions(parameters)))
         elif kind == "x":
             keys = keys_of_definition(definition, method, bare_keys) or tuple(bare_keys)
             builder.exclusions.append(ExclusionConstraint(

@@ -104,7 +104,7 @@ def _table(table: Table, named) -> dict:
     out["columns"] = {c.name: _column(c, in_pk) for c in table.columns}
     if table.primary_key:
         pk = table.primary_key
-        body = {"columns": list(pk.columns)} | timing_document(pk)
+        body = {"columns": list(pk.columns)} | _key_index(pk) | timing_document(pk)
         out["primary_key"] = _named(body, pk.name, named("pk", 0)) if len(body) > 1 or named("pk", 0) else _names(pk.columns)
     if table.uniques:
         out["unique"] = [_named({"columns": _names(u.columns)} | _unique_details(u), u.name, named("unique", i))
@@ -122,7 +122,12 @@ def _table(table: Table, named) -> dict:
 
 
 def _unique_details(unique) -> dict:
-    return ({"nulls_not_distinct": True} if unique.nulls_not_distinct else {}) | timing_document(unique)
+    return ({"nulls_not_distinct": True} if unique.nulls_not_distinct else {}) | _key_index(unique) | timing_document(unique)
+
+
+def _key_index(key) -> dict:
+    return ({"include": list(key.include)} if key.include else {}) | \
+        ({"with": parameters_document(key.parameters)} if key.parameters else {})
 
 
 def _named(body: dict, name: str, explicit: bool) -> Any:

@@ -49,10 +49,11 @@ class NamesReader(Reader):
             return obj
 
         pk = named(table.primary_key, None, "pkey", True) if table.primary_key else None
-        uniques = tuple(named(u, naming.name_addition(u.columns), "key", True) for u in table.uniques)
+        uniques = tuple(named(u, naming.name_addition(u.columns + u.include), "key", True) for u in table.uniques)
         checks = tuple(named(c, _check_column(c.expression, table), "check", False) for c in table.checks)
         fks = tuple(named(f, naming.name_addition(f.columns), "fkey", False) for f in table.foreign_keys)
-        exclusions = tuple(named(x, naming.name_addition([naming.index_key_name(k) for k, _ in x.elements]), "excl", True)
+        exclusions = tuple(named(x, naming.name_addition([naming.index_key_name(k) for k, _ in x.elements] + list(x.include)),
+                                 "excl", True)
                            for x in table.exclusions)
         indexes = tuple(
             named(i, naming.name_addition([naming.index_key_name(k) for k in i.keys + i.include]), "idx", True)

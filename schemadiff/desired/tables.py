@@ -19,8 +19,8 @@ COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique
                "using", "renamed_from")
 INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with")
 TIMING_KEYS = ("deferrable", "initially_deferred")
-UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct") + TIMING_KEYS
-PK_KEYS = ("name", "columns", "renamed_from") + TIMING_KEYS
+UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct", "include", "with") + TIMING_KEYS
+PK_KEYS = ("name", "columns", "renamed_from", "include", "with") + TIMING_KEYS
 FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
            "initially_deferred", "not_valid", "renamed_from")
 CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from", "no_inherit")
@@ -162,7 +162,7 @@ class TablesReader(ExclusionsReader):
             self.expect_keys(spec, PK_KEYS, path, "primary_key")
             name = naming.truncate_identifier(self.text(spec.get("name"), path + ("name",), "name") or "")
             renamed = self.text(spec.get("renamed_from"), path + ("renamed_from",), "renamed_from")
-            timing = self.timing(spec, path)
+            timing = self.timing(spec, path) | self.key_index(spec, path, known)
             spec = spec.get("columns")
         columns = self.name_list(spec, path, "primary_key columns")
         self.require_columns(columns, known, path, "primary_key")
@@ -175,6 +175,12 @@ class TablesReader(ExclusionsReader):
         if deferred and item.get("deferrable") is False:
             self.error(path, "initially_deferred: true needs a deferrable constraint (leave out deferrable: false)")
         return {"deferrable": deferrable or deferred, "initially_deferred": deferred}
+
+    def key_index(self, item: dict, path: tuple, known: set) -> dict:
+        """``include`` and ``with`` of the (btree) index behind a primary key or unique constraint."""
+        include = self.name_list(item.get("include"), path + ("include",), "include") if item.get("include") else ()
+        self.require_columns(include, known, path, "include")
+        return {"include": include, "parameters": self.storage_parameters(item.get("with"), "btree", path + ("with",))}
 
     def duplicate_keys(self, table_key, primary_key: Optional[PrimaryKey], uniques: tuple) -> None:
         """CREATE TABLE silently leaves out a UNIQUE constraint on the same columns as the
@@ -197,7 +203,7 @@ class TablesReader(ExclusionsReader):
                 self.expect_keys(item, UNIQUE_KEYS, ipath, "unique constraint")
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
-                details = self.timing(item, ipath) | {"nulls_not_distinct": self.boolean(
+                details = self.timing(item, ipath) | self.key_index(item, ipath, known) | {"nulls_not_distinct": self.boolean(
                     item.get("nulls_not_distinct"), ipath + ("nulls_not_distinct",), "nulls_not_distinct", False)}
                 item = item.get("columns")
             columns = self.name_list(item, ipath, "unique columns")

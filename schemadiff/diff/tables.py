@@ -89,8 +89,9 @@ def _with_renamed_columns(current: Table, desired: Table) -> Table:
 
     return replace(
         current,
-        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns)) if current.primary_key else None,
-        uniques=tuple(replace(u, columns=cols(u.columns)) for u in current.uniques),
+        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns),
+                            include=cols(current.primary_key.include)) if current.primary_key else None,
+        uniques=tuple(replace(u, columns=cols(u.columns), include=cols(u.include)) for u in current.uniques),
         foreign_keys=tuple(replace(f, columns=cols(f.columns)) for f in current.foreign_keys),
         checks=tuple(replace(c, expression=expr(c.expression)) for c in current.checks),
         exclusions=tuple(replace(x, elements=tuple((expr(k), op) for k, op in x.elements), include=cols(x.include),
@@ -177,7 +178,8 @@ def same_constraint(a: Constraint, b: Constraint) -> bool:
         return same_foreign_key_but_timing(a, b) and _timing(a) == _timing(b)
     if isinstance(a, ExclusionConstraint):
         return _exclusion_shape(a) == _exclusion_shape(b) and _timing(a) == _timing(b)
-    return a.columns == b.columns and _timing(a) == _timing(b) \
+    return a.columns == b.columns and _timing(a) == _timing(b) and a.include == b.include \
+        and comparable(a.parameters) == comparable(b.parameters) \
         and getattr(a, "nulls_not_distinct", False) == getattr(b, "nulls_not_distinct", False)
 
 

@@ -39,6 +39,8 @@ class PrimaryKey:
     renamed_from: Optional[str] = field(default=None, compare=False)
     deferrable: bool = False
     initially_deferred: bool = False
+    include: tuple[str, ...] = ()  # INCLUDE columns of its index
+    parameters: tuple[tuple[str, str], ...] = ()  # its index's storage parameters (see Index)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class UniqueConstraint:
     deferrable: bool = False
     initially_deferred: bool = False
     nulls_not_distinct: bool = False
+    include: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,10 @@ def _column_type(column: Column) -> str:
 
 def constraint_definition(constraint) -> str:
     if isinstance(constraint, PrimaryKey):
-        body = f"PRIMARY KEY ({_cols(constraint.columns)})" + _deferrable(constraint)
+        body = f"PRIMARY KEY ({_cols(constraint.columns)})" + _key_index(constraint) + _deferrable(constraint)
     elif isinstance(constraint, UniqueConstraint):
         nulls = " NULLS NOT DISTINCT" if constraint.nulls_not_distinct else ""
-        body = f"UNIQUE{nulls} ({_cols(constraint.columns)})" + _deferrable(constraint)
+        body = f"UNIQUE{nulls} ({_cols(constraint.columns)})" + _key_index(constraint) + _deferrable(constraint)
     elif isinstance(constraint, CheckConstraint):
         body = f"CHECK ({constraint.expression})" + (" NO INHERIT" if constraint.no_inherit else "")
     elif isinstance(constraint, ExclusionConstraint):
@@ -61,6 +61,11 @@ def constraint_definition(constraint) -> str:
     else:
         body = _foreign_key_body(constraint)
     return f"CONSTRAINT {quote_ident(constraint.name)} {body}"
+
+
+def _key_index(key) -> str:
+    """INCLUDE and WITH of the index behind a primary key or unique constraint."""
+    return (f" INCLUDE ({_cols(key.include)})" if key.include else "") + _with(key.parameters)
 
 
 def _deferrable(constraint) -> str:

@@ -30,9 +30,9 @@ SELECT n.nspname                AS schema,
              JOIN pg_operator o ON o.oid = x.op JOIN pg_namespace opn ON opn.oid = o.oprnamespace
              ORDER BY x.ord)    AS operators,
        CASE WHEN con.contype = 'x' THEN pg_get_expr(ci.indpred, ci.indrelid, true) END AS predicate,
-       ARRAY(SELECT pg_get_indexdef(ci.indexrelid, k, true)
-             FROM generate_series(ci.indnkeyatts + 1, ci.indnatts) k WHERE con.contype = 'x' ORDER BY k) AS include,
-       CASE WHEN con.contype = 'x' THEN ic.reloptions END AS parameters
+       ARRAY(SELECT a.attname FROM generate_series(ci.indnkeyatts + 1, ci.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = ci.indrelid AND a.attnum = ci.indkey[k - 1] ORDER BY k) AS include,
+       ic.reloptions            AS parameters
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

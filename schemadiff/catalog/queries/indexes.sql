@@ -19,8 +19,9 @@ SELECT n.nspname               AS schema,
          FROM generate_series(1, i.indnkeyatts) k
          JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1]
          ORDER BY k)           AS keys,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include,
+       -- INCLUDE columns by name (pg_get_indexdef would quote them: "Title")
+       ARRAY(SELECT a.attname FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] ORDER BY k) AS include,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS bare_keys,
        pg_get_indexdef(i.indexrelid, 0, true) AS definition,
