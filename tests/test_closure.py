@@ -36,10 +36,7 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 # What schemadiff does not model yet, by fixture and stage (found by running the stages with
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
 SAAS_LOST = ("the rebuilt database loses: the storage parameters of partition events_2024_01, "
-             "inheritance (audit_log_2023/2024) and NO INHERIT, "
-             "exclusion constraints, NULLS NOT DISTINCT, "
-             "index storage parameters, an index column's COLLATE, and comments on "
-             "schemas, enums, indexes and constraints")
+             "inheritance (audit_log_2023/2024), and comments on schemas, enums, indexes and constraints")
 KNOWN_FAILURES = {
     ("saas_billing", "same_fingerprint"): SAAS_LOST,
 }

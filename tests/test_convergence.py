@@ -175,7 +175,7 @@ def schema_doc(draw) -> dict:
             unique = draw(st.lists(st.sampled_from(keyable), min_size=1, max_size=2, unique=True))
             pk = body.get("primary_key")
             if unique != ([pk] if isinstance(pk, str) else pk):  # the loader refuses a repeated key
-                body["unique"] = [unique]
+                body["unique"] = [draw(unique_spec(unique))]
         indexes = []
         for _ in range(draw(st.integers(0, 2))):
             indexes.append(draw(index_spec(cols, keyable)))
@@ -301,7 +301,8 @@ def index_spec(draw, cols: dict, keyable: list) -> dict:
     elif kind == "multi" and len(keyable) >= 2:
         spec = {"columns": draw(st.lists(st.sampled_from(keyable), min_size=2, max_size=2, unique=True))}
     elif kind == "desc" and keyable:
-        spec = {"columns": [draw(st.sampled_from(keyable)) + " DESC"]}
+        ordering = draw(st.sampled_from([" DESC", " DESC NULLS FIRST", " DESC NULLS LAST", " NULLS FIRST"]))
+        spec = {"columns": [draw(st.sampled_from(keyable)) + ordering]}
     elif keyable:
         spec = {"columns": [draw(st.sampled_from(keyable))]}
     else:
@@ -310,9 +311,26 @@ def index_spec(draw, cols: dict, keyable: list) -> dict:
         spec["where"] = f"{_q(draw(st.sampled_from(names)))} IS NOT NULL"
     if draw(st.booleans()) and spec.get("using") != "gin":
         spec["unique"] = True
+        if draw(st.integers(0, 3)) == 0:
+            spec["nulls_not_distinct"] = True
+    if draw(st.integers(0, 3)) == 0:  # storage parameters (WITH)
+        spec["with"] = {"fastupdate": draw(st.booleans())} if spec.get("using") == "gin" \
+            else {"fillfactor": draw(st.sampled_from([70, 90]))}
     if draw(st.booleans()):
         spec["name"] = draw(st.sampled_from(["ix_a", "ix_b", "Ix Mixed"]))
     return spec
+
+
+@st.composite
+def unique_spec(draw, columns: list):
+    """A unique constraint, sometimes NULLS NOT DISTINCT and/or DEFERRABLE."""
+    details = {}
+    if draw(st.integers(0, 3)) == 0:
+        details["nulls_not_distinct"] = True
+    if draw(st.integers(0, 3)) == 0:
+        details["deferrable"] = True
+        details["initially_deferred"] = draw(st.booleans())
+    return {"columns": columns, **details} if details else columns
 
 
 def _q(name: str) -> str:

@@ -160,11 +160,19 @@ def index_sql_on_scratch(scratch: str, index: Index) -> str:
 
 
 def _read_index(conn, name: str) -> Optional[tuple]:
+    """The probe's keys as the catalog reader spells them (with COLLATE, operator class and
+    ordering, see ``index_keys``) and its predicate."""
+    from ..pg.index_keys import keys_of_definition
+
     row = conn.execute(
         "SELECT ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k),"
-        " pg_get_expr(i.indpred, i.indrelid, true)"
-        " FROM pg_index i WHERE i.indexrelid = %s::regclass", (f"pg_temp.{name}",)).fetchone()
-    return (tuple(row[0]), row[1]) if row else None
+        " pg_get_expr(i.indpred, i.indrelid, true), pg_get_indexdef(i.indexrelid, 0, true), am.amname"
+        " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam"
+        " WHERE i.indexrelid = %s::regclass", (f"pg_temp.{name}",)).fetchone()
+    if not row:
+        return None
+    keys = keys_of_definition(row[2], row[3], row[0])
+    return (keys, row[1]) if keys is not None else None
 
 
 def _try(conn, sql: str) -> bool:
@@ -214,18 +222,11 @@ def _adopt_index(index: Index, live: Optional[Index], probe: Optional[tuple]) ->
     if live is None or probe is None:
         return index
     keys, where = probe
-    # The probe reads keys without ordering/opclass suffixes; carry the desired ones over.
-    suffixes = [k[len(_bare(k)):] for k in index.keys]
-    probed = replace(index, keys=tuple(key + suffix for key, suffix in zip(keys, suffixes)), where=where)
+    probed = replace(index, keys=keys, where=where)
     if same_index(probed, live):
         return replace(index, keys=live.keys, where=live.where)
     return index
 
-
-def _bare(key: str) -> str:
-    from ..pg.naming import strip_ordering
-
-    return strip_ordering(key)
 
 
 def _same(a: Optional[str], b: Optional[str]) -> bool:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
+from ..model import (
+    CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
+)
 from ..pg import normalize, types as pgtypes
+from ..pg.index_keys import keys_of_definition, parameters_from_reloptions
 from ..pg.naming import qualify, quote_ident
 
 FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -27,13 +30,14 @@ class _TableBuilder:
         self.foreign_keys: list = []
         self.checks: list = []
         self.indexes: list = []
+        self.exclusions: list = []
 
     def build(self) -> Table:
         return Table(
             schema=self.schema, name=self.name, columns=tuple(self.columns),
             primary_key=self.primary_key, uniques=tuple(self.uniques),
             foreign_keys=tuple(self.foreign_keys), checks=tuple(self.checks),
-            indexes=tuple(self.indexes), comment=self.comment, **self.details,
+            indexes=tuple(self.indexes), comment=self.comment, exclusions=tuple(self.exclusions), **self.details,
         )
 
 
@@ -98,15 +102,26 @@ def _column_details(column: Column, generated, collation_schema=None, collation_
 
 def attach_constraints(tables: dict, rows) -> None:
     for (schema, table, name, kind, validated, deferrable, deferred, columns,
-         ref_schema, ref_table, ref_columns, on_update, on_delete, expression) in rows:
+         ref_schema, ref_table, ref_columns, on_update, on_delete, expression, no_inherit,
+         nulls_not_distinct, method, definition, bare_keys, operators, predicate, include, parameters) in rows:
         builder = tables.get(QualifiedName(schema, table))
         if builder is None:
             continue
         columns = tuple(columns)
         if kind == "p":
-            builder.primary_key = PrimaryKey(name, columns)
+            builder.primary_key = PrimaryKey(name, columns, deferrable=deferrable, initially_deferred=deferred,
+                                             include=tuple(include), parameters=parameters_from_reloptions(parameters))
         elif kind == "u":
-            builder.uniques.append(UniqueConstraint(name, columns))
+            builder.uniques.append(UniqueConstraint(name, columns, deferrable=deferrable, initially_deferred=deferred,
+                                                    nulls_not_distinct=nulls_not_distinct, include=tuple(include),
+                                                    parameters=parameters_from_reloptions(parameters)))
+        elif kind == "x":
+            keys = keys_of_definition(definition, method, bare_keys) or tuple(bare_keys)
+            builder.exclusions.append(ExclusionConstraint(
+                name=name, elements=tuple(zip(keys, operators)), method=method, where=predicate,
+                include=tuple(include), parameters=parameters_from_reloptions(parameters),
+                deferrable=deferrable, initially_deferred=deferred,
+            ))
         elif kind == "f":
             builder.foreign_keys.append(ForeignKey(
                 name=name, columns=columns, ref_table=QualifiedName(ref_schema, ref_table),
@@ -115,17 +130,20 @@ def attach_constraints(tables: dict, rows) -> None:
                 initially_deferred=deferred, validated=validated,
             ))
         elif kind == "c":
-            builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated))
+            builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated,
+                                                  no_inherit=no_inherit))
 
 
 def attach_indexes(tables: dict, rows) -> None:
-    for schema, table, name, unique, valid, method, predicate, keys, include in rows:
+    for (schema, table, name, unique, valid, method, predicate, keys, include,
+         bare_keys, definition, nulls_not_distinct, parameters) in rows:
         builder = tables.get(QualifiedName(schema, table))
         if builder is None:
             continue
         builder.indexes.append(Index(
-            name=name, keys=tuple(keys), unique=unique, method=method,
-            where=predicate, include=tuple(include), valid=valid,
+            name=name, keys=keys_of_definition(definition, method, bare_keys) or tuple(keys), unique=unique,
+            method=method, where=predicate, include=tuple(include), valid=valid,
+            nulls_not_distinct=nulls_not_distinct, parameters=parameters_from_reloptions(parameters),
         ))
 
 

@@ -19,6 +19,7 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .table_details import column_details_data, table_details_data
+from .exclusions import exclusion_document, parameters_document, timing_document
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -27,7 +28,7 @@ HEADER = (
 
 
 ALL = "all"
-_KINDS = ("pk", "unique", "fk", "check")
+_KINDS = ("pk", "unique", "fk", "check", "exclusion")
 
 
 def dump(catalog: Catalog) -> str:
@@ -68,7 +69,7 @@ def _names_to_keep(catalog: Catalog, short_document: dict):
 
 def _constraints(table: Table, kind: str) -> tuple:
     return {"pk": (table.primary_key,) if table.primary_key else (), "unique": table.uniques,
-            "fk": table.foreign_keys, "check": table.checks}[kind]
+            "fk": table.foreign_keys, "check": table.checks, "exclusion": table.exclusions}[kind]
 
 
 def _document(catalog: Catalog, keep) -> dict:
@@ -115,18 +116,31 @@ def _table(table: Table, named) -> dict:
     out.update(table_details_data(table))
     if table.primary_key:
         pk = table.primary_key
-        out["primary_key"] = {"name": pk.name, "columns": list(pk.columns)} if named("pk", 0) else _names(pk.columns)
+        body = {"columns": list(pk.columns)} | _key_index(pk) | timing_document(pk)
+        out["primary_key"] = _named(body, pk.name, named("pk", 0)) if len(body) > 1 or named("pk", 0) else _names(pk.columns)
     if table.uniques:
-        out["unique"] = [_named({"columns": _names(u.columns)}, u.name, named("unique", i)) for i, u in enumerate(table.uniques)]
+        out["unique"] = [_named({"columns": _names(u.columns)} | _unique_details(u), u.name, named("unique", i))
+                         for i, u in enumerate(table.uniques)]
     if table.foreign_keys:
         out["foreign_keys"] = [_foreign_key(fk, named("fk", i)) for i, fk in enumerate(table.foreign_keys)]
     if table.checks:
-        out["checks"] = [_named({"expression": c.expression, **_not_valid(c)}, c.name, named("check", i))
-                         for i, c in enumerate(table.checks)]
+        out["checks"] = [_named({"expression": c.expression, **_not_valid(c), **({"no_inherit": True} if c.no_inherit else {})},
+                                c.name, named("check", i)) for i, c in enumerate(table.checks)]
+    if table.exclusions:
+        out["exclusions"] = [exclusion_document(x, named("exclusion", i)) for i, x in enumerate(table.exclusions)]
     if table.indexes:
         out["indexes"] = [_index(i) for i in table.indexes]
     out |= partitioning_document(table)
     return out
+
+
+def _unique_details(unique) -> dict:
+    return ({"nulls_not_distinct": True} if unique.nulls_not_distinct else {}) | _key_index(unique) | timing_document(unique)
+
+
+def _key_index(key) -> dict:
+    return ({"include": list(key.include)} if key.include else {}) | \
+        ({"with": parameters_document(key.parameters)} if key.parameters else {})
 
 
 def _named(body: dict, name: str, explicit: bool) -> Any:
@@ -167,11 +181,7 @@ def _foreign_key(fk, explicit: bool) -> dict:
         body["on_delete"] = fk.on_delete
     if fk.on_update != "no action":
         body["on_update"] = fk.on_update
-    if fk.deferrable:
-        body["deferrable"] = True
-    if fk.initially_deferred:
-        body["initially_deferred"] = True
-    return body | _not_valid(fk)
+    return body | timing_document(fk) | _not_valid(fk)
 
 
 def _not_valid(constraint) -> dict:
@@ -188,6 +198,10 @@ def _index(index) -> dict:
         body["where"] = index.where
     if index.include:
         body["include"] = list(index.include)
+    if index.nulls_not_distinct:
+        body["nulls_not_distinct"] = True
+    if index.parameters:
+        body["with"] = parameters_document(index.parameters)
     return body
 
 

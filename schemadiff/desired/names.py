@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from ..model import CheckConstraint, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint
+from ..model import CheckConstraint, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint
 from ..pg import naming, normalize
 from .reader import Reader
 
@@ -36,7 +36,7 @@ class NamesReader(Reader):
 
         explicit = [o for o in (*table.constraints, *table.indexes) if o.name]
         for obj in explicit:
-            claim(obj, _kind_name(obj), isinstance(obj, (PrimaryKey, UniqueConstraint, Index)))
+            claim(obj, _kind_name(obj), isinstance(obj, (PrimaryKey, UniqueConstraint, ExclusionConstraint, Index)))
         for column in table.columns:
             if column.serial or column.identity:
                 names.relations.add(naming.choose_name(table.name, column.name, "seq", lambda n: n in names.relations))
@@ -49,14 +49,18 @@ class NamesReader(Reader):
             return obj
 
         pk = named(table.primary_key, None, "pkey", True) if table.primary_key else None
-        uniques = tuple(named(u, naming.name_addition(u.columns), "key", True) for u in table.uniques)
+        uniques = tuple(named(u, naming.name_addition(u.columns + u.include), "key", True) for u in table.uniques)
         checks = tuple(named(c, _check_column(c.expression, table), "check", False) for c in table.checks)
         fks = tuple(named(f, naming.name_addition(f.columns), "fkey", False) for f in table.foreign_keys)
+        exclusions = tuple(named(x, naming.name_addition([naming.index_key_name(k) for k, _ in x.elements] + list(x.include)),
+                                 "excl", True)
+                           for x in table.exclusions)
         indexes = tuple(
             named(i, naming.name_addition([naming.index_key_name(k) for k in i.keys + i.include]), "idx", True)
             for i in table.indexes
         )
-        return replace(table, primary_key=pk, uniques=uniques, checks=checks, foreign_keys=fks, indexes=indexes)
+        return replace(table, primary_key=pk, uniques=uniques, checks=checks, foreign_keys=fks, indexes=indexes,
+                       exclusions=exclusions)
 
 
 @dataclass
@@ -83,4 +87,5 @@ def _check_column(expression: str, table: Table) -> Optional[str]:
 
 def _kind_name(obj) -> str:
     return {PrimaryKey: "primary key", UniqueConstraint: "unique constraint", ForeignKey: "foreign key",
-            CheckConstraint: "check", Index: "index"}[type(obj)]
+            CheckConstraint: "check", Index: "index",
+            ExclusionConstraint: "exclusion constraint"}[type(obj)]

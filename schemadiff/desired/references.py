@@ -43,7 +43,8 @@ class ReferencesReader(Reader):
         if len(ref_columns) != len(fk.columns):
             self.error(path, f"foreign key {fk.name} has {len(fk.columns)} column(s) but references {len(ref_columns)}")
         elif not _is_unique_key(target, ref_columns):
-            self.error(path, f"foreign key {fk.name} references {ref}({', '.join(ref_columns)}), which is not its primary key or a unique constraint")
+            deferrable = " (PostgreSQL refuses a DEFERRABLE one as a target)" if _is_unique_key(target, ref_columns, True) else ""
+            self.error(path, f"foreign key {fk.name} references {ref}({', '.join(ref_columns)}), which is not its primary key or a unique constraint{deferrable}")
         return replace(fk, ref_table=ref, ref_columns=tuple(ref_columns))
 
     def key_of(self, table: Table) -> str:
@@ -58,9 +59,9 @@ class ReferencesReader(Reader):
         return min(found)[1] if found else table.name
 
 
-def _is_unique_key(table: Table, columns: tuple) -> bool:
+def _is_unique_key(table: Table, columns: tuple, deferrable_too: bool = False) -> bool:
     wanted = set(columns)
-    keys = [table.primary_key.columns] if table.primary_key else []
-    keys += [u.columns for u in table.uniques]
+    keys = [table.primary_key.columns] if table.primary_key and (deferrable_too or not table.primary_key.deferrable) else []
+    keys += [u.columns for u in table.uniques if deferrable_too or not u.deferrable]
     keys += [i.keys for i in table.indexes if i.unique and not i.where]
     return any(set(k) == wanted for k in keys)

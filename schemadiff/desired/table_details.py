@@ -39,11 +39,11 @@ class TableDetailsReader(Reader):
         identity, index = self.replica_identity(body.get("replica_identity"), path + ("replica_identity",))
         return replace(
             table, unlogged=self.boolean(body.get("unlogged"), path + ("unlogged",), "unlogged", False),
-            parameters=self.storage_parameters(body.get("with"), path + ("with",)),
+            parameters=self.table_parameters(body.get("with"), path + ("with",)),
             replica_identity=identity, replica_index=index,
         )
 
-    def storage_parameters(self, spec: Any, path: tuple) -> tuple:
+    def table_parameters(self, spec: Any, path: tuple) -> tuple:
         out = {}
         for raw, value in self.mapping(spec, path, "with").items():
             name = str(raw).strip().lower()

@@ -9,26 +9,28 @@ from typing import Any, Optional
 from ..model import (
     FK_ACTIONS, CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
 )
-from ..pg import naming, normalize, types as pgtypes
-from .table_details import COLUMN_DETAIL_KEYS, TABLE_DETAIL_KEYS, TableDetailsReader
+from ..pg import index_keys, naming, normalize, types as pgtypes
+from .exclusions import ExclusionsReader
 from .reader import describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
+from .table_details import COLUMN_DETAIL_KEYS, TABLE_DETAIL_KEYS, TableDetailsReader
 
 TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
-              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions") + TABLE_DETAIL_KEYS
+              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions", "exclusions") + TABLE_DETAIL_KEYS
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
                "using", "renamed_from") + COLUMN_DETAIL_KEYS
-INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from")
-UNIQUE_KEYS = ("name", "columns", "renamed_from")
-PK_KEYS = ("name", "columns", "renamed_from")
+INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with")
+TIMING_KEYS = ("deferrable", "initially_deferred")
+UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct", "include", "with") + TIMING_KEYS
+PK_KEYS = ("name", "columns", "renamed_from", "include", "with") + TIMING_KEYS
 FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
            "initially_deferred", "not_valid", "renamed_from")
-CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from")
+CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from", "no_inherit")
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_default": "by default",
                       True: "by default"}
 
 
-class TablesReader(TableDetailsReader):
+class TablesReader(TableDetailsReader, ExclusionsReader):
     """Reads ``tables:``, one table at a time."""
 
     def tables(self, spec: dict, user_types: set) -> list[Table]:
@@ -70,6 +72,7 @@ class TablesReader(TableDetailsReader):
             foreign_keys=self.foreign_keys(key, schema, body.get("foreign_keys"), column_names),
             checks=self.checks(key, body.get("checks")),
             indexes=self.indexes(key, body.get("indexes"), column_names),
+            exclusions=self.exclusions(key, body.get("exclusions"), column_names),
             comment=self.text(body.get("comment"), path + ("comment",), "comment"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
             **self.partitioning(path, body, schema, column_names),
@@ -164,15 +167,30 @@ class TablesReader(TableDetailsReader):
             return None
         if inline:
             self.error(path, "primary key given both on columns and on the table")
-        name, renamed = "", None
+        name, renamed, timing = "", None, {}
         if isinstance(spec, dict):
             self.expect_keys(spec, PK_KEYS, path, "primary_key")
             name = naming.truncate_identifier(self.text(spec.get("name"), path + ("name",), "name") or "")
             renamed = self.text(spec.get("renamed_from"), path + ("renamed_from",), "renamed_from")
+            timing = self.timing(spec, path) | self.key_index(spec, path, known)
             spec = spec.get("columns")
         columns = self.name_list(spec, path, "primary_key columns")
         self.require_columns(columns, known, path, "primary_key")
-        return PrimaryKey(name, columns, renamed_from=renamed) if columns else None
+        return PrimaryKey(name, columns, renamed_from=renamed, **timing) if columns else None
+
+    def timing(self, item: dict, path: tuple) -> dict:
+        """``deferrable`` / ``initially_deferred``; the second implies the first, as in SQL."""
+        deferred = self.boolean(item.get("initially_deferred"), path + ("initially_deferred",), "initially_deferred", False)
+        deferrable = self.boolean(item.get("deferrable"), path + ("deferrable",), "deferrable", False)
+        if deferred and item.get("deferrable") is False:
+            self.error(path, "initially_deferred: true needs a deferrable constraint (leave out deferrable: false)")
+        return {"deferrable": deferrable or deferred, "initially_deferred": deferred}
+
+    def key_index(self, item: dict, path: tuple, known: set) -> dict:
+        """``include`` and ``with`` of the (btree) index behind a primary key or unique constraint."""
+        include = self.name_list(item.get("include"), path + ("include",), "include") if item.get("include") else ()
+        self.require_columns(include, known, path, "include")
+        return {"include": include, "parameters": self.index_parameters(item.get("with"), "btree", path + ("with",))}
 
     def duplicate_keys(self, table_key, primary_key: Optional[PrimaryKey], uniques: tuple) -> None:
         """CREATE TABLE silently leaves out a UNIQUE constraint on the same columns as the
@@ -190,18 +208,20 @@ class TablesReader(TableDetailsReader):
         out = []
         for i, item in enumerate(self.listing(spec, path, "unique")):
             ipath = path + (i,)
-            name, renamed = "", None
+            name, renamed, details = "", None, {}
             if isinstance(item, dict):
                 self.expect_keys(item, UNIQUE_KEYS, ipath, "unique constraint")
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
+                details = self.timing(item, ipath) | self.key_index(item, ipath, known) | {"nulls_not_distinct": self.boolean(
+                    item.get("nulls_not_distinct"), ipath + ("nulls_not_distinct",), "nulls_not_distinct", False)}
                 item = item.get("columns")
             columns = self.name_list(item, ipath, "unique columns")
             if not columns:
                 self.error(ipath, "a unique constraint needs columns")
                 continue
             self.require_columns(columns, known, ipath, "unique constraint")
-            out.append(UniqueConstraint(name, columns, renamed_from=renamed))
+            out.append(UniqueConstraint(name, columns, renamed_from=renamed, **details))
         return tuple(out)
 
     def indexes(self, table_key, spec, known: set) -> tuple:
@@ -222,36 +242,64 @@ class TablesReader(TableDetailsReader):
                 self.error(ipath + ("using",), f"unknown index method {method!r}; expected one of: {', '.join(INDEX_METHODS)}")
             include = self.name_list(item.get("include"), ipath + ("include",), "include") if item.get("include") else ()
             self.require_columns(include, known, ipath, "index include")
+            unique = self.boolean(item.get("unique"), ipath + ("unique",), "unique", False)
+            nulls_not_distinct = self.boolean(item.get("nulls_not_distinct"), ipath + ("nulls_not_distinct",), "nulls_not_distinct", False)
+            if nulls_not_distinct and not unique:
+                self.error(ipath + ("nulls_not_distinct",), "nulls_not_distinct applies to unique indexes only (add unique: true)")
             out.append(Index(
                 name=naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or ""),
-                keys=keys, unique=self.boolean(item.get("unique"), ipath + ("unique",), "unique", False),
+                keys=keys, unique=unique,
                 method=method, where=_stripped(self.text(item.get("where"), ipath + ("where",), "where")),
                 include=include,
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
+                nulls_not_distinct=nulls_not_distinct,
+                parameters=self.index_parameters(item.get("with"), method, ipath + ("with",)),
             ))
         return tuple(out)
 
     def index_key(self, key: str, known: set, path: tuple) -> str:
-        """A column name (quoted as PostgreSQL prints it) or an expression, with ordering."""
-        bare = naming.strip_ordering(key)
-        ordering = key.strip()[len(bare):]
-        if bare in known:
-            return normalize.index_key(naming.quote_ident(bare) + ordering)
-        if is_identifier(bare):
-            column = unquote_ident(bare)
-            if column not in known:
-                self.error(path, f"index names column {column!r}, which the table does not have{did_you_mean(column, known)}")
-            return normalize.index_key(naming.quote_ident(column) + ordering)
-        return key.strip()
+        """A column name (quoted as PostgreSQL prints it) or an expression, then COLLATE, the
+        operator class and the ordering, spelled as ``pg.index_keys`` says."""
+        text = key.strip()
+        bare = naming.strip_ordering(text)
+        if bare in known:  # a column, whatever characters its name holds
+            return normalize.index_key(naming.quote_ident(bare) + text[len(bare):])
+        parts = index_keys.parse(text)
+        if not is_identifier(parts.head):
+            return parts.text()
+        column = parts.head if parts.head in known else unquote_ident(parts.head)
+        if column not in known:
+            self.error(path, f"index names column {column!r}, which the table does not have{did_you_mean(column, known)}")
+        return normalize.index_key(replace(parts, head=naming.quote_ident(column)).text())
+
+    def index_parameters(self, spec: Any, method: str, path: tuple) -> tuple:
+        """``with: {fillfactor: 70}`` → (name, value) pairs in file order, names checked per method."""
+        if spec is None:
+            return ()
+        if not isinstance(spec, dict):
+            self.error(path, f"with must be a mapping of storage parameters, not {describe_value(spec)}")
+            return ()
+        allowed = index_keys.INDEX_PARAMETERS.get(method, ())
+        out = []
+        for name, value in spec.items():
+            if name not in allowed:
+                self.error(path + (name,), f"unknown storage parameter {name!r} for a {method} index; "
+                                           f"expected one of: {', '.join(allowed)}")
+            elif isinstance(value, (dict, list)) or value is None or str(value).strip() == "":
+                self.error(path + (name,), f"storage parameter {name!r} needs a value, not {describe_value(value)}")
+            else:
+                out.append((name, index_keys.parameter_text(value)))
+        return tuple(out)
 
     def checks(self, table_key, spec) -> tuple:
         path = ("tables", table_key, "checks")
         out = []
         for i, item in enumerate(self.listing(spec, path, "checks")):
             ipath = path + (i,)
-            name, renamed, validated = "", None, True
+            name, renamed, validated, no_inherit = "", None, True, False
             if isinstance(item, dict):
                 self.expect_keys(item, CHECK_KEYS, ipath, "check")
+                no_inherit = self.boolean(item.get("no_inherit"), ipath + ("no_inherit",), "no_inherit", False)
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
                 validated = not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False)
@@ -260,7 +308,8 @@ class TablesReader(TableDetailsReader):
             if not expression or not expression.strip():
                 self.error(ipath, "a check needs an expression")
                 continue
-            out.append(CheckConstraint(name, expression.strip(), validated=validated, renamed_from=renamed))
+            out.append(CheckConstraint(name, expression.strip(), validated=validated, renamed_from=renamed,
+                                       no_inherit=no_inherit))
         return tuple(out)
 
     def foreign_keys(self, table_key, schema: str, spec, known: set) -> tuple:
@@ -285,8 +334,7 @@ class TablesReader(TableDetailsReader):
                 columns=columns, ref_table=ref_table, ref_columns=ref_columns,
                 on_delete=self.action(item.get("on_delete"), ipath + ("on_delete",)),
                 on_update=self.action(item.get("on_update"), ipath + ("on_update",)),
-                deferrable=self.boolean(item.get("deferrable"), ipath + ("deferrable",), "deferrable", False),
-                initially_deferred=self.boolean(item.get("initially_deferred"), ipath + ("initially_deferred",), "initially_deferred", False),
+                **self.timing(item, ipath),
                 validated=not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False),
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
             ))

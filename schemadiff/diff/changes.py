@@ -157,6 +157,14 @@ class ValidateConstraint:
 
 
 @dataclass(frozen=True)
+class AlterConstraintTiming:
+    """Change a foreign key's DEFERRABLE / INITIALLY DEFERRED in place (ALTER CONSTRAINT)."""
+    table: QualifiedName
+    from_: Constraint
+    to: Constraint
+
+
+@dataclass(frozen=True)
 class AddIndex:
     """Create an index; ``new_table`` when its table is created by the same plan."""
     table: QualifiedName
@@ -191,5 +199,5 @@ Change = Union[
     CreateSchema, CreateEnum, DropEnum, AddEnumValue, RenameEnumValue, RenameEnum, RecreateEnum,
     CreateTable, DropTable, RenameTable, AddColumn, DropColumn, RenameColumn, AlterColumn,
     AddConstraint, DropConstraint, RenameConstraint, ValidateConstraint, AddIndex, DropIndex,
-    RenameIndex, SetTableComment,
+    RenameIndex, SetTableComment, AlterConstraintTiming,
 ]

@@ -6,10 +6,11 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from ..model import CheckConstraint, Column, Constraint, ForeignKey, Index, QualifiedName, Table
+from ..model import CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index, QualifiedName, Table
 from ..pg import normalize
+from ..pg.index_keys import comparable
 from .changes import (
-    AddColumn, AddConstraint, AddIndex, AlterColumn, Change, DropColumn, DropConstraint, DropIndex,
+    AddColumn, AddConstraint, AddIndex, AlterColumn, AlterConstraintTiming, Change, DropColumn, DropConstraint, DropIndex,
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
 )
 from .keyed import _by_name, _old_name, keyed_diff, match_renames
@@ -61,9 +62,9 @@ def _rebuild_for_retyped(key: QualifiedName, current: Table, changes: list) -> t
 
 def _is_expression_key(key: str) -> bool:
     """Whether an index key is an expression rather than a (possibly quoted) column."""
-    from ..pg.naming import strip_ordering
+    from ..pg.index_keys import parse
 
-    bare = strip_ordering(key)
+    bare = parse(key).head
     return not re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', bare)
 
 
@@ -90,10 +91,13 @@ def _with_renamed_columns(current: Table, desired: Table) -> Table:
 
     return replace(
         current,
-        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns)) if current.primary_key else None,
-        uniques=tuple(replace(u, columns=cols(u.columns)) for u in current.uniques),
+        primary_key=replace(current.primary_key, columns=cols(current.primary_key.columns),
+                            include=cols(current.primary_key.include)) if current.primary_key else None,
+        uniques=tuple(replace(u, columns=cols(u.columns), include=cols(u.include)) for u in current.uniques),
         foreign_keys=tuple(replace(f, columns=cols(f.columns)) for f in current.foreign_keys),
         checks=tuple(replace(c, expression=expr(c.expression)) for c in current.checks),
+        exclusions=tuple(replace(x, elements=tuple((expr(k), op) for k, op in x.elements), include=cols(x.include),
+                                 where=expr(x.where)) for x in current.exclusions),
         indexes=tuple(replace(i, keys=tuple(expr(k) for k in i.keys), include=cols(i.include), where=expr(i.where))
                       for i in current.indexes),
     )
@@ -116,6 +120,7 @@ def _implied_renames(current: Table, desired: Table, old_name: str) -> Table:
         primary_key=hinted(desired.primary_key) if desired.primary_key else None,
         uniques=tuple(map(hinted, desired.uniques)), foreign_keys=tuple(map(hinted, desired.foreign_keys)),
         checks=tuple(map(hinted, desired.checks)), indexes=tuple(map(hinted, desired.indexes)),
+        exclusions=tuple(map(hinted, desired.exclusions)),
     )
 
 
@@ -156,7 +161,15 @@ def same_column(a: Column, b: Column) -> bool:
 
 def _diff_constraints(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
     return _diff_named(key, current.constraints, desired.constraints, same_constraint,
-                       RenameConstraint, DropConstraint, AddConstraint) + _validations(key, current, desired)
+                       RenameConstraint, DropConstraint, AddConstraint, alter=_retimed) + _validations(key, current, desired)
+
+
+def _retimed(key: QualifiedName, before: Constraint, after: Constraint):
+    """A foreign key that differs only in DEFERRABLE / INITIALLY DEFERRED is altered in place;
+    keys and exclusions have no such ALTER and are dropped and added."""
+    if isinstance(before, ForeignKey) and isinstance(after, ForeignKey) and same_foreign_key_but_timing(before, after):
+        return AlterConstraintTiming(key, before, after)
+    return None
 
 
 def _validations(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
@@ -165,20 +178,37 @@ def _validations(key: QualifiedName, current: Table, desired: Table) -> list[Cha
     true``: PostgreSQL cannot make a constraint NOT VALID again, nor is there a reason to."""
     cur, _ = match_renames(_by_name(current.constraints), _by_name(desired.constraints), _old_name)
     return [ValidateConstraint(key, want) for want in desired.foreign_keys + desired.checks
-            if want.validated and want.name in cur and same_constraint(cur[want.name], want)
-            and not cur[want.name].validated]
+            if want.validated and want.name in cur and not cur[want.name].validated
+            and (same_constraint(cur[want.name], want) or _retimed(key, cur[want.name], want))]
 
 
 def same_constraint(a: Constraint, b: Constraint) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, CheckConstraint):
-        return normalize.expression(a.expression) == normalize.expression(b.expression)
+        return normalize.expression(a.expression) == normalize.expression(b.expression) and a.no_inherit == b.no_inherit
     if isinstance(a, ForeignKey):
-        return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_update, a.deferrable,
-                a.initially_deferred) == (b.columns, b.ref_table, b.ref_columns, b.on_delete,
-                                          b.on_update, b.deferrable, b.initially_deferred)
-    return a.columns == b.columns
+        return same_foreign_key_but_timing(a, b) and _timing(a) == _timing(b)
+    if isinstance(a, ExclusionConstraint):
+        return _exclusion_shape(a) == _exclusion_shape(b) and _timing(a) == _timing(b)
+    return a.columns == b.columns and _timing(a) == _timing(b) and a.include == b.include \
+        and comparable(a.parameters) == comparable(b.parameters) \
+        and getattr(a, "nulls_not_distinct", False) == getattr(b, "nulls_not_distinct", False)
+
+
+def same_foreign_key_but_timing(a: ForeignKey, b: ForeignKey) -> bool:
+    """Equal but for DEFERRABLE / INITIALLY DEFERRED, which ALTER CONSTRAINT changes in place."""
+    return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_update) == \
+        (b.columns, b.ref_table, b.ref_columns, b.on_delete, b.on_update)
+
+
+def _timing(constraint) -> tuple:
+    return constraint.deferrable, constraint.deferrable and constraint.initially_deferred
+
+
+def _exclusion_shape(x: ExclusionConstraint) -> tuple:
+    elements = tuple((normalize.index_key(k), op.strip()) for k, op in x.elements)
+    return elements, x.method, x.include, comparable(x.parameters), normalize.expression(x.where)
 
 
 def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Change]:
@@ -187,7 +217,7 @@ def _diff_indexes(key: QualifiedName, current: Table, desired: Table) -> list[Ch
                        RenameIndex, DropIndex, AddIndex)
 
 
-def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, drop, add) -> list[Change]:
+def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, drop, add, alter=None) -> list[Change]:
     """Named objects of one table (constraints, indexes): renames first, then drops, drop +
     add for the changed, and adds."""
     cur, renames = match_renames(_by_name(current), _by_name(desired), _old_name)
@@ -196,7 +226,10 @@ def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, dr
     added, removed, common = keyed_diff(cur, want)
     changes += [drop(key, cur[name]) for name in removed]
     for name in common:
-        if not same(cur[name], want[name]):
+        altered = alter and not same(cur[name], want[name]) and alter(key, replace(cur[name], name=name), want[name])
+        if altered:
+            changes.append(altered)
+        elif not same(cur[name], want[name]):
             changes.append(drop(key, replace(cur[name], name=name)))
             changes.append(add(key, want[name]))
     changes += [add(key, want[name]) for name in added]
@@ -208,4 +241,5 @@ def same_index(a: Index, b: Index) -> bool:
         tuple(normalize.index_key(k) for k in a.keys) == tuple(normalize.index_key(k) for k in b.keys)
         and a.unique == b.unique and a.method == b.method and a.include == b.include
         and normalize.expression(a.where) == normalize.expression(b.where)
+        and a.nulls_not_distinct == b.nulls_not_distinct and comparable(a.parameters) == comparable(b.parameters)
     )

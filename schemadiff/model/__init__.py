@@ -15,8 +15,8 @@ from typing import Optional
 from .extensions import Extension
 from .names import QualifiedName
 from .tables import (
-    FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ForeignKey, Index, PrimaryKey, Table,
-    UniqueConstraint,
+    FK_ACTIONS, IDENTITY_KINDS, CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index,
+    PrimaryKey, Table, UniqueConstraint,
 )
 from .types import (
     COLLATION_PROVIDERS, Collation, CompositeAttribute, CompositeType, Domain, DomainCheck, Enum, RangeType,
@@ -28,7 +28,7 @@ from .sequences import Sequence, SequenceOptions
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
-    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
+    "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
     "catalog_hash", "sorted_catalog",
 ]

@@ -46,15 +46,25 @@ class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     renamed_from: Optional[str] = field(default=None, compare=False)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    include: tuple[str, ...] = ()  # INCLUDE columns of its index
+    parameters: tuple[tuple[str, str], ...] = ()  # its index's storage parameters (see Index)
 
 
 @dataclass(frozen=True)
 class UniqueConstraint:
-    """A UNIQUE constraint (backed by an index of the same name)."""
+    """A UNIQUE constraint (backed by an index of the same name); ``nulls_not_distinct``:
+    NULLs count as equal (PostgreSQL 15+)."""
 
     name: str
     columns: tuple[str, ...]
     renamed_from: Optional[str] = field(default=None, compare=False)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    nulls_not_distinct: bool = False
+    include: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,15 +94,33 @@ class CheckConstraint:
     expression: str
     validated: bool = True
     renamed_from: Optional[str] = field(default=None, compare=False)
+    no_inherit: bool = False  # NO INHERIT: holds on this table only, not its children
 
 
-Constraint = Union[PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint]
+@dataclass(frozen=True)
+class ExclusionConstraint:
+    """An EXCLUDE constraint: no two rows whose ``elements`` (key, operator) all match.
+    Keys are spelled as index keys; ``parameters`` are its index's storage parameters."""
+
+    name: str
+    elements: tuple[tuple[str, str], ...]
+    method: str = "gist"
+    where: Optional[str] = None
+    include: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+    deferrable: bool = False
+    initially_deferred: bool = False
+    renamed_from: Optional[str] = field(default=None, compare=False)
+
+
+Constraint = Union[PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint, ExclusionConstraint]
 
 
 @dataclass(frozen=True)
 class Index:
-    """A secondary index. ``keys`` are column names or expressions, each with its
-    ordering suffix (``created_at DESC``) when not the default."""
+    """A secondary index. ``keys`` are column names or expressions, each with its collation,
+    operator class and ordering when not the default (``pg.index_keys``); ``parameters``
+    its storage parameters (``WITH``), (name, value) pairs as written (compared in any order)."""
 
     name: str
     keys: tuple[str, ...]
@@ -102,6 +130,8 @@ class Index:
     include: tuple[str, ...] = ()
     valid: bool = field(default=True, compare=False)
     renamed_from: Optional[str] = field(default=None, compare=False)
+    nulls_not_distinct: bool = False
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +155,7 @@ class Table:
     parameters: tuple[tuple[str, str], ...] = ()  # storage parameters (WITH), sorted, values as text
     replica_identity: str = "default"  # default | full | nothing | index
     replica_index: Optional[str] = None  # the index of REPLICA IDENTITY USING INDEX
+    exclusions: tuple[ExclusionConstraint, ...] = ()
 
     @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:
@@ -136,7 +167,7 @@ class Table:
     @property
     def constraints(self) -> tuple[Constraint, ...]:
         pk = (self.primary_key,) if self.primary_key else ()
-        return pk + self.uniques + self.foreign_keys + self.checks
+        return pk + self.uniques + self.foreign_keys + self.checks + self.exclusions
 
     def replace(self, **changes) -> "Table":
         return replace(self, **changes)

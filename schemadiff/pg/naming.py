@@ -109,8 +109,11 @@ _EXPRESSION_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 def index_key_name(key: str) -> str:
     """The name PostgreSQL's FigureIndexColname() gives an index key: the column itself,
-    the function name of a function call, else ``expr``."""
-    bare = strip_ordering(key)
+    the function name of a function call, else ``expr`` (collation, operator class and
+    ordering play no part)."""
+    from .index_keys import parse
+
+    bare = parse(key).head
     unquoted = _unquote(bare)
     if unquoted is not None:
         return unquoted

@@ -200,13 +200,13 @@ def _render(toks: list[str]) -> str:
     return "".join(out)
 
 
-_INDEX_ORDER = re.compile(r"\s+(asc)\s*$", re.IGNORECASE)
-
-
 @lru_cache(maxsize=65536)
 def index_key(text: str) -> str:
-    """Canonical text of one index key; ``ASC`` is the default and dropped."""
-    return expression(_INDEX_ORDER.sub("", text.strip()))
+    """Canonical text of one index key (see ``index_keys``): ``ASC`` and the default NULLS
+    ordering dropped, the collation and operator class spelled one way."""
+    from .index_keys import canonical
+
+    return expression(canonical(text))
 
 
 _NEXTVAL = re.compile(r"^\s*nextval\s*\(\s*'((?:[^']|'')*)'\s*(?:::\s*regclass\s*)?\)\s*$", re.IGNORECASE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diff import changes as ch
-from ..model import CheckConstraint, ForeignKey, PrimaryKey, QualifiedName, UniqueConstraint
+from ..model import CheckConstraint, ExclusionConstraint, ForeignKey, PrimaryKey, QualifiedName, UniqueConstraint
 from . import kinds
 
 
@@ -59,7 +59,8 @@ def describe(change) -> str:
 
 def constraint_word(constraint) -> str:
     return {PrimaryKey: "primary key", UniqueConstraint: "unique constraint",
-            ForeignKey: "foreign key", CheckConstraint: "check"}[type(constraint)]
+            ForeignKey: "foreign key", CheckConstraint: "check",
+            ExclusionConstraint: "exclusion constraint"}[type(constraint)]
 
 
 def object_name(change) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..diff import changes as ch
-from ..model import ForeignKey, PrimaryKey, UniqueConstraint
+from ..model import ExclusionConstraint, ForeignKey, PrimaryKey, UniqueConstraint
 from ..pg.type_changes import type_change_kind
 from . import kinds
 from .statements import DESTRUCTIVE, LOCKING, Hazard
@@ -31,7 +31,7 @@ def lock_of(change) -> str:
     if isinstance(change, ch.AddConstraint):
         if isinstance(change.constraint, ForeignKey):
             return "SHARE ROW EXCLUSIVE on both tables (blocks writes while it checks rows)"
-        if isinstance(change.constraint, (PrimaryKey, UniqueConstraint)):
+        if isinstance(change.constraint, (PrimaryKey, UniqueConstraint, ExclusionConstraint)):
             return f"{ACCESS_EXCLUSIVE} (whole index build; blocks reads and writes)"
         return f"{ACCESS_EXCLUSIVE} (while it checks existing rows)"
     if isinstance(change, ch.ValidateConstraint):
@@ -83,6 +83,10 @@ def hazards_of(change) -> tuple[Hazard, ...]:
     if isinstance(change, ch.ValidateConstraint):
         return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table in a transaction of its own under a {SHARE_UPDATE_EXCLUSIVE} "
                        "lock: reads and writes continue; no rewrite"),)
+    if isinstance(change, ch.AddConstraint) and not change.new_table and isinstance(change.constraint, ExclusionConstraint):
+        return (Hazard(LOCKING, "INDEX_BUILD", f"builds the exclusion constraint's index under an {ACCESS_EXCLUSIVE} lock "
+                       "that blocks reads and writes until it commits (PostgreSQL cannot build one CONCURRENTLY); "
+                       "fails if existing rows conflict"),)
     if isinstance(change, ch.AddConstraint) and not change.new_table:
         return (Hazard(LOCKING, "VALIDATE_SCAN", f"scans the table to check existing rows while holding {lock_of(change).split(' (')[0]}, which blocks writes"),)
     if isinstance(change, ch.AddColumn) and change.column.generated is not None:

@@ -31,7 +31,7 @@ PHASES = (
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
     ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
-    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, td.AlterGeneration,
+    ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, ch.AlterConstraintTiming, td.AlterGeneration,
     td.SetLogged, td.SetStorageParameters, seq.AlterSequence,
     "add-keys", ch.AddIndex,
     # Partitions after the parent's indexes: a new partition clones them, and the online build

@@ -4,10 +4,13 @@ a plan interrupted half-way can be run again."""
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from ..diff import changes as ch
-from ..model import CheckConstraint, Column, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint
+from ..model import (
+    CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
+)
 from ..pg.naming import qualify, quote_ident, quote_literal
 from .sequences import identity_clause, identity_options_sql
 
@@ -55,14 +58,46 @@ def _column_type(column: Column) -> str:
 
 def constraint_definition(constraint) -> str:
     if isinstance(constraint, PrimaryKey):
-        body = f"PRIMARY KEY ({_cols(constraint.columns)})"
+        body = f"PRIMARY KEY ({_cols(constraint.columns)})" + _key_index(constraint) + _deferrable(constraint)
     elif isinstance(constraint, UniqueConstraint):
-        body = f"UNIQUE ({_cols(constraint.columns)})"
+        nulls = " NULLS NOT DISTINCT" if constraint.nulls_not_distinct else ""
+        body = f"UNIQUE{nulls} ({_cols(constraint.columns)})" + _key_index(constraint) + _deferrable(constraint)
     elif isinstance(constraint, CheckConstraint):
-        body = f"CHECK ({constraint.expression})"
+        body = f"CHECK ({constraint.expression})" + (" NO INHERIT" if constraint.no_inherit else "")
+    elif isinstance(constraint, ExclusionConstraint):
+        body = _exclusion_body(constraint)
     else:
         body = _foreign_key_body(constraint)
     return f"CONSTRAINT {quote_ident(constraint.name)} {body}"
+
+
+def _key_index(key) -> str:
+    """INCLUDE and WITH of the index behind a primary key or unique constraint."""
+    return (f" INCLUDE ({_cols(key.include)})" if key.include else "") + _with(key.parameters)
+
+
+def _deferrable(constraint) -> str:
+    if not constraint.deferrable:
+        return ""
+    return " DEFERRABLE" + (" INITIALLY DEFERRED" if constraint.initially_deferred else "")
+
+
+def _exclusion_body(x: ExclusionConstraint) -> str:
+    elements = ", ".join(f"{key} WITH {operator}" for key, operator in x.elements)
+    body = f"EXCLUDE USING {x.method} ({elements})"
+    if x.include:
+        body += f" INCLUDE ({_cols(x.include)})"
+    body += _with(x.parameters)
+    if x.where:
+        body += f" WHERE ({x.where})"
+    return body + _deferrable(x)
+
+
+def _with(parameters) -> str:
+    if not parameters:
+        return ""
+    values = (v if re.fullmatch(r"[\w.]+", v) else quote_literal(v) for _, v in parameters)
+    return f" WITH ({', '.join(f'{name} = {value}' for (name, _), value in zip(parameters, values))})"
 
 
 def _foreign_key_body(fk: ForeignKey) -> str:
@@ -71,14 +106,12 @@ def _foreign_key_body(fk: ForeignKey) -> str:
         body += f" ON UPDATE {fk.on_update.upper()}"
     if fk.on_delete != "no action":
         body += f" ON DELETE {fk.on_delete.upper()}"
-    if fk.deferrable:
-        body += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
-    return body
+    return body + _deferrable(fk)
 
 
 def create_table_sql(table: Table) -> str:
     lines = [column_definition(c) for c in table.columns]
-    inline = ((table.primary_key,) if table.primary_key else ()) + table.uniques + table.checks
+    inline = ((table.primary_key,) if table.primary_key else ()) + table.uniques + table.checks + table.exclusions
     lines += [constraint_definition(c) for c in inline]
     body = ",\n    ".join(lines)
     from .partitions import partition_clause
@@ -117,6 +150,9 @@ def index_sql(table: QualifiedName, index: Index, concurrently: bool = False) ->
     sql = f"CREATE {unique}INDEX {conc}IF NOT EXISTS {quote_ident(index.name)} ON {q(table)}{using} ({', '.join(index.keys)})"
     if index.include:
         sql += f" INCLUDE ({_cols(index.include)})"
+    if index.nulls_not_distinct:
+        sql += " NULLS NOT DISTINCT"
+    sql += _with(index.parameters)
     if index.where:
         sql += f" WHERE {index.where}"
     return sql

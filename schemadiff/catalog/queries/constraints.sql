@@ -1,4 +1,5 @@
--- Primary keys, unique, foreign key and check constraints of the tables above.
+-- Primary keys, unique, foreign key, check and exclusion constraints of the tables above;
+-- for keys and exclusions, the details of the index behind them (see indexes.sql).
 SELECT n.nspname                AS schema,
        c.relname                AS table_name,
        con.conname              AS name,
@@ -16,13 +17,32 @@ SELECT n.nspname                AS schema,
              ORDER BY k.ord)    AS ref_columns,
        con.confupdtype          AS on_update,
        con.confdeltype          AS on_delete,
-       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
+       con.connoinherit         AS no_inherit,
+       (to_jsonb(ci) ->> 'indnullsnotdistinct')::boolean IS TRUE AS nulls_not_distinct,
+       am.amname                AS method,
+       CASE WHEN con.contype = 'x' THEN pg_get_indexdef(ci.indexrelid, 0, true) END AS definition,
+       ARRAY(SELECT pg_get_indexdef(ci.indexrelid, k, true)
+             FROM generate_series(1, ci.indnkeyatts) k WHERE con.contype = 'x' ORDER BY k) AS bare_keys,
+       ARRAY(SELECT CASE WHEN pg_operator_is_visible(o.oid) THEN o.oprname
+                         ELSE format('OPERATOR(%%I.%%s)', opn.nspname, o.oprname) END
+             FROM unnest(con.conexclop) WITH ORDINALITY x(op, ord)
+             JOIN pg_operator o ON o.oid = x.op JOIN pg_namespace opn ON opn.oid = o.oprnamespace
+             ORDER BY x.ord)    AS operators,
+       CASE WHEN con.contype = 'x' THEN pg_get_expr(ci.indpred, ci.indrelid, true) END AS predicate,
+       ARRAY(SELECT a.attname FROM generate_series(ci.indnkeyatts + 1, ci.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = ci.indrelid AND a.attnum = ci.indkey[k - 1] ORDER BY k) AS include,
+       ic.reloptions            AS parameters
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype IN ('p', 'u', 'f', 'c')
+-- conindid of a foreign key is the referenced table's index: only keys and exclusions own one
+LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_class ic ON ic.oid = ci.indexrelid
+LEFT JOIN pg_am am ON am.oid = ic.relam
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'

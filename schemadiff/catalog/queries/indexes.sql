@@ -1,6 +1,7 @@
 -- Secondary indexes: every index not created by a primary key, unique or exclusion
--- constraint. Key texts come from pg_get_indexdef per column, with the ordering and any
--- non-default operator class appended the way CREATE INDEX spells them.
+-- constraint. Key texts are cut out of the whole pg_get_indexdef (the only place that prints
+-- a key's COLLATE) along the bare per-column texts (bare_keys); ``keys`` appends the operator
+-- class and ordering by hand, for a definition that cannot be walked.
 SELECT n.nspname               AS schema,
        t.relname               AS table_name,
        ic.relname              AS name,
@@ -18,8 +19,15 @@ SELECT n.nspname               AS schema,
          FROM generate_series(1, i.indnkeyatts) k
          JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1]
          ORDER BY k)           AS keys,
+       -- INCLUDE columns by name (pg_get_indexdef would quote them: "Title")
+       ARRAY(SELECT a.attname FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] ORDER BY k) AS include,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include
+             FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS bare_keys,
+       pg_get_indexdef(i.indexrelid, 0, true) AS definition,
+       -- indnullsnotdistinct exists from PostgreSQL 15 on; NULL (false) before
+       (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean IS TRUE AS nulls_not_distinct,
+       ic.reloptions           AS parameters
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid
