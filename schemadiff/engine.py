@@ -50,6 +50,25 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     return managed(target, live)
 
 
+def inspect_for_file(target: Target, schemas: Optional[list] = None) -> tuple:
+    """What `inspect` writes: (the managed part of the live catalog of ``schemas``, every
+    object it leaves out — ignored tables and what schemadiff does not model)."""
+    from .catalog.unmanaged import ignored_tables, read_unmanaged
+
+    with connection(target) as conn:
+        everything = inspect(conn, schemas, exclude=_own_tables(target))
+        left_out = read_unmanaged(conn, schemas, exclude=_own_tables(target), ignore=target.ignore)
+    live = managed(target, everything)
+    return live, ignored_tables(everything, live) + list(left_out)
+
+
+def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
+    """The unmanaged objects of the schemas ``desired`` manages (one query)."""
+    from .catalog.unmanaged import read_unmanaged
+
+    return read_unmanaged(conn, managed_schemas(desired), exclude=_own_tables(target), ignore=target.ignore)
+
+
 def _own_tables(target: Target) -> list:
     from .deploy.datamigrations import SYSTEM_TABLES
 
