@@ -165,7 +165,10 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     live = live if live is not None else read_live(conn, target, desired)
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
-    the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
+    changes = diff(live, settled)
+    # Only a change can break what schemadiff does not manage: no query for an empty plan.
+    unmanaged = read_unmanaged_of(conn, target, desired) if changes else ()
+    the_plan = build_plan(changes, options, desired=desired, current=live, unmanaged=unmanaged)
     if data_migrations:
         from .deploy.datamigrations import weave
 
