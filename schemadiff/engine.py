@@ -51,15 +51,15 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
 
 
 def inspect_for_file(target: Target, schemas: Optional[list] = None) -> tuple:
-    """What `inspect` writes: (the managed part of the live catalog of ``schemas``, every
-    object it leaves out — ignored tables and what schemadiff does not model)."""
-    from .catalog.unmanaged import ignored_tables, read_unmanaged
+    """What `inspect` writes: (the managed part of the live catalog of ``schemas``, what it
+    leaves out because schemadiff does not model it). Tables the ``ignore`` setting names are
+    neither written nor listed, and neither is anything on them: the project said so."""
+    from .catalog.unmanaged import read_unmanaged
 
     with connection(target) as conn:
-        everything = inspect(conn, schemas, exclude=_own_tables(target))
+        live = inspect(conn, schemas, exclude=_own_tables(target))
         left_out = read_unmanaged(conn, schemas, exclude=_own_tables(target), ignore=target.ignore)
-    live = managed(target, everything)
-    return live, ignored_tables(everything, live) + list(left_out)
+    return managed(target, live), left_out
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:

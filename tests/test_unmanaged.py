@@ -104,6 +104,17 @@ def test_inspect_says_why_the_file_needs_an_unmanaged_function(database_url, sql
     assert "function public.next_code(): functions are not managed; the schema file uses it" in result.stderr
 
 
+def test_partitions_and_a_range_types_own_functions_are_not_reported_as_unmanaged(database_url, sql):
+    """Partitions (and their indexes) are not inheritance, and the constructors and cast a range
+    type makes are part of it: other kinds, modelled on their own."""
+    sql("CREATE TABLE events (id bigint, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
+        "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+        "CREATE INDEX ON events (at);"
+        "CREATE TYPE amount_range AS RANGE (subtype = numeric)")
+    with psycopg.connect(database_url) as conn:
+        assert read_unmanaged(conn, ["public"]) == ()
+
+
 def test_inspect_of_a_database_with_nothing_left_out_says_so_and_writes_no_comment(database_url, sql, tmp_path):
     sql(TABLES)
     result, text = _inspect(database_url, tmp_path)
@@ -111,12 +122,15 @@ def test_inspect_of_a_database_with_nothing_left_out_says_so_and_writes_no_comme
     assert "Left out" not in text
 
 
-def test_inspect_lists_ignored_tables_as_left_out(database_url, sql, tmp_path):
+def test_inspect_lists_nothing_on_an_ignored_table(database_url, sql, tmp_path):
     sql(TABLES)
+    sql("CREATE VIEW base_log_view AS SELECT * FROM base_log;"
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        "CREATE TRIGGER base_log_touch BEFORE UPDATE ON base_log FOR EACH ROW EXECUTE FUNCTION touch()")
     (tmp_path / "schemadiff.toml").write_text('ignore = ["base_log"]\n')
     result, text = _inspect(database_url, tmp_path)
-    assert "  table public.base_log: ignored by the `ignore` setting" in result.stderr
-    assert "base_log" not in yaml.safe_load(text)["tables"]
+    assert "trigger base_log_touch" not in result.stderr and "base_log" not in yaml.safe_load(text)["tables"]
+    assert "view public.base_log_view: views are not managed" in result.stderr  # not a table the setting names
 
 
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):

@@ -90,13 +90,6 @@ def _skipped(obj: Unmanaged, excluded: set, patterns: Sequence[str]) -> bool:
                for t in tables)
 
 
-def ignored_tables(before, after) -> list[Unmanaged]:
-    """The tables the ``ignore`` setting took out of a catalog (``before`` → ``after``)."""
-    kept = {t.qualified for t in after.tables}
-    return [Unmanaged("table", t.schema, t.name, None, "ignored by the `ignore` setting")
-            for t in before.tables if t.qualified not in kept]
-
-
 def _one_line(text: str) -> str:
     """Names may hold newlines and other control characters: shown escaped, so that each
     object stays one line (and a YAML comment stays a comment)."""

@@ -2,7 +2,7 @@
 -- does not model, so that `inspect` can say what it leaves out and `plan` what a change would
 -- break. One UNION ALL branch per kind, each headed `-- kind: …`: when a kind becomes
 -- modelled, delete its branch, or its row of a branch's `k` list (and nothing else).
--- Objects owned by an extension are left out.
+-- Objects owned by an extension, or internal parts of another object, are left out.
 --
 -- Columns: kind; schema and name of the object (either may be NULL; a trigger's, rule's or
 -- policy's name is not schema-qualified, so its schema is NULL); on_schema and on_name,
@@ -102,7 +102,7 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     JOIN relations r ON r.oid = i.inhrelid
     JOIN pg_class p ON p.oid = i.inhparent
     JOIN pg_namespace pn ON pn.oid = p.relnamespace
-    WHERE p.relkind <> 'p'
+    WHERE p.relkind IN ('r', 'f')  -- not a partitioned table's partitions, nor a partitioned index's
     UNION ALL
     -- kind: text search configuration
     SELECT 'text search configuration', n.nspname, c.cfgname, NULL, NULL, 'text search configurations are not managed',
@@ -341,6 +341,7 @@ LEFT JOIN LATERAL (
            OR (u.classid = 'pg_class'::regclass AND u.objid IN (SELECT oid FROM tables)))
     LIMIT 1
 ) needed ON o.classid IS NOT NULL
-WHERE o.classid IS NULL
-   OR NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = o.classid AND e.objid = o.objid AND e.deptype = 'e')
+WHERE o.classid IS NULL  -- neither an extension's member nor an internal part of another object (a
+   OR NOT EXISTS (SELECT 1 FROM pg_depend e  -- range type's constructors and cast come and go with it)
+                  WHERE e.classid = o.classid AND e.objid = o.objid AND e.deptype IN ('e', 'i'))
 ORDER BY o.kind, o.on_schema NULLS FIRST, o.on_name NULLS FIRST, o.schema NULLS FIRST, o.name NULLS FIRST
