@@ -82,7 +82,9 @@ def connect(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         raise ConnectionFailed(f"cannot connect to {describe(url)}: {_first_line(exc, url)}") from None
     except psycopg.Error as exc:
         raise ConnectionFailed(f"cannot connect to {describe(url)}: {_first_line(exc, url)}") from None
-    settings = "SET search_path TO public; SET client_min_messages TO warning"
+    # No JIT: catalog queries are short, and compiling one of many branches (the unmanaged
+    # objects' query) costs far more than it saves.
+    settings = "SET search_path TO public; SET client_min_messages TO warning; SET jit TO off"
     if statement_timeout_ms:
         settings += f"; SET statement_timeout TO {int(statement_timeout_ms)}"
     conn.execute(settings)

@@ -50,6 +50,25 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     return managed(target, live)
 
 
+def inspect_for_file(target: Target, schemas: Optional[list] = None) -> tuple:
+    """What `inspect` writes: (the managed part of the live catalog of ``schemas``, what it
+    leaves out because schemadiff does not model it). Tables the ``ignore`` setting names are
+    neither written nor listed, and neither is anything on them: the project said so."""
+    from .catalog.unmanaged import read_unmanaged
+
+    with connection(target) as conn:
+        live = inspect(conn, schemas, exclude=_own_tables(target))
+        left_out = read_unmanaged(conn, schemas, exclude=_own_tables(target), ignore=target.ignore)
+    return managed(target, live), left_out
+
+
+def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
+    """The unmanaged objects of the schemas ``desired`` manages (one query)."""
+    from .catalog.unmanaged import read_unmanaged
+
+    return read_unmanaged(conn, managed_schemas(desired), exclude=_own_tables(target), ignore=target.ignore)
+
+
 def _own_tables(target: Target) -> list:
     from .deploy.datamigrations import SYSTEM_TABLES
 
@@ -152,7 +171,10 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
     options = replace(options, server_version=conn.info.server_version)
-    the_plan = build_plan(diff(live, settled), options, desired=desired, current=live)
+    changes = diff(live, settled)
+    # Only a change can break what schemadiff does not manage: no query for an empty plan.
+    unmanaged = read_unmanaged_of(conn, target, desired) if changes else ()
+    the_plan = build_plan(changes, options, desired=desired, current=live, unmanaged=unmanaged)
     if data_migrations:
         from .deploy.datamigrations import weave
 

@@ -15,6 +15,7 @@ from schemadiff import db
 from schemadiff.desired import loads
 from schemadiff.engine import Target, plan_against
 from schemadiff.catalog.inspect import QUERY_NAMES, inspect
+from schemadiff.catalog.unmanaged import read_unmanaged
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402
@@ -71,3 +72,31 @@ def inspect_tables(url: str) -> tuple:
         return inspect(conn, ["public"]).tables
     finally:
         conn.close()
+
+
+def test_plan_with_changes_sends_the_same_queries_for_1_and_50_tables(database_url, build, sql, monkeypatch):
+    """A plan with changes also reads the unmanaged objects (one query more), whatever the size."""
+    counts = []
+    for n in (1, 50):
+        sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        _, changed = build(n)
+        desired = loads(changed)
+
+        def planned(conn, desired=desired):
+            assert not plan_against(conn, Target(database_url), desired).empty
+
+        counts.append(_counted(database_url, monkeypatch, planned))
+    assert counts[0] == counts[1]
+
+
+def test_unmanaged_objects_are_read_in_one_query_whatever_their_number(database_url, build, sql, monkeypatch):
+    build(50)
+    none = _counted(database_url, monkeypatch, lambda conn: read_unmanaged(conn, ["public"]))
+    tables = [r[0] for r in sql("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")]
+    sql("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$")
+    sql(";".join(f"CREATE VIEW v_{t} AS SELECT * FROM {t}; CREATE TRIGGER t_{t} BEFORE UPDATE ON {t} "
+                 "FOR EACH ROW EXECUTE FUNCTION touch()" for t in tables))
+    found = []
+    many = _counted(database_url, monkeypatch, lambda conn: found.extend(read_unmanaged(conn, ["public"])))
+    assert len(found) == 2 * len(tables) + 1
+    assert none == many == 1

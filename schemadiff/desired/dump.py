@@ -6,7 +6,7 @@ loading it back, and where that would not give the same catalog every name is wr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -31,14 +31,24 @@ ALL = "all"
 _KINDS = ("pk", "unique", "fk", "check", "exclusion")
 
 
-def dump(catalog: Catalog) -> str:
+def dump(catalog: Catalog, left_out: Sequence = ()) -> str:
     """YAML text that loads back to ``catalog``; a constraint's name is written only where
-    PostgreSQL's own rule would not give it."""
+    PostgreSQL's own rule would not give it. ``left_out`` (catalog.unmanaged.Unmanaged: what
+    the database holds that the file cannot say) is listed in a comment at the top."""
     keep = _names_to_keep(catalog, _document(catalog, keep=set()))
     text = _text(_document(catalog, keep))
     if keep != ALL and not _round_trips(catalog, text):
         text = _text(_document(catalog, ALL))
-    return text
+    return HEADER + left_out_comment(left_out) + text
+
+
+def left_out_comment(left_out: Sequence) -> str:
+    """The comment block naming each object left out, one line each (empty when none)."""
+    if not left_out:
+        return ""
+    lines = ["", f"Left out (not managed by schemadiff): {len(left_out)} object(s)."]
+    lines += [f"  {obj.line}" for obj in left_out]
+    return "".join(f"#{' ' if line else ''}{line}\n" for line in lines) + "\n"
 
 
 def _round_trips(catalog: Catalog, text: str) -> bool:
@@ -93,8 +103,7 @@ def _document(catalog: Catalog, keep) -> dict:
 
 
 def _text(doc: dict) -> str:
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-    return HEADER + body
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
 def _key(schema: str, name: str) -> str:

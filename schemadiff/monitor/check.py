@@ -30,6 +30,10 @@ class HealthReport:
     duration_s: float = 0.0
     expected_tables: tuple = ()
     expected_indexes: tuple = ()
+    # What the managed schemas hold that schemadiff does not manage (catalog.unmanaged), each
+    # with the pending changes that would break or drop it. Information, not a health problem:
+    # it never changes the status (a view is not a fault), so it is listed, not counted.
+    unmanaged: tuple = ()
     # The status when there is no report: critical when the database could not be reached or
     # read, unknown when schemadiff could not tell (bad configuration, a defect in schemadiff).
     failure: str = CRITICAL
@@ -77,6 +81,8 @@ class HealthReport:
                 "expected_hash": self.desired_hash,
             },
             "findings": [f.as_dict() for f in self.findings],
+            "unmanaged": {"count": len(self.unmanaged),
+                          "objects": [obj.as_dict() | {"affected_by": list(affected)} for obj, affected in self.unmanaged]},
             "duration_seconds": round(self.duration_s, 4),
         }
 
@@ -180,9 +186,13 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
     (``engine.read_live``: without the ignored tables, which the file loses here too)."""
     from ..engine import managed
 
+    from ..engine import read_unmanaged_of
+
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
-    findings = findings_from_changes(diff(live, settled))
+    changes = diff(live, settled)
+    findings = findings_from_changes(changes)
+    unmanaged = affected_unmanaged(read_unmanaged_of(conn, target, desired), changes)
 
     findings += health.health_findings(conn, live, desired)
     last = versions.latest(conn, target.version_table)
@@ -190,8 +200,21 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
     findings += version_findings(last, desired_hash)
     return HealthReport(
         connected=True, findings=findings, table_count=len(live.tables), index_count=live.index_count,
-        version=last, desired_hash=desired_hash, **expected(desired),
+        version=last, desired_hash=desired_hash, unmanaged=unmanaged, **expected(desired),
     )
+
+
+def affected_unmanaged(objects, changes) -> tuple:
+    """(object, descriptions of the pending changes that would break or drop it) for each
+    unmanaged object, as plan's UNMANAGED_DEPENDENT hazards would name them."""
+    from ..plan.describe import describe
+    from ..plan.unmanaged import dependent_hazards
+
+    out = []
+    for obj in objects:
+        affected = [describe(c) for c in changes if obj.depends and dependent_hazards(c, (obj,))]
+        out.append((obj, tuple(affected)))
+    return tuple(out)
 
 
 def expected(desired: Catalog) -> dict:

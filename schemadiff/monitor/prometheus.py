@@ -55,4 +55,6 @@ def exposition(report) -> str:
     _gauge(lines, "schemadiff_check_duration_seconds", "Seconds the check took.", round(report.duration_s, 6))
     _gauge(lines, "schemadiff_tables", "Tables in the managed schemas.", report.table_count)
     _gauge(lines, "schemadiff_indexes", "Secondary indexes in the managed schemas.", report.index_count)
+    _gauge(lines, "schemadiff_unmanaged_objects", "Objects in the managed schemas schemadiff does not manage "
+           "(views, functions, triggers, …; information, not a fault).", len(report.unmanaged))
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
 from .statements import DESTRUCTIVE, LOCKING, Hazard, Plan, PlanHashes, PlanOptions, Statement
+from .unmanaged import dependent_hazards
 
 __all__ = [
     "DESTRUCTIVE", "LOCKING", "Hazard", "Plan", "PlanHashes", "PlanOptions", "Statement", "build_plan",
@@ -27,16 +28,20 @@ __all__ = [
 
 
 def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
-               desired: Optional[Catalog] = None, current: Optional[Catalog] = None) -> Plan:
+               desired: Optional[Catalog] = None, current: Optional[Catalog] = None,
+               unmanaged: Sequence = ()) -> Plan:
     """Order ``changes`` and turn each into statements with hazards; ``desired`` and
-    ``current`` are the catalogs the plan's hashes are taken of, when asked for."""
+    ``current`` are the catalogs the plan's hashes are taken of, when asked for;
+    ``unmanaged`` (catalog.unmanaged) the objects schemadiff does not manage, named in the
+    hazards of the changes that would break or drop them."""
     statements: list[Statement] = []
     renames = probable_renames(changes)
     for change in order(changes):
         produced = _statements(change, options)
-        if change in renames:
+        extra = ((renames[change],) if change in renames else ()) + dependent_hazards(change, unmanaged)
+        if extra:
             first = produced[0]
-            produced[0] = replace(first, hazards=first.hazards + (renames[change],))
+            produced[0] = replace(first, hazards=first.hazards + extra)
         statements += produced
     return Plan(tuple(statements), tuple(changes), PlanHashes(desired=desired, current=current))
 

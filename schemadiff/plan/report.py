@@ -165,6 +165,11 @@ def check_text(report, color: bool = False) -> str:
     lines = [_paint(head, report.status, color)]
     for f in report.findings:
         lines.append(f"{f.severity.upper()}: {f.message}")
+    if report.unmanaged:
+        lines.append(f"INFO: {len(report.unmanaged)} object(s) not managed by schemadiff "
+                     "(listed by `schemadiff inspect` and `check --format json`)")
+        lines += [f"INFO: {obj.label} is affected by pending change(s): {'; '.join(affected)}"
+                  for obj, affected in report.unmanaged if affected]
     return "\n".join(lines)
 
 

@@ -25,20 +25,23 @@ def inspect_command(ctx: Context, out, schemas):
     """
     from ... import engine
     from ...desired.dump import dump
-    from ...catalog.inspect import inspect
 
-    target = ctx.target()
-    with engine.connection(target) as conn:
-        from ...deploy.datamigrations import SYSTEM_TABLES
-
-        live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table, *SYSTEM_TABLES])
-    live = engine.without_ignored(live, target.ignore)
-    text = dump(live)
+    live, left_out = engine.inspect_for_file(ctx.target(), schemas.split(",") if schemas else None)
+    text = dump(live, left_out)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}: {len(live.tables)} tables, {live.index_count} indexes", err=True)
     else:
         click.echo(text, nl=False)
+    click.echo(left_out_report(left_out), err=True)
+
+
+def left_out_report(left_out) -> str:
+    """What inspect could not write, one line per object (also a comment atop the file)."""
+    if not left_out:
+        return "left out (not managed by schemadiff): nothing"
+    return "\n".join([f"left out (not managed by schemadiff): {len(left_out)} object(s)"]
+                     + [f"  {obj.line}" for obj in left_out])
 
 
 @cli.command("config")
