@@ -93,17 +93,28 @@ def catalog_hash(catalog: Catalog) -> str:
     import hashlib
     import json
 
-    plain = _plain(catalog)
-    for kind in LATER_KINDS:
-        if not plain.get(kind):
-            del plain[kind]
-    payload = json.dumps(plain, sort_keys=True, default=str).encode()
+    payload = json.dumps(_plain(catalog), sort_keys=True, default=str).encode()
     return hashlib.sha256(payload).hexdigest()
 
 
-# Catalog fields added after hashes were first recorded: left out of the hash while empty, so
-# that a file using none of them keeps the hash an earlier schemadiff recorded for it.
-LATER_KINDS = ("extensions", "manages_extensions")
+# The fields each class had when hashes were first recorded (schemadiff 0.1.0). A field added
+# since is left out of the hash while it holds its default, so that a file using none of the
+# newer features keeps the hash an earlier schemadiff recorded for it (else `check` would call
+# every database "behind" after an upgrade).
+FIRST_FIELDS = {
+    "QualifiedName": ("schema", "name"),
+    "Column": ("name", "type", "nullable", "default", "identity", "serial", "comment", "using", "renamed_from"),
+    "PrimaryKey": ("name", "columns", "renamed_from"),
+    "UniqueConstraint": ("name", "columns", "renamed_from"),
+    "ForeignKey": ("name", "columns", "ref_table", "ref_columns", "on_delete", "on_update", "deferrable",
+                   "initially_deferred", "validated", "renamed_from"),
+    "CheckConstraint": ("name", "expression", "validated", "renamed_from"),
+    "Index": ("name", "keys", "unique", "method", "where", "include", "valid", "renamed_from"),
+    "Table": ("schema", "name", "columns", "primary_key", "uniques", "foreign_keys", "checks", "indexes", "comment",
+              "renamed_from"),
+    "Enum": ("schema", "name", "values", "renamed_from", "value_renames"),
+    "Catalog": ("tables", "enums", "schemas"),
+}
 
 
 def _plain(value):
@@ -114,10 +125,13 @@ def _plain(value):
         return value
     spec = _SPECS.get(cls)
     if spec is None and hasattr(cls, "__dataclass_fields__"):
-        names = tuple(f.name for f in fields(value))
-        spec = _SPECS[cls] = (names, attrgetter(*names) if len(names) > 1 else (lambda v, n=names[0]: (getattr(v, n),)))
+        spec = _SPECS[cls] = _spec(cls)
     if spec is not None:
-        out = dict(zip(spec[0], spec[1](value)))
+        names, get, later = spec
+        out = dict(zip(names, get(value)))
+        for key, default in later:
+            if out[key] == default:
+                del out[key]
         for key, item in out.items():
             if item.__class__ not in _SCALARS:
                 out[key] = _plain(item)
@@ -129,6 +143,19 @@ def _plain(value):
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
     return value
+
+
+def _spec(cls) -> tuple:
+    """(field names, a getter of their values, (name, default) of the fields added since 0.1.0)."""
+    from dataclasses import MISSING
+
+    names = tuple(f.name for f in fields(cls))
+    get = attrgetter(*names) if len(names) > 1 else (lambda v, n=names[0]: (getattr(v, n),))
+    first = FIRST_FIELDS.get(cls.__name__)
+    later = () if first is None else tuple(
+        (f.name, f.default if f.default is not MISSING else f.default_factory())
+        for f in fields(cls) if f.name not in first and (f.default is not MISSING or f.default_factory is not MISSING))
+    return names, get, later
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
