@@ -16,6 +16,7 @@ from .errors import ServerError
 
 
 def child_env() -> dict:
+    """The environment of server programs: none of our PG* variables, the C locale."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["LC_ALL"] = "C"
     env["LANG"] = "C"

@@ -19,6 +19,8 @@ from .errors import ServerError
 
 
 class User(NamedTuple):
+    """The unprivileged account the server programs run as when we are root."""
+
     name: str
     uid: int
     gid: int
@@ -71,6 +73,7 @@ def allowed(user: User, st: os.stat_result, bit: int) -> bool:
 
 
 def owner_name(uid: int) -> str:
+    """The name of the account ``uid``, or the number when it has none."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
