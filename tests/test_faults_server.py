@@ -20,6 +20,7 @@ import pytest
 from schemadiff import desired, engine, server
 from schemadiff.deploy.apply import advisory_key
 from schemadiff.model import catalog_hash
+from schemadiff.server import processes, users
 from fakes import apply_held_in_concurrent_build
 from prodsafe_helpers import wait_for
 
@@ -214,9 +215,9 @@ def own_cluster():
 
 def _restart(cluster: server.Cluster, mode: str) -> str:
     pg_ctl = str(cluster.bindir / "pg_ctl")
-    user = server._run_user(cluster.datadir)
-    server._run([pg_ctl, "stop", "-D", str(cluster.datadir), "-m", mode, "-w", "-s"], user, timeout=60,
-                what="pg_ctl stop")
+    user = users.run_user(cluster.datadir)
+    processes.run([pg_ctl, "stop", "-D", str(cluster.datadir), "-m", mode, "-w", "-s"], user,
+                  timeout=60, what="pg_ctl stop")
     return cluster.ensure_running()
 
 

