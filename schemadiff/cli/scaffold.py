@@ -70,11 +70,7 @@ def init_project(ctx, *, from_database: bool = False, force: bool = False) -> li
 
 def _from_database(ctx) -> tuple[str, str]:
     from .. import engine
-    from ..desired.dump import dump
-    from ..catalog.inspect import inspect
 
-    target = ctx.target()
-    with engine.connection(target) as conn:
-        live = inspect(conn, None, exclude=[target.version_table])
-    live = engine.without_ignored(live, target.ignore)
-    return dump(live), f"{len(live.tables)} tables, {live.index_count} indexes from the database"
+    inspected = engine.inspect_schema(ctx.project())
+    live = inspected.catalog
+    return inspected.text, f"{len(live.tables)} tables, {live.index_count} indexes from the database"

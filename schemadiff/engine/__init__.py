@@ -11,9 +11,16 @@ from .target import Target, connection
 from .reading import LiveRead, managed, managed_schemas, narrowed, read_live, without_ignored
 from .planning import plan, plan_against, plan_while_loading
 from .applying import ApplyResult, apply, refuse_destructive
+from .project import Project
+from .reviewing import Linted, diff_files, lint, lint_catalog
+from .deploying import Planned, apply_schema, history, plan_schema, rollback
+from .monitoring import Status, check, error_text, failed_status, health_unknown, status
+from .adopting import SchemaText, adopt, baseline, inspect_schema
 
 __all__ = [
     "Target", "connection", "LiveRead", "managed", "managed_schemas", "narrowed", "read_live",
     "without_ignored", "plan", "plan_against", "plan_while_loading", "ApplyResult", "apply",
-    "refuse_destructive",
+    "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
+    "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
+    "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
 ]

@@ -16,11 +16,11 @@ def managed_schemas(desired: Catalog) -> list[str]:
 def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
-    live = inspect(conn, managed_schemas(desired), exclude=_own_tables(target))
+    live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
     return managed(target, live)
 
 
-def _own_tables(target: Target) -> list:
+def own_tables(target: Target) -> list:
     from ..deploy.datamigrations import SYSTEM_TABLES
 
     return [target.version_table, *SYSTEM_TABLES]
@@ -65,7 +65,7 @@ class LiveRead:
                 self._conn = conn
             if self.prepare is not None:
                 self.prepare(conn)
-            self._live = inspect(conn, None, exclude=_own_tables(self.target))
+            self._live = inspect(conn, None, exclude=own_tables(self.target))
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
         finally:

@@ -24,21 +24,14 @@ def inspect_command(ctx: Context, out, schemas):
       schemadiff inspect --out schema.yaml
     """
     from ... import engine
-    from ...desired.dump import dump
-    from ...catalog.inspect import inspect
 
-    target = ctx.target()
-    with engine.connection(target) as conn:
-        from ...deploy.datamigrations import SYSTEM_TABLES
-
-        live = inspect(conn, schemas.split(",") if schemas else None, exclude=[target.version_table, *SYSTEM_TABLES])
-    live = engine.without_ignored(live, target.ignore)
-    text = dump(live)
+    inspected = engine.inspect_schema(ctx.project(), schemas.split(",") if schemas else None)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        Path(out).write_text(inspected.text, encoding="utf-8")
+        live = inspected.catalog
         click.echo(f"wrote {out}: {len(live.tables)} tables, {live.index_count} indexes", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(inspected.text, nl=False)
 
 
 @cli.command("config")
