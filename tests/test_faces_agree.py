@@ -1,5 +1,6 @@
-"""Every command takes its settings from the one resolved configuration: a setting in
-schemadiff.toml reaches baseline, rollback and plan --out-dir as it reaches apply."""
+"""Every command goes through the same engine job with the one resolved configuration: a
+setting in schemadiff.toml reaches baseline, rollback and plan --out-dir as it reaches apply,
+and every command that reads the database as a schema file leaves schemadiff's tables out."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import run_in_process
 
 from schemadiff.deploy.apply import DeployLock
+from schemadiff.deploy.datamigrations import create_sql
 
 SCHEMA = """\
 tables:
@@ -69,3 +71,13 @@ def test_plan_out_dir_records_in_the_configured_version_table(project, database_
     [written] = (project / "migrations").glob("*.sql")
     text = written.read_text()
     assert "app_versions" in text and "schemadiff_version" not in text
+
+
+def test_init_from_database_leaves_schemadiffs_own_tables_out(project, database_url, sql):
+    assert run_in_process("--database-url", database_url, "apply").exit_code == 0
+    sql(create_sql())
+    result = run_in_process("--database-url", database_url, "init", "--from-database", "--force")
+    assert result.exit_code == 0, result.output
+    written = (project / "schema.yaml").read_text()
+    assert "users" in written
+    assert "schemadiff_data_migrations" not in written and "schemadiff_version" not in written
