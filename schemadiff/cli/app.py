@@ -38,10 +38,6 @@ class Context:
         return self.settings
 
     @property
-    def database_url(self) -> Optional[str]:
-        return self.configured().database_url
-
-    @property
     def schema(self) -> str:
         return self.configured().schema
 
