@@ -37,48 +37,53 @@ def configuration(database_url: Optional[str] = None, schema_path: Optional[str]
                     "schema": str(schema_path) if schema_path else os.environ.get("SCHEMADIFF_SCHEMA")})
 
 
-def make_target(settings, **overrides):
-    """The :class:`~schemadiff.engine.Target` for ``settings``, built as the CLI builds it;
-    without a URL, the embedded development server next to the schema file."""
-    from .config import target
+def project(database_url: Optional[str] = None, schema_path: Optional[str] = None, **target_overrides):
+    """The engine's :class:`~schemadiff.engine.Project` for the configuration and the
+    arguments, as the CLI builds it; without a URL, the embedded development server next to
+    the schema file."""
+    from .engine import Project
 
-    return target(settings, announce=lambda message: log.info("schemadiff: %s", message), **overrides)
+    return Project(configuration(database_url, schema_path),
+                   announce=lambda message: log.info("schemadiff: %s", message), **target_overrides)
+
+
+def _resolved(database_url: Optional[str], schema_path: Optional[str]):
+    """The project with its target resolved now, so that a configuration or development
+    server that cannot be used fails here, before any job starts."""
+    found = project(database_url, schema_path)
+    found.target  # noqa: B018 (resolving it is the point)
+    return found
 
 
 def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, SchemadiffError):
-        return str(exc)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {first}".rstrip(": ")
+    from .engine import error_text
+
+    return error_text(exc)
 
 
 # --- applying -------------------------------------------------------------------------------
 
-def apply_with(settings, target, *, allow_destructive: bool = False) -> tuple[bool, list[str]]:
+def apply_with(project, *, allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Apply the plan; (success, descriptions of the statements that ran)."""
     from . import engine
-    from .config import execution
-    from .desired import load_with_source
     from .errors import ApplyFailed
 
     started: list[str] = []
-    path = settings.schema
+    path = project.schema
     try:
-        desired, text = load_with_source(path)
-        result = engine.apply(target, desired, text, allow_destructive=allow_destructive,
-                              lock_wait_s=settings.lock_wait, settings=execution(settings),
-                              progress=lambda n, total, statement: started.append(statement.description))
+        result = engine.apply_schema(project, allow_destructive=allow_destructive,
+                                     progress=lambda n, total, statement: started.append(statement.description))
     except ApplyFailed as exc:
-        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(target.url), exc)
+        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(project.target.url), exc)
         return False, started[:exc.executed]
     except Exception as exc:  # the caller asked for a bool, not an exception
-        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(target.url), _error_text(exc),
+        log.error("schemadiff: applying %s to %s failed: %s", path, db.describe(project.target.url), _error_text(exc),
                   exc_info=not isinstance(exc, SchemadiffError))
         return False, []
     applied = [s.description for s in result.plan.statements[:len(result.outcome.executed)]]
     if applied:
         log.info("schemadiff: applied %d statement(s) to %s; version %s", len(applied),
-                 db.describe(target.url), result.outcome.version)
+                 db.describe(project.target.url), result.outcome.version)
     return True, applied
 
 
@@ -87,83 +92,25 @@ def initialize_database_sync(database_url: Optional[str] = None, schema_path: Op
     """Bring the database to the schema file (creating what is missing; never dropping
     unless ``allow_destructive``). False on any failure, with the error logged."""
     try:
-        settings = configuration(database_url, schema_path)
-        target = make_target(settings)
+        found = _resolved(database_url, schema_path)
     except Exception as exc:
         log.error("schemadiff: database initialization failed: %s", _error_text(exc))
         return False
-    return apply_with(settings, target, allow_destructive=allow_destructive)[0]
+    return apply_with(found, allow_destructive=allow_destructive)[0]
 
 
 def apply_pending_migrations_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
                                   allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Run the pending plan: (success, descriptions of the statements applied)."""
     try:
-        settings = configuration(database_url, schema_path)
-        target = make_target(settings)
+        found = _resolved(database_url, schema_path)
     except Exception as exc:
         log.error("schemadiff: applying pending changes failed: %s", _error_text(exc))
         return False, []
-    return apply_with(settings, target, allow_destructive=allow_destructive)
+    return apply_with(found, allow_destructive=allow_destructive)
 
 
 # --- reading --------------------------------------------------------------------------------
-
-def _unreachable_status(path: str, url: Optional[str], message: str) -> dict:
-    return {
-        "initialized": False, "current_version": None, "pending_migrations": [],
-        "applied_migrations": 0, "schema_valid": False, "schema_issues": [message],
-        "status": "critical" if url else "unknown", "connected": False, "error": message,
-        "database": db.describe(url) if url else None, "schema_file": path,
-        "up_to_date": False, "last_applied_at": None, "schema_hash": None, "recorded_hash": None,
-        "pending": [], "destructive_pending": 0,
-    }
-
-
-def status_with_target(target, path: str) -> dict:
-    """The status report (see :func:`check_database_status`) against ``target`` for the
-    schema file at ``path``."""
-    from . import engine
-    from .deploy import versions
-    from .monitor.check import check_on
-    from .desired import load
-    from .plan.report import statement_dict
-
-    try:
-        desired = load(path)
-    except SchemadiffError as exc:
-        report = _unreachable_status(path, target.url, str(exc))
-        report["status"] = "unknown"
-        return report
-    try:
-        with engine.connection(target) as conn:
-            history = versions.history(conn, target.version_table)
-            live = engine.read_live(conn, target, desired)
-            health = check_on(conn, target, live, desired)
-            pending = engine.plan_against(conn, target, desired)
-    except Exception as exc:
-        return _unreachable_status(path, target.url, _error_text(exc))
-    latest = history[0] if history else None
-    return {
-        "initialized": bool(history),
-        "current_version": str(latest.version) if latest else None,
-        "pending_migrations": [s.description for s in pending.statements],
-        "applied_migrations": len(history),
-        "schema_valid": health.healthy,
-        "schema_issues": [f.message for f in health.findings],
-        "status": health.status,
-        "connected": True,
-        "error": None,
-        "database": db.describe(target.url),
-        "schema_file": path,
-        "up_to_date": latest is not None and latest.schema_hash == pending.desired_hash and pending.empty,
-        "last_applied_at": latest.applied_at.isoformat() if latest else None,
-        "schema_hash": pending.desired_hash,
-        "recorded_hash": latest.schema_hash if latest else None,
-        "pending": [statement_dict(s) for s in pending.statements],
-        "destructive_pending": len(pending.destructive),
-    }
-
 
 def _named_schema(schema_path: Optional[str]) -> str:
     """The schema file the arguments name, for a report when the configuration is unusable."""
@@ -177,15 +124,14 @@ def check_database_status_sync(database_url: Optional[str] = None, schema_path: 
     plan would run), ``applied_migrations`` (versions recorded), ``schema_valid``,
     ``schema_issues`` (finding messages), plus ``status``, ``error``, ``pending`` (statements
     with SQL and hazards) and more."""
+    from . import engine
+
     try:
-        settings = configuration(database_url, schema_path)
-        target = make_target(settings)
+        found = engine.status(project(database_url, schema_path))
     except Exception as exc:
-        report = _unreachable_status(_named_schema(schema_path), database_url or os.environ.get("DATABASE_URL"),
-                                     _error_text(exc))
-        report["status"] = "unknown"
-        return report
-    return status_with_target(target, settings.schema)
+        return engine.failed_status(_named_schema(schema_path), database_url or os.environ.get("DATABASE_URL"),
+                                    _error_text(exc), "unknown")
+    return found.as_dict()
 
 
 def check_database_health_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
@@ -193,17 +139,14 @@ def check_database_health_sync(database_url: Optional[str] = None, schema_path: 
     """``connectivity``, ``tables``, ``indexes`` and ``overall_healthy`` as the seed's health
     check, plus ``status``, ``columns``, ``constraints``, ``version`` and every finding
     (:meth:`schemadiff.monitor.check.HealthReport.as_dict`)."""
-    from .monitor.check import check, unknown
-    from .desired import load
+    from . import engine
 
     try:
-        settings = configuration(database_url, schema_path)
-        desired = load(settings.schema)
-        target = make_target(settings, statement_timeout_ms=int(statement_timeout * 1000))
+        found = project(database_url, schema_path, statement_timeout_ms=int(statement_timeout * 1000))
     except Exception as exc:
-        report = unknown(_error_text(exc))
+        report = engine.health_unknown(_error_text(exc))
     else:
-        report = check(target, desired)
+        report = engine.check(project=found)
     out = report.as_dict()
     out["error"] = out["connectivity"]["error"]
     return out
@@ -213,29 +156,24 @@ def get_migration_status_sync(database_url: Optional[str] = None, schema_path: O
     """``history`` (recorded versions, newest first, as dicts), ``current_version``,
     ``applied_migrations``, ``pending_migrations`` and ``up_to_date``."""
     from . import engine
-    from .deploy import versions
-    from .desired import load
     from .plan.report import statement_dict
 
     try:
-        settings = configuration(database_url, schema_path)
-        desired = load(settings.schema)
-        target = make_target(settings)
-        with engine.connection(target) as conn:
-            history = versions.history(conn, target.version_table)
-            pending = engine.plan_against(conn, target, desired)
+        found = engine.status(project(database_url, schema_path), health=False)
+        message = found.error
     except Exception as exc:
         message = _error_text(exc)
+    if message is not None:
         return {"current_version": None, "history": [], "applied_migrations": 0, "pending_migrations": [],
                 "pending": [], "up_to_date": False, "error": message}
-    latest = history[0] if history else None
+    latest, pending = found.latest, found.pending
     return {
         "current_version": str(latest.version) if latest else None,
-        "history": [v.as_dict() for v in history],
-        "applied_migrations": len(history),
+        "history": [v.as_dict() for v in found.history],
+        "applied_migrations": len(found.history),
         "pending_migrations": [s.description for s in pending.statements],
         "pending": [statement_dict(s) for s in pending.statements],
-        "up_to_date": latest is not None and latest.schema_hash == pending.desired_hash and pending.empty,
+        "up_to_date": found.up_to_date,
         "error": None,
     }
 

@@ -9,7 +9,7 @@ it came from, for ``schemadiff config``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -180,12 +180,24 @@ def _embedded_url(settings: Settings, announce: Callable[[str], None]) -> str:
     return url
 
 
-def execution(settings: Settings):
-    """How apply runs statements, from the settings: lock and statement timeouts."""
+def execution(settings: Settings, retries: Optional[int] = None):
+    """How apply runs statements, from the settings: lock and statement timeouts (and the
+    retries after a lock timeout, which only the command line sets)."""
     from .deploy.apply import ExecutionSettings
 
-    return ExecutionSettings(lock_timeout_ms=int(settings.lock_timeout * 1000),
-                             statement_timeout_ms=int(settings.statement_timeout * 1000))
+    chosen = ExecutionSettings(lock_timeout_ms=int(settings.lock_timeout * 1000),
+                               statement_timeout_ms=int(settings.statement_timeout * 1000))
+    return chosen if retries is None else replace(chosen, retries=retries)
+
+
+def overridden(settings: Settings, **given) -> Settings:
+    """``settings`` with a command's own options on top (those given, i.e. not None), each
+    remembered as coming from its ``--flag``: how ``apply --lock-wait 5`` beats the file."""
+    out = Settings(dict(settings.values), dict(settings.sources), settings.file)
+    for name, value in given.items():
+        if value is not None:
+            out.set(name, value, "--" + name.replace("_", "-"))
+    return out
 
 
 def describe(settings: Settings) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 import click
@@ -39,23 +38,16 @@ class Context:
         return self.settings
 
     @property
-    def database_url(self) -> Optional[str]:
-        return self.configured().database_url
-
-    @property
     def schema(self) -> str:
         return self.configured().schema
 
-    def load(self):
-        from ..desired import load_with_source
+    def project(self, **target_overrides):
+        """The engine's :class:`~schemadiff.engine.Project` for these settings; the database
+        (the development server without a URL) is reached only if the job needs it."""
+        from ..engine import Project
 
-        return load_with_source(self.schema)
-
-    def target(self, **overrides):
-        from ..config import target
-
-        return target(self.configured(), announce=lambda message: click.echo(f"schemadiff: {message}", err=True),
-                      **overrides)
+        return Project(self.configured(), announce=lambda message: click.echo(f"schemadiff: {message}", err=True),
+                       **target_overrides)
 
 
 def color_enabled(stream=None) -> bool:
@@ -187,12 +179,6 @@ def cli(ctx, database_url, schema, version_table, connect_timeout, debug):
 pass_context = click.make_pass_decorator(Context)
 
 
-def data_migrations(ctx: Context, data_dir: Optional[str]):
-    from ..deploy.datamigrations import discover
-
-    return discover(data_dir or Path(ctx.schema).resolve().parent / "data")
-
-
 def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan") -> str:
     """The plan in ``fmt``; lint findings (if given) follow in text and markdown."""
     from ..plan import report
@@ -209,26 +195,6 @@ def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff p
 
         out += "\n\n" + lint_text(lint_report, verbose=False)
     return out
-
-
-def lint_report(ctx: Context, desired, text: str, changes, online: bool = True):
-    """Lint ``desired`` (and ``changes`` when given) with the configured severities and the
-    silencing entries of the schema file."""
-    from ..engine import without_ignored
-    from ..plan.lint import ignores_from_source, lint
-
-    settings = ctx.settings
-    return lint(without_ignored(desired, settings.ignore if settings else ()), changes, online=online,
-                severities=settings.lint if settings else {}, ignores=ignores_from_source(text, ctx.schema))
-
-
-def setting(ctx: Context, name: str, given):
-    """A command option left unset (None) falls back to the configuration, then the default."""
-    from ..config import DEFAULTS
-
-    if given is not None:
-        return given
-    return ctx.settings.values[name] if ctx.settings is not None else DEFAULTS[name]
 
 
 def progress_printer():

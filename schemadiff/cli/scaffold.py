@@ -70,8 +70,8 @@ def init_project(ctx, *, from_database: bool = False, force: bool = False) -> li
 
 def _from_database(ctx) -> tuple[str, str]:
     from .. import engine
-    from ..desired.dump import dump
 
-    live, left_out = engine.inspect_for_file(ctx.target())
+    inspected = engine.inspect_schema(ctx.project())
+    live, left_out = inspected.catalog, inspected.left_out
     skipped = f" ({len(left_out)} object(s) left out: listed atop the file)" if left_out else ""
-    return dump(live, left_out), f"{len(live.tables)} tables, {live.index_count} indexes from the database{skipped}"
+    return inspected.text, f"{len(live.tables)} tables, {live.index_count} indexes from the database{skipped}"

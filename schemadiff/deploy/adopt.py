@@ -111,13 +111,13 @@ class BaselineResult:
 
 
 def baseline(target: engine.Target, desired: Catalog, snapshot: Optional[str] = None, *,
-             force: bool = False) -> BaselineResult:
+             force: bool = False, lock_wait_s: float = 60.0) -> BaselineResult:
     """Record a version row for ``desired`` on a database an older tool migrated, without
     changing its schema. Refused when the live schema differs from ``desired`` (unless
     ``force``), since the row would claim a state the database is not in."""
     from .apply import DeployLock
 
-    with engine.connection(target) as conn, DeployLock(conn, 60.0):
+    with engine.connection(target) as conn, DeployLock(conn, lock_wait_s):
         tracking = find_tracking(conn)
         last = versions.latest(conn, target.version_table)
         if last is not None:

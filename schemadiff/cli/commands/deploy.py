@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import click
@@ -12,13 +11,10 @@ from ..app import (
     Context,
     cli,
     color_enabled,
-    data_migrations,
     handle_errors,
-    lint_report,
     pass_context,
     progress_printer,
     render_plan,
-    setting,
 )
 
 
@@ -46,28 +42,17 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
       schemadiff plan --out plan.json --exit-code
     """
     from ... import engine
-    from ...plan import PlanOptions
 
-    the_plan, desired, text = engine.plan_while_loading(ctx.target(), ctx.load, PlanOptions(online=not offline),
-                                                        data_migrations=data_migrations(ctx, data_dir))
-    if validate_on_scratch:
-        from ...deploy.validate_plan import validate_plan
-
-        validate_plan(ctx.target(), desired, the_plan, PlanOptions(online=not offline))
+    planned = engine.plan_schema(ctx.project(), online=not offline, data_dir=data_dir, validate=validate_on_scratch,
+                                 export_to=out_dir, save_to=out, lint=fmt in ("text", "markdown"))
+    if planned.validated:
         click.echo("Validated: on a scratch copy of the live schema the plan reaches the desired state.", err=True)
     if out_dir:
-        from ...deploy.export import write_migration
-
-        path = write_migration(the_plan, out_dir)
+        path = planned.migration_file
         click.echo(f"wrote {path}" if path else "No changes: no migration file written.", err=True)
         return
-    if out:
-        from ...deploy.saved import save_plan
-
-        save_plan(the_plan, out, schema_path=ctx.schema, schema_text=text)
-    findings = lint_report(ctx, desired, text, the_plan.changes, online=not offline) if fmt in ("text", "markdown") else None
-    click.echo(render_plan(the_plan, fmt, findings), nl=fmt != "sql")
-    if exit_code and not the_plan.empty:
+    click.echo(render_plan(planned.plan, fmt, planned.lint), nl=fmt != "sql")
+    if exit_code and not planned.plan.empty:
         sys.exit(EXIT_CHANGES)
 
 
@@ -99,26 +84,12 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
     """
     from ... import engine
     from ...plan import report
-    from ...deploy.apply import ExecutionSettings
-    from ...plan import PlanOptions
 
-    desired, text = ctx.load()
-    lock_wait = setting(ctx, "lock_wait", lock_wait)
-    lock_timeout = setting(ctx, "lock_timeout", lock_timeout)
-    statement_timeout = setting(ctx, "statement_timeout", statement_timeout)
-    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), statement_timeout_ms=int(statement_timeout * 1000),
-                                 retries=lock_retries)
-    fixed, on_plan = None, None
-    if plan_file:
-        from ...deploy.saved import load_plan, verify_plan
-
-        fixed = load_plan(plan_file)
-        on_plan = functools.partial(verify_plan, fixed)
-    progress = progress_printer()
-    result = engine.apply(ctx.target(), desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
-                          lock_wait_s=lock_wait, options=PlanOptions(online=not offline), settings=settings,
-                          progress=progress, fixed_plan=fixed, on_plan=on_plan,
-                          data_migrations=data_migrations(ctx, data_dir))
+    project = ctx.project().with_options(lock_wait=lock_wait, lock_timeout=lock_timeout,
+                                         statement_timeout=statement_timeout)
+    result = engine.apply_schema(project, allow_destructive=allow_destructive, dry_run=dry_run, online=not offline,
+                                 data_dir=data_dir, saved_plan=plan_file, retries=lock_retries,
+                                 progress=progress_printer())
     if dry_run:
         click.echo(report.plan_text(result.plan, color=color_enabled()))
         click.echo("Dry run: nothing was changed.")
@@ -147,16 +118,14 @@ def history(ctx: Context, fmt, limit):
     import json
 
     from ... import engine
-    from ...deploy import versions
 
-    target = ctx.target()
-    with engine.connection(target) as conn:
-        rows = versions.history(conn, target.version_table, limit=limit)
+    project = ctx.project()
+    rows = engine.history(project, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([v.as_dict() for v in rows], indent=2))
         return
     if not rows:
-        click.echo(f"No versions recorded in {target.version_table}: schemadiff has not applied anything here.")
+        click.echo(f"No versions recorded in {project.target.version_table}: schemadiff has not applied anything here.")
         return
     click.echo(f"{'VERSION':>7}  {'APPLIED AT (UTC)':<19}  {'BY':<12}  {'HASH':<12}  {'STMTS':>5}  TOOL")
     for v in rows:
@@ -170,8 +139,8 @@ def history(ctx: Context, fmt, limit):
               help="The recorded version (see `schemadiff history`) whose schema to go back to.")
 @click.option("--allow-destructive", is_flag=True, help="Allow changes that lose data (dropping what later versions added).")
 @click.option("--dry-run", is_flag=True, help="Plan under the deploy lock and show it; change nothing.")
-@click.option("--lock-wait", default=60.0, show_default=True, type=float, help="Seconds to wait for another apply to finish.")
-@click.option("--lock-timeout", default=5.0, show_default=True, type=float, help="Seconds each statement may wait for a table lock.")
+@click.option("--lock-wait", default=None, type=float, help="Seconds to wait for another apply to finish (default: 60, or lock_wait in schemadiff.toml).")
+@click.option("--lock-timeout", default=None, type=float, help="Seconds each statement may wait for a table lock (default: 5, or lock_timeout in schemadiff.toml).")
 @click.option("--lock-retries", default=3, show_default=True, type=click.IntRange(0, 100), help="Retries after a lock timeout.")
 @pass_context
 @handle_errors()
@@ -187,16 +156,10 @@ def rollback(ctx: Context, to_version, allow_destructive, dry_run, lock_wait, lo
     """
     from ... import engine
     from ...plan import report
-    from ...deploy.apply import ExecutionSettings
-    from ...deploy.rollback import snapshot_of
 
-    target = ctx.target()
-    with engine.connection(target) as conn:
-        desired, text = snapshot_of(conn, target.version_table, to_version)
-    settings = ExecutionSettings(lock_timeout_ms=int(lock_timeout * 1000), retries=lock_retries)
-    # A dry run shows the whole plan, destructive steps included, and says what the flag is for.
-    result = engine.apply(target, desired, text, allow_destructive=allow_destructive or dry_run, dry_run=dry_run,
-                          lock_wait_s=lock_wait, settings=settings, progress=progress_printer())
+    project = ctx.project().with_options(lock_wait=lock_wait, lock_timeout=lock_timeout)
+    result = engine.rollback(project, to_version, allow_destructive=allow_destructive, dry_run=dry_run,
+                             retries=lock_retries, progress=progress_printer())
     if dry_run:
         click.echo(report.plan_text(result.plan, color=color_enabled()))
         needs = " It loses data: run it with --allow-destructive." if result.plan.destructive and not allow_destructive else ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..app import Context, cli, data_migrations, handle_errors, pass_context
+from ..app import Context, cli, handle_errors, pass_context
 
 
 @cli.command()
@@ -30,16 +30,17 @@ def adopt(ctx: Context, directory, out, force):
 
 
 def adopt_folder(ctx: Context, directory: str, out: str, force: bool) -> None:
-    from ...deploy.adopt import adopt as replay_folder
+    from ... import engine
     from ...errors import SchemadiffError as _Error
 
     if out != "-" and Path(out).exists() and not force:
         raise _Error(f"{out} exists; pass --force to overwrite it, or --out to write elsewhere")
-    catalog, text = replay_folder(directory, ctx.target().url)
+    adopted = engine.adopt(ctx.project(), directory)
     if out == "-":
-        click.echo(text, nl=False)
+        click.echo(adopted.text, nl=False)
         return
-    Path(out).write_text(text, encoding="utf-8")
+    Path(out).write_text(adopted.text, encoding="utf-8")
+    catalog = adopted.catalog
     click.echo(f"wrote {out}: {len(catalog.tables)} tables, {catalog.index_count} indexes, "
                f"{len(catalog.enums)} enums from the migrations in {directory}")
 
@@ -58,10 +59,9 @@ def baseline(ctx: Context, force):
     Example:
       schemadiff baseline
     """
-    from ...deploy.adopt import baseline as record_baseline
+    from ... import engine
 
-    desired, text = ctx.load()
-    result = record_baseline(ctx.target(), desired, text, force=force)
+    result = engine.baseline(ctx.project(), force=force)
     if result.already is not None:
         click.echo(f"Already managed by schemadiff (version {result.already}); no baseline recorded.")
         return
@@ -85,13 +85,9 @@ def export_command(ctx: Context, directory, name, offline, data_dir):
       schemadiff export migrations/
     """
     from ... import engine
-    from ...deploy.export import write_migration
-    from ...plan import PlanOptions
 
-    desired, _ = ctx.load()
-    target = ctx.target()
-    the_plan = engine.plan(target, desired, PlanOptions(online=not offline),
-                           data_migrations=data_migrations(ctx, data_dir))
-    path = write_migration(the_plan, directory, name, version_table=target.version_table)
-    click.echo(f"wrote {path}: {len(the_plan.statements)} statement(s)" if path
+    planned = engine.plan_schema(ctx.project(), online=not offline, data_dir=data_dir, export_to=directory,
+                                 export_name=name)
+    path = planned.migration_file
+    click.echo(f"wrote {path}: {len(planned.plan.statements)} statement(s)" if path
                else "No changes: the database matches the schema file; no file written.")

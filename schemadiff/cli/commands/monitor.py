@@ -32,19 +32,17 @@ def check(ctx: Context, fmt, fail_on, statement_timeout):
       schemadiff check --format json
       schemadiff check --format prometheus > /var/lib/node_exporter/schemadiff.prom
     """
+    from ... import engine
     from ...plan import report
-    from ...monitor.check import check as run_check
-    from ...monitor.check import unexpected, unknown
 
     try:
-        desired, _ = ctx.load()
-        target = ctx.target(statement_timeout_ms=int(statement_timeout * 1000))
-    except Exception as exc:  # the configuration or the schema file: the state is unknown
+        project = ctx.project(statement_timeout_ms=int(statement_timeout * 1000))
+    except SchemadiffError as exc:  # the configuration: the state is unknown
         if ctx.debug:
             raise
-        result = unknown(str(exc) if isinstance(exc, SchemadiffError) else unexpected(exc))
+        result = engine.health_unknown(str(exc))
     else:
-        result = run_check(target, desired, raise_unexpected=ctx.debug)
+        result = engine.check(project, raise_unexpected=ctx.debug)
     if fmt == "json":
         click.echo(report.check_json(result))
     elif fmt == "prometheus":
@@ -75,9 +73,9 @@ def status(ctx: Context, fmt):
     """
     import json
 
-    from ...api import status_with_target
+    from ... import engine
 
-    result = status_with_target(ctx.target(), ctx.schema)
+    result = engine.status(ctx.project()).as_dict()
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
     else:

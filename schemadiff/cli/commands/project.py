@@ -24,16 +24,15 @@ def inspect_command(ctx: Context, out, schemas):
       schemadiff inspect --out schema.yaml
     """
     from ... import engine
-    from ...desired.dump import dump
 
-    live, left_out = engine.inspect_for_file(ctx.target(), schemas.split(",") if schemas else None)
-    text = dump(live, left_out)
+    inspected = engine.inspect_schema(ctx.project(), schemas.split(",") if schemas else None)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        Path(out).write_text(inspected.text, encoding="utf-8")
+        live = inspected.catalog
         click.echo(f"wrote {out}: {len(live.tables)} tables, {live.index_count} indexes", err=True)
     else:
-        click.echo(text, nl=False)
-    click.echo(left_out_report(left_out), err=True)
+        click.echo(inspected.text, nl=False)
+    click.echo(left_out_report(inspected.left_out), err=True)
 
 
 def left_out_report(left_out) -> str:

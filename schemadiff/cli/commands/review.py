@@ -12,7 +12,6 @@ from ..app import (
     Context,
     cli,
     handle_errors,
-    lint_report,
     pass_context,
     render_plan,
 )
@@ -28,7 +27,7 @@ def validate(ctx: Context):
     Example:
       schemadiff validate --schema schema.yaml
     """
-    desired, _ = ctx.load()
+    desired, _ = ctx.project().load()
     click.echo(f"{ctx.schema}: valid ({len(desired.tables)} tables, {desired.index_count} indexes, {len(desired.enums)} enums)")
 
 
@@ -64,25 +63,11 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
       schemadiff diff git:origin/main:schema.yaml schema.yaml --format markdown
       schemadiff diff old.yaml new.yaml --exit-code
     """
-    from ...desired import sources
-    from ...diff import diff
-    from ...engine import without_ignored
-    from ...plan import PlanOptions, build_plan
+    from ... import engine
 
-    ignore = ctx.settings.ignore if ctx.settings else ()
-    before, _ = sources.load(old)
-    after, text = sources.load(new)
-    before, after_managed = without_ignored(before, ignore), without_ignored(after, ignore)
-    changes = diff(before, after_managed)
-    the_plan = build_plan(changes, PlanOptions(online=True), desired=after_managed, current=before)
-    findings = None
-    if fmt in ("text", "markdown"):
-        from ...plan.lint import ignores_from_source, lint
-
-        findings = lint(after_managed, changes, severities=ctx.settings.lint if ctx.settings else {},
-                        ignores=ignores_from_source(text, new))
-    click.echo(render_plan(the_plan, fmt, findings, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
-    if exit_code and not the_plan.empty:
+    planned = engine.diff_files(ctx.project(), old, new, lint=fmt in ("text", "markdown"))
+    click.echo(render_plan(planned.plan, fmt, planned.lint, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
+    if exit_code and not planned.plan.empty:
         sys.exit(EXIT_CHANGES)
 
 
@@ -108,34 +93,22 @@ def lint_command(ctx: Context, against, offline, fmt):
     """
     import json
 
-    from ...diff import diff
-    from ...engine import without_ignored
+    from ... import engine
     from ...plan.lint import RULES
     from ...plan.lint import text as lint_text
 
-    desired, text = ctx.load()
-    changes = None
-    ignore = ctx.settings.ignore if ctx.settings else ()
-    if against:
-        from ...desired import sources
-
-        before, _ = sources.load(against)
-        changes = diff(without_ignored(before, ignore), without_ignored(desired, ignore))
-    elif ctx.database_url:
-        from ... import engine
-        from ...plan import PlanOptions
-
-        changes = list(engine.plan(ctx.target(), desired, PlanOptions(online=not offline)).changes)
-    found = lint_report(ctx, desired, text, changes, online=not offline)
+    project = ctx.project()
+    linted = engine.lint(project, against=against, online=not offline)
+    found = linted.report
     if fmt == "json":
-        payload = {"format_version": 1, "changes_checked": changes is not None,
+        payload = {"format_version": 1, "changes_checked": linted.changes_checked,
                    "errors": len(found.errors), "warnings": len(found.active) - len(found.errors),
                    "findings": [f.as_dict() for f in found.findings],
-                   "rules": {r.id: {"title": r.title, "severity": (ctx.settings.lint if ctx.settings else {}).get(r.id, r.severity),
+                   "rules": {r.id: {"title": r.title, "severity": project.severities.get(r.id, r.severity),
                                     "scope": r.scope, "fix": r.fix} for r in RULES.values()}}
         click.echo(json.dumps(payload, indent=2))
     else:
-        if changes is None:
+        if not linted.changes_checked:
             click.echo("lint: no --against and no database URL: only the file rules (SD006, SD008, SD009) ran", err=True)
         click.echo(lint_text(found))
     if found.errors:

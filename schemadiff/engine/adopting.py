@@ -1,0 +1,58 @@
+"""The jobs that bring a database to schemadiff: inspect it as a schema file, adopt a folder
+of migration scripts, baseline a database another tool migrated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from ..model import Catalog
+from .project import Project
+from .reading import own_tables, without_ignored
+from .target import connection
+
+
+@dataclass(frozen=True)
+class SchemaText:
+    """A catalog, the schema.yaml text that describes it, and what the database holds that
+    the text leaves out (unmanaged objects, also listed in a comment atop the text)."""
+
+    catalog: Catalog
+    text: str
+    left_out: tuple = ()
+
+
+def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) -> SchemaText:
+    """The live database (``schemas``, default every user schema) as schema.yaml text,
+    without schemadiff's own tables and the ignored ones; what it cannot write is listed.
+    Tables the ``ignore`` setting names are neither written nor listed, and neither is
+    anything on them: the project said so."""
+    from ..catalog.inspect import inspect
+    from ..catalog.unmanaged import read_unmanaged
+    from ..desired.dump import dump
+
+    target = project.target
+    schemas = list(schemas) if schemas else None
+    with connection(target) as conn:
+        live = inspect(conn, schemas, exclude=own_tables(target))
+        left_out = read_unmanaged(conn, schemas, exclude=own_tables(target), ignore=target.ignore)
+    live = without_ignored(live, target.ignore)
+    return SchemaText(live, dump(live, left_out), left_out)
+
+
+def adopt(project: Project, directory) -> SchemaText:
+    """The schema a folder of ``NNN_*.sql`` migrations builds, replayed on a scratch database
+    on the project's server."""
+    from ..deploy.adopt import adopt as replay_folder
+
+    catalog, text = replay_folder(directory, project.target.url)
+    return SchemaText(catalog, text)
+
+
+def baseline(project: Project, *, force: bool = False):
+    """Record a version row for the schema file without changing the schema
+    (deploy.adopt.BaselineResult), waiting for the deploy lock as configured."""
+    from ..deploy.adopt import baseline as record_baseline
+
+    desired, text = project.load()
+    return record_baseline(project.target, desired, text, force=force, lock_wait_s=project.lock_wait)

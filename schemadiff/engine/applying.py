@@ -1,0 +1,69 @@
+"""Applying a plan on a target under the deploy lock, recording the version it makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .. import __version__
+from ..deploy import versions
+from ..deploy.apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
+from ..errors import DestructiveChangeRefused
+from ..model import Catalog
+from ..plan import Plan, PlanOptions
+from .planning import plan_against
+from .target import Target, connection
+
+
+@dataclass
+class ApplyResult:
+    """The plan that was run and what running it did."""
+
+    plan: Plan
+    outcome: ApplyOutcome = field(default_factory=ApplyOutcome)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.outcome.executed)
+
+
+def refuse_destructive(plan: Plan) -> None:
+    if not plan.destructive:
+        return
+    listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if h.kind == 'destructive')})"
+                       for s in plan.destructive)
+    raise DestructiveChangeRefused(
+        f"the plan would lose data and --allow-destructive was not given: {listed}. Nothing was changed."
+    )
+
+
+def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
+          allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
+          options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
+          progress: Optional[Progress] = None, fixed_plan: Optional[Plan] = None,
+          on_plan=None, data_migrations=None) -> ApplyResult:
+    """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
+    applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
+    saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
+    with connection(target) as conn, DeployLock(conn, lock_wait_s):
+        fresh = plan_against(conn, target, desired, options, data_migrations)
+        if on_plan is not None:
+            on_plan(fresh)
+        chosen = fixed_plan or fresh
+        if not allow_destructive:
+            refuse_destructive(chosen)
+        if dry_run:
+            return ApplyResult(chosen, dry_run=True)
+        last = versions.latest(conn, target.version_table)
+        record = None
+        if not chosen.empty or last is None or last.schema_hash != chosen.desired_hash:
+            record = dict(schema_hash=chosen.desired_hash, tool_version=__version__,
+                          statements=[s.sql for s in chosen.statements], snapshot=snapshot)
+        outcome = execute(conn, chosen, settings=settings, version_table=target.version_table,
+                          record=record, progress=progress)
+        if any(s.kind == "DataMigration" for s in chosen.statements):
+            from ..deploy.datamigrations import stamp
+
+            stamp(conn, outcome.version)
+        return ApplyResult(chosen, outcome)

@@ -1,0 +1,119 @@
+"""Reading the live catalog: only what the schema file manages, never schemadiff's own tables
+or the ignored ones."""
+
+from __future__ import annotations
+
+from .. import db
+from ..catalog.inspect import inspect
+from ..model import Catalog
+from .target import Target
+
+
+def managed_schemas(desired: Catalog) -> list[str]:
+    return sorted(set(desired.schemas) | {"public"})
+
+
+def read_live(conn, target: Target, desired: Catalog) -> Catalog:
+    """The live catalog of the schemas the file manages, without schemadiff's own table
+    and ignored tables."""
+    live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
+    return managed(target, live)
+
+
+def own_tables(target: Target) -> list:
+    from ..deploy.datamigrations import SYSTEM_TABLES
+
+    return [target.version_table, *SYSTEM_TABLES]
+
+
+def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
+    """A catalog read of every schema, cut down to what read_live would have read."""
+    from dataclasses import replace
+
+    schemas = set(managed_schemas(desired))
+    live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
+                   enums=tuple(e for e in live.enums if e.schema in schemas),
+                   **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences")},
+                   schemas=tuple(s for s in live.schemas if s in schemas))
+    return managed(target, live)
+
+
+class LiveRead:
+    """Connect and read the whole live catalog in a background thread while the caller
+    loads the schema file, so that the catalog round trips overlap with YAML parsing (which
+    schema the file manages is known only once it is loaded). Reads only; touches nothing.
+
+    ``prepare(conn)`` runs first on the connection (e.g. taking the deploy lock)."""
+
+    def __init__(self, target: Target, prepare=None):
+        import threading
+
+        self.target, self.prepare = target, prepare
+        self._conn = self._live = self._error = None
+        self._abandoned = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="schemadiff-read", daemon=True)
+
+    def __enter__(self) -> "LiveRead":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            conn = db.connect(self.target.url, connect_timeout=self.target.connect_timeout,
+                              statement_timeout_ms=self.target.statement_timeout_ms)
+            with self._lock:
+                self._conn = conn
+            if self.prepare is not None:
+                self.prepare(conn)
+            self._live = inspect(conn, None, exclude=own_tables(self.target))
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            with self._lock:
+                if self._abandoned and self._conn is not None:
+                    self._conn.close()
+
+    def result(self, desired: Catalog) -> tuple:
+        """(connection, live catalog of what ``desired`` manages); raises what reading raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._conn, narrowed(self._live, self.target, desired)
+
+    def __exit__(self, *exc) -> bool:
+        with self._lock:
+            self._abandoned = True
+            if self._conn is not None and not self._thread.is_alive():
+                self._conn.close()
+        return False
+
+
+def managed(target: Target, catalog: Catalog) -> Catalog:
+    """The part of ``catalog`` schemadiff manages on ``target``: every table but the ignored
+    ones. Plan, apply, check and status cut both the file and the live catalog with it, so
+    that an ignored table is neither created, dropped nor reported, and the hash recorded
+    by apply is the one check expects."""
+    return without_ignored(catalog, target.ignore)
+
+
+def without_ignored(catalog: Catalog, patterns) -> Catalog:
+    if not patterns:
+        return catalog
+    from dataclasses import replace
+    from fnmatch import fnmatchcase
+
+    def ignored(schema: str, name: str) -> bool:
+        return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
+
+    # A sequence owned by an ignored table is ignored with it.
+    return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
+                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
+
+
+def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
+    """The unmanaged objects of the schemas ``desired`` manages (one query)."""
+    from ..catalog.unmanaged import read_unmanaged
+
+    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)

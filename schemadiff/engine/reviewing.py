@@ -1,0 +1,66 @@
+"""The reviewing jobs, which need no database unless asked: diff two schema files, lint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from ..model import Catalog
+from .project import Project
+from .reading import without_ignored
+
+
+def lint_catalog(project: Project, desired: Catalog, text: str, changes: Optional[Sequence],
+                 online: bool = True, source: Optional[str] = None):
+    """Lint ``desired`` (and ``changes`` when given) with the configured severities and the
+    silencing entries of the schema file's ``text`` (read from ``source``)."""
+    from ..plan.lint import ignores_from_source, lint as run_lint
+
+    return run_lint(without_ignored(desired, project.ignore), changes, online=online,
+                    severities=project.severities, ignores=ignores_from_source(text, source or project.schema))
+
+
+def diff_files(project: Project, old: str, new: str, *, lint: bool = False):
+    """What deploying NEW over OLD would do (paths or git:REF:PATH), without a database:
+    tables are taken to exist with rows, so the plan is the online one."""
+    from ..desired import sources
+    from ..diff import diff
+    from ..plan import PlanOptions, build_plan
+    from .deploying import Planned
+
+    before, _ = sources.load(old)
+    after, text = sources.load(new)
+    before, after = without_ignored(before, project.ignore), without_ignored(after, project.ignore)
+    changes = diff(before, after)
+    planned = Planned(build_plan(changes, PlanOptions(online=True), desired=after, current=before), after, text)
+    if lint:
+        planned.lint = lint_catalog(project, after, text, changes, source=new)
+    return planned
+
+
+@dataclass
+class Linted:
+    """Lint findings (plan.lint.LintReport), and whether changes were checked or only the file."""
+
+    report: object
+    changes_checked: bool
+
+
+def lint(project: Project, *, against: Optional[str] = None, online: bool = True) -> Linted:
+    """Lint the schema file and the changes it makes: from ``against`` (a file or
+    git:REF:PATH), else from the live database when a URL is configured, else the file alone."""
+    from ..diff import diff
+
+    desired, text = project.load()
+    changes = None
+    if against:
+        from ..desired import sources
+
+        before, _ = sources.load(against)
+        changes = diff(without_ignored(before, project.ignore), without_ignored(desired, project.ignore))
+    elif project.has_database_url:
+        from ..plan import PlanOptions
+        from .planning import plan
+
+        changes = list(plan(project.target, desired, PlanOptions(online=online)).changes)
+    return Linted(lint_catalog(project, desired, text, changes, online=online), changes is not None)

@@ -1,0 +1,69 @@
+"""The two faces — the CLI (schemadiff/cli/) and the seed's Python API (schemadiff/api.py) —
+go through schemadiff.engine for every job. They may import the engine, the configuration,
+errors, db (to describe a URL), server (the dev-server command) and the renderers, which are
+presentation: plan.report (plan and check as text, JSON, Markdown), monitor.prometheus, and
+from plan.lint only its text/markdown renderers and its rule table RULES (listed by
+`lint --format json`). Never the pipeline itself: deploy/, plan/ (otherwise), catalog/, diff/,
+desired/, model/ or monitor/ (otherwise)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "schemadiff"
+FACES = sorted((PACKAGE / "cli").rglob("*.py")) + [PACKAGE / "api.py"]
+PIPELINE = ("deploy", "plan", "catalog", "diff", "desired", "model", "monitor")
+ALLOWED_MODULES = {"plan.report", "monitor.prometheus"}
+ALLOWED_NAMES = {"plan.lint": {"text", "markdown", "RULES"}}
+
+
+def imports(text: str, package: tuple):
+    """(module, name) for every import in ``text``, a module of ``package``; relative imports
+    are resolved, and ``name`` is None for ``import module``."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *node.module.split("."))) if node.module else ".".join(base)
+            for alias in node.names:
+                yield module, alias.name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, None
+
+
+def violation(module: str, name) -> bool:
+    """Whether importing ``name`` from ``module`` reaches past the engine."""
+    if not module.startswith("schemadiff"):
+        return False
+    inner = module.partition(".")[2]
+    # ``from schemadiff import engine`` and ``from ..plan import report`` import modules.
+    as_module = f"{inner}.{name}".lstrip(".") if name else inner
+    if as_module.split(".")[0] not in PIPELINE:
+        return False
+    if as_module in ALLOWED_MODULES or inner in ALLOWED_MODULES:
+        return False
+    return name not in ALLOWED_NAMES.get(inner, set())
+
+
+def package_of(path: Path) -> tuple:
+    return path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+
+
+@pytest.mark.parametrize("path", FACES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_face_reaches_the_pipeline_only_through_the_engine(path):
+    found = imports(path.read_text(encoding="utf-8"), package_of(path))
+    wrong = sorted(f"{module}: {name}" for module, name in found if violation(module, name))
+    assert not wrong, f"{path.relative_to(PACKAGE)} imports past the engine: {'; '.join(wrong)}"
+
+
+def test_the_rule_catches_relative_imports_of_the_pipeline_and_allows_the_engine():
+    command = package_of(PACKAGE / "cli" / "commands" / "deploy.py")
+    probe = ("from ...plan import PlanOptions\nfrom ... import engine\nfrom ...plan import report\n"
+             "from ...plan.lint import text, lint\nfrom ...deploy.saved import save_plan\n")
+    judged = {(m, n): violation(m, n) for m, n in imports(probe, command)}
+    assert judged == {("schemadiff.plan", "PlanOptions"): True, ("schemadiff", "engine"): False,
+                      ("schemadiff.plan", "report"): False, ("schemadiff.plan.lint", "text"): False,
+                      ("schemadiff.plan.lint", "lint"): True, ("schemadiff.deploy.saved", "save_plan"): True}
