@@ -67,3 +67,17 @@ def test_the_rule_catches_relative_imports_of_the_pipeline_and_allows_the_engine
     assert judged == {("schemadiff.plan", "PlanOptions"): True, ("schemadiff", "engine"): False,
                       ("schemadiff.plan", "report"): False, ("schemadiff.plan.lint", "text"): False,
                       ("schemadiff.plan.lint", "lint"): True, ("schemadiff.deploy.saved", "save_plan"): True}
+
+
+def test_the_schema_file_readers_never_shadow_each_others_methods():
+    """The loader is one class built from a reader per part of the file (tables, types,
+    sequences, partitions, …): two parts defining a method of the same name would silently
+    call one where the other was meant (it happened: table and index storage parameters)."""
+    from schemadiff.desired import _Loader
+
+    owners: dict = {}
+    for cls in _Loader.__mro__:
+        for name, value in vars(cls).items():
+            if callable(value) and not name.startswith("__"):
+                owners.setdefault(name, []).append(cls.__name__)
+    assert {n: o for n, o in owners.items() if len(o) > 1} == {}
