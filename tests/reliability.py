@@ -107,16 +107,41 @@ def fill(url: str, catalog: Catalog, tables, first: int, rows: int, labels: dict
     ``leave_null(table, column)`` columns stay NULL."""
     from schemadiff.pg.naming import quote_ident
 
+    not_null_domains = {_type_name(d) for d in catalog.domains if not d.nullable}
     with psycopg.connect(url, autocommit=True, connect_timeout=15) as conn:
         for table in catalog.tables:
             if table.qualified not in tables:
                 continue
             rel = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
-            given = [c for c in table.columns if not c.identity and not c.serial and not leave_null(table, c.name)]
+            filled = [c for c in table.columns if not c.identity and not c.serial and c.generated is None]
+            # NULL, written out (a domain's default would fill an omitted column): foreign keys,
+            # and types whose values the generic ones below would not fit (domains with their
+            # checks, composite, range and extension types).
+            nulls = [c for c in filled if leave_null(table, c.name) or not _known(c.type, labels)]
+            if table.partition_by is not None or any(
+                    not c.nullable or c.type.removesuffix("[]") in not_null_domains for c in nulls):
+                continue  # rows would not fit: no partition for a generated date, or no NULL allowed
+            given = [c for c in filled if c not in nulls]
             first = _renumber(conn, rel, given, first, labels)
-            _add_rows(conn, rel, table, given, first, rows, labels)
+            _add_rows(conn, rel, table, given, nulls, first, rows, labels)
             first += rows
     return first
+
+
+def _type_name(obj) -> str:
+    return obj.name if obj.schema == "public" else f"{obj.schema}.{obj.name}"
+
+
+_KNOWN_BASES = ("smallint", "integer", "bigint", "numeric", "boolean", "timestamp", "date", "jsonb", "uuid",
+                "text", "character varying", "character", "varchar")
+
+
+def _known(type_: str, labels: dict) -> bool:
+    """Whether ``_value`` makes values of ``type_`` (an enum with a kept label, or a built-in)."""
+    base = type_.removesuffix("[]")
+    if base in labels:
+        return labels[base] is not None
+    return base.startswith(_KNOWN_BASES)
 
 
 def _renumber(conn, rel: str, columns, first: int, labels: dict) -> int:
@@ -131,15 +156,15 @@ def _renumber(conn, rel: str, columns, first: int, labels: dict) -> int:
     return first
 
 
-def _add_rows(conn, rel: str, table, given, first: int, rows: int, labels: dict) -> None:
+def _add_rows(conn, rel: str, table, given, nulls, first: int, rows: int, labels: dict) -> None:
     """Insert the rows; the values their sequences give must all lie past the old rows'."""
     from schemadiff.pg.naming import quote_ident
 
     generated = [quote_ident(c.name) for c in table.columns if c.identity or c.serial]
-    names = ", ".join(quote_ident(c.name) for c in given)
-    values = ", ".join(_value(c.type, labels) for c in given)
+    names = ", ".join(quote_ident(c.name) for c in (*given, *nulls))
+    values = ", ".join([_value(c.type, labels) for c in given] + ["NULL"] * len(nulls))
     # No column given: a zero-column SELECT leaves every column to its default.
-    insert = f"INSERT INTO {rel} ({names}) SELECT {values}" if given else f"INSERT INTO {rel} SELECT"
+    insert = f"INSERT INTO {rel} ({names}) SELECT {values}" if names else f"INSERT INTO {rel} SELECT"
     insert += f" FROM generate_series({first}, {first + rows - 1}) g"
     if not generated:
         conn.execute(insert)
