@@ -121,7 +121,7 @@ def test_an_index_on_the_foreign_key_columns_satisfies_sd006():
 
 
 def test_every_rule_has_an_id_message_fix_and_severity():
-    assert sorted(RULES) == [f"SD00{i}" for i in range(1, 10)]
+    assert sorted(RULES) == [f"SD{i:03d}" for i in range(1, 18)]
     for rule in RULES.values():
         assert rule.title and rule.fix and rule.severity in ("error", "warning") and rule.scope in ("file", "change")
 

@@ -65,7 +65,7 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
         from ...deploy.saved import save_plan
 
         save_plan(the_plan, out, schema_path=ctx.schema, schema_text=text)
-    findings = lint_report(ctx, desired, text, the_plan.changes, online=not offline) if fmt in ("text", "markdown") else None
+    findings = lint_report(ctx, desired, text, the_plan.changes, online=not offline) if fmt != "sql" else None
     click.echo(render_plan(the_plan, fmt, findings), nl=fmt != "sql")
     if exit_code and not the_plan.empty:
         sys.exit(EXIT_CHANGES)

@@ -76,7 +76,7 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
     changes = diff(before, after_managed)
     the_plan = build_plan(changes, PlanOptions(online=True), desired=after_managed, current=before)
     findings = None
-    if fmt in ("text", "markdown"):
+    if fmt != "sql":
         from ...plan.lint import ignores_from_source, lint
 
         findings = lint(after_managed, changes, severities=ctx.settings.lint if ctx.settings else {},
@@ -96,7 +96,7 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
 def lint_command(ctx: Context, against, offline, fmt):
     """Lint the schema file and the changes it makes; exit 1 on any error-severity finding.
 
-    Rules SD001–SD009 (see README → "Lint"); severities are set in schemadiff.toml
+    Rules SD001–SD017 (see README → "Lint"); severities are set in schemadiff.toml
     ([lint] SD009 = "off"), and a finding is silenced on its table in schema.yaml with
     lint: {ignore: [{rule: SD006, object: user_id_fkey, reason: "..."}]}.
 
@@ -136,7 +136,8 @@ def lint_command(ctx: Context, against, offline, fmt):
         click.echo(json.dumps(payload, indent=2))
     else:
         if changes is None:
-            click.echo("lint: no --against and no database URL: only the file rules (SD006, SD008, SD009) ran", err=True)
+            file_rules = ", ".join(r.id for r in RULES.values() if r.scope == "file")
+            click.echo(f"lint: no --against and no database URL: only the file rules ({file_rules}) ran", err=True)
         click.echo(lint_text(found))
     if found.errors:
         sys.exit(EXIT_ERROR)
