@@ -190,6 +190,11 @@ def test_a_column_with_a_volatile_default_rewrites_the_table():
     assert active(findings(USERS, new)) == {("SD011", "public.users.token"): "warning"}
 
 
+def test_a_column_filled_from_a_sequence_rewrites_the_table():
+    new = USERS.replace("  legacy:\n    columns:\n      id: bigserial\n", "  legacy:\n    columns:\n      id: bigserial\n      seq_no: bigserial\n")
+    assert active(findings(USERS, new)) == {("SD011", "public.legacy.seq_no"): "warning"}
+
+
 def test_a_stable_default_does_not_rewrite():
     new = USERS.replace("      nickname: text\n", "      nickname: text\n      seen_at: {type: timestamptz, default: now()}\n")
     assert not fired(findings(USERS, new), "SD011")

@@ -119,7 +119,7 @@ def singular_forms(name: str) -> set[str]:
 def is_child_of(child: str, parent: str) -> bool:
     """Whether table ``child`` is named as a part of ``parent``: ``order_items`` of ``orders``,
     ``invoice_lines`` of ``invoices``, ``user_roles`` of ``users``."""
-    return any(child.startswith(form + "_") for form in singular_forms(parent))
+    return any(form and child.startswith(form + "_") for form in singular_forms(parent))
 
 
 def _varchar_length(type_: str) -> Optional[float]:
