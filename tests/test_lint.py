@@ -1,4 +1,4 @@
-"""Lint rules SD001–SD009: each fires, each can be silenced in schema.yaml, severities are
+"""Lint rules SD001–SD009 (SD010–SD017 and data loss: test_lint_rules.py): each fires, each can be silenced in schema.yaml, severities are
 configurable, and `schemadiff lint` exits 1 only on error-severity findings. No database."""
 
 from __future__ import annotations
