@@ -1,5 +1,6 @@
-"""Lint rules SD001–SD009 (SD010–SD017 and data loss: test_lint_rules.py): each fires, each can be silenced in schema.yaml, severities are
-configurable, and `schemadiff lint` exits 1 only on error-severity findings. No database."""
+"""Lint rules SD001–SD009: each fires, each can be silenced in schema.yaml, severities are
+configurable, and `schemadiff lint` exits 1 only on error-severity findings. No database.
+SD010–SD017 and data loss of every kind: test_lint_rules.py; the JSON `lint` key: test_lint_json.py."""
 
 from __future__ import annotations
 
