@@ -160,7 +160,8 @@ def test_lint_uses_the_live_database_when_a_url_is_configured(project, database_
     (project / "schema.yaml").write_text(SCHEMA)
     (project / "schemadiff.toml").write_text('database_url_env = "APP_DB"\n')
     result = run("lint", env={"APP_DB": database_url})
-    assert "warning: SD002 public.users.nickname" in result.output
+    assert "error: SD002 public.users.nickname" in result.output  # dropping data fails lint by default
+    assert result.exit_code == 1
 
 
 def test_check_leaves_a_declared_but_ignored_table_alone(project, database_url):

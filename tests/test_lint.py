@@ -1,5 +1,6 @@
 """Lint rules SD001–SD009: each fires, each can be silenced in schema.yaml, severities are
-configurable, and `schemadiff lint` exits 1 only on error-severity findings. No database."""
+configurable, and `schemadiff lint` exits 1 only on error-severity findings. No database.
+SD010–SD017 and data loss of every kind: test_lint_rules.py; the JSON `lint` key: test_lint_json.py."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_an_index_on_the_foreign_key_columns_satisfies_sd006():
 
 
 def test_every_rule_has_an_id_message_fix_and_severity():
-    assert sorted(RULES) == [f"SD00{i}" for i in range(1, 10)]
+    assert sorted(RULES) == [f"SD{i:03d}" for i in range(1, 18)]
     for rule in RULES.values():
         assert rule.title and rule.fix and rule.severity in ("error", "warning") and rule.scope in ("file", "change")
 

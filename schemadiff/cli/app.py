@@ -180,11 +180,12 @@ pass_context = click.make_pass_decorator(Context)
 
 
 def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan") -> str:
-    """The plan in ``fmt``; lint findings (if given) follow in text and markdown."""
+    """The plan in ``fmt``; lint findings (if given) follow in text and markdown, and are the
+    ``lint`` key in JSON."""
     from ..plan import report
 
     if fmt == "json":
-        return report.plan_json(the_plan)
+        return report.plan_json(the_plan, lint_report)
     if fmt == "sql":
         return report.plan_sql(the_plan)
     if fmt == "markdown":

@@ -74,8 +74,9 @@ def statement_dict(s: Statement) -> dict:
     }
 
 
-def plan_dict(plan: Plan) -> dict:
-    return {
+def plan_dict(plan: Plan, lint=None) -> dict:
+    """The plan as plan.schema.json describes it; ``lint`` (a LintReport) adds the ``lint`` key."""
+    out = {
         "format_version": PLAN_JSON_VERSION,
         "empty": plan.empty,
         "summary": {"statements": len(plan.statements), **plan.counts(), "by_kind": dict(sorted(Counter(s.kind for s in plan.statements).items()))},
@@ -83,10 +84,15 @@ def plan_dict(plan: Plan) -> dict:
         "current_fingerprint": plan.current_fingerprint,
         "statements": [statement_dict(s) for s in plan.statements],
     }
+    if lint is not None:
+        from .lint import as_dict
+
+        out["lint"] = as_dict(lint)
+    return out
 
 
-def plan_json(plan: Plan) -> str:
-    return json.dumps(plan_dict(plan), indent=2, sort_keys=False)
+def plan_json(plan: Plan, lint=None) -> str:
+    return json.dumps(plan_dict(plan, lint), indent=2, sort_keys=False)
 
 
 _VERB = {

@@ -44,7 +44,7 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
     from ... import engine
 
     planned = engine.plan_schema(ctx.project(), online=not offline, data_dir=data_dir, validate=validate_on_scratch,
-                                 export_to=out_dir, save_to=out, lint=fmt in ("text", "markdown"))
+                                 export_to=out_dir, save_to=out, lint=fmt != "sql")
     if planned.validated:
         click.echo("Validated: on a scratch copy of the live schema the plan reaches the desired state.", err=True)
     if out_dir:

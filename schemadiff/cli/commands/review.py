@@ -65,7 +65,7 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
     """
     from ... import engine
 
-    planned = engine.diff_files(ctx.project(), old, new, lint=fmt in ("text", "markdown"))
+    planned = engine.diff_files(ctx.project(), old, new, lint=fmt != "sql")
     click.echo(render_plan(planned.plan, fmt, planned.lint, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
     if exit_code and not planned.plan.empty:
         sys.exit(EXIT_CHANGES)
@@ -81,7 +81,7 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
 def lint_command(ctx: Context, against, offline, fmt):
     """Lint the schema file and the changes it makes; exit 1 on any error-severity finding.
 
-    Rules SD001–SD009 (see README → "Lint"); severities are set in schemadiff.toml
+    Rules SD001–SD017 (see README → "Lint"); severities are set in schemadiff.toml
     ([lint] SD009 = "off"), and a finding is silenced on its table in schema.yaml with
     lint: {ignore: [{rule: SD006, object: user_id_fkey, reason: "..."}]}.
 
@@ -109,7 +109,8 @@ def lint_command(ctx: Context, against, offline, fmt):
         click.echo(json.dumps(payload, indent=2))
     else:
         if not linted.changes_checked:
-            click.echo("lint: no --against and no database URL: only the file rules (SD006, SD008, SD009) ran", err=True)
+            file_rules = ", ".join(r.id for r in RULES.values() if r.scope == "file")
+            click.echo(f"lint: no --against and no database URL: only the file rules ({file_rules}) ran", err=True)
         click.echo(lint_text(found))
     if found.errors:
         sys.exit(EXIT_ERROR)
