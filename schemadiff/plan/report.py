@@ -158,13 +158,15 @@ def check_text(report, color: bool = False) -> str:
         unreachable = report.status == "critical" and not (report.error or "").startswith("the check did not finish")
         head = f"SCHEMADIFF {status} - {'database unreachable: ' if unreachable else ''}{report.error}"
     else:
-        version = f"version {report.version.version}" if report.version else "no version recorded"
+        version = (f"version {report.version.version}" if report.version
+                   else "version unknown" if report.version_error else "no version recorded")
         problems = Counter(f.severity for f in report.findings)
         tail = "" if not report.findings else " - " + ", ".join(f"{n} {sev}" for sev, n in sorted(problems.items()))
         head = f"SCHEMADIFF {status} - {report.table_count} tables, {report.index_count} indexes, {version}{tail}"
     lines = [_paint(head, report.status, color)]
     for f in report.findings:
         lines.append(f"{f.severity.upper()}: {f.message}")
+    lines += [f"INFO: {note}" for note in report.unread]
     if report.unmanaged:
         lines.append(f"INFO: {len(report.unmanaged)} object(s) not managed by schemadiff "
                      "(listed by `schemadiff inspect` and `check --format json`)")
