@@ -172,3 +172,113 @@ def test_status_with_select_on_the_version_table_is_complete(applied, role):
     assert result.exit_code == 0, result.output
     status = json.loads(result.output)
     assert status["up_to_date"] and status["current_version"] == "1" and status["pending"] == []
+
+
+# -- plan and apply ---------------------------------------------------------------------------
+
+WITH_AGE = SCHEMA.replace("      email: text\n", "      email: text\n      age: integer\n")
+DEPLOYER = ("GRANT CREATE ON SCHEMA public TO {role}", "GRANT SELECT, INSERT ON public.schemadiff_version TO {role}")
+
+
+def plan_json(url: str) -> dict:
+    result = run("--database-url", url, "plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_plan_as_a_role_that_does_not_own_the_table_lists_the_statement_and_why(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    deployer = role(*DEPLOYER)
+    planned = plan_json(deployer)
+    assert [b["statement"] for b in planned["blocked"]] == [1]
+    reason = planned["blocked"][0]["reasons"][0]
+    assert f"role {role_name(deployer)} does not own table public.users (owned by postgres" in reason
+    # Not "GRANT postgres TO …": a member of a superuser role can SET ROLE to it.
+    assert reason.endswith(f"run as postgres, or give it an owner role {role_name(deployer)} is a member of")
+
+
+def test_the_privilege_warning_is_in_the_text_and_markdown_plans(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    deployer = role(*DEPLOYER)
+    text = run("--database-url", deployer, "plan").output
+    assert "WARNING: the connected role cannot run 1 step(s) of this plan; apply will refuse it:" in text
+    assert "  1. add column public.users.age: role" in text and "does not own table public.users" in text
+    markdown = run("--database-url", deployer, "plan", "--format", "markdown").output
+    assert "cannot run 1 step(s) of this plan" in markdown and "- statement 1: add column" in markdown
+
+
+def test_apply_as_a_role_that_cannot_run_the_plan_refuses_before_touching_anything(applied, project, role, sql):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    result = run("--database-url", role(*DEPLOYER), "apply")
+    assert result.exit_code == 1, result.output
+    assert "the connected role cannot carry out this plan: statement 1 (add column" in result.output
+    assert "Nothing was changed." in result.output
+    assert sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'age'") == [(0,)]
+    assert sql("SELECT count(*) FROM schemadiff_version") == [(1,)]
+
+
+def test_a_role_without_create_on_the_schema_is_warned_for_a_new_table(applied, project, role):
+    (project / "schema.yaml").write_text(SCHEMA + "  events:\n    columns:\n      id: bigint\n")
+    deployer = role("GRANT SELECT, INSERT ON public.schemadiff_version TO {role}")
+    blocked = plan_json(deployer)["blocked"]
+    assert blocked[0]["description"].startswith("create table public.events")
+    assert blocked[0]["reasons"] == [f"role {role_name(deployer)} may not create objects in schema public: "
+                                     f"GRANT CREATE ON SCHEMA public TO {role_name(deployer)}"]
+
+
+def test_an_index_built_concurrently_needs_the_table_owner(applied, project, role):
+    (project / "schema.yaml").write_text(SCHEMA + "    indexes:\n      - columns: [email]\n")
+    planned = plan_json(role(*DEPLOYER))
+    index = planned["statements"][planned["blocked"][0]["statement"] - 1]
+    assert "CONCURRENTLY" in index["sql"] and "does not own table public.users" in planned["blocked"][0]["reasons"][0]
+
+
+def test_a_new_schema_needs_create_on_the_database(applied, project, role):
+    (project / "schema.yaml").write_text(SCHEMA + "  audit.events:\n    columns:\n      id: bigint\n")
+    blocked = plan_json(role(*DEPLOYER))["blocked"]
+    assert blocked[0]["description"].startswith("create schema audit")
+    assert "may not create schemas: GRANT CREATE ON DATABASE" in blocked[0]["reasons"][0]
+    # The table in the new schema is the role's own to create once the schema is: not listed.
+    assert len(blocked) == 1
+
+
+def test_an_untrusted_extension_needs_a_superuser(applied, project, role):
+    (project / "schema.yaml").write_text("extensions:\n  - dblink\n" + SCHEMA)
+    blocked = plan_json(role(*DEPLOYER))["blocked"]
+    assert blocked[0]["reasons"] == ["CREATE EXTENSION dblink needs a superuser (the extension is not trusted): "
+                                     "run as a superuser, or create it beforehand"]
+
+
+def test_a_trusted_extension_needs_create_on_the_database(applied, project, role, database_url):
+    (project / "schema.yaml").write_text("extensions:\n  - citext\n" + SCHEMA)
+    assert "trusted but role" in plan_json(role(*DEPLOYER))["blocked"][0]["reasons"][0]
+    dbname = urlsplit(database_url).path.lstrip("/")
+    assert plan_json(role(*DEPLOYER, f'GRANT CREATE ON DATABASE "{dbname}" TO {{role}}'))["blocked"] == []
+
+
+def test_a_role_that_cannot_write_the_version_table_is_warned(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    deployer = role("GRANT CREATE ON SCHEMA public TO {role}", "GRANT SELECT ON public.schemadiff_version TO {role}")
+    blocked = plan_json(deployer)["blocked"]
+    assert blocked[-1] == {"statement": None, "description": "record the applied version in public.schemadiff_version",
+                           "reasons": [f"role {role_name(deployer)} cannot record the version: "
+                                       f"GRANT SELECT, INSERT ON public.schemadiff_version TO {role_name(deployer)}"]}
+
+
+def test_apply_as_a_member_of_the_owning_role_needs_no_create_on_the_schema(applied, project, role, sql):
+    """The least an apply that alters existing tables needs: membership in their owner and
+    SELECT, INSERT on the version table; no CREATE on public (PostgreSQL 15's default)."""
+    owner = f"owner_{uuid.uuid4().hex[:10]}"
+    sql(f"CREATE ROLE {owner} NOLOGIN")
+    try:
+        sql(f"ALTER TABLE users OWNER TO {owner}")
+        sql(f"ALTER TABLE schemadiff_version OWNER TO {owner}")
+        deployer = role(f"GRANT {owner} TO {{role}}")
+        (project / "schema.yaml").write_text(WITH_AGE)
+        assert plan_json(deployer)["blocked"] == []
+        result = run("--database-url", deployer, "apply")
+        assert result.exit_code == 0, result.output
+        assert sql("SELECT count(*) FROM schemadiff_version") == [(2,)]
+    finally:
+        sql(f"DROP OWNED BY {owner}")
+        sql(f"DROP ROLE {owner}")

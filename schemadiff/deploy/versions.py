@@ -55,7 +55,13 @@ def create_sql(table: QualifiedName = DEFAULT_TABLE) -> str:
 
 
 def ensure_table(conn, table: QualifiedName = DEFAULT_TABLE) -> None:
-    if table.schema != "public":
+    """Create the version table (and its schema) unless it exists. Asked first, because
+    PostgreSQL checks CREATE on the schema (on the database) before IF NOT EXISTS: a
+    deployer without it could not record a version in a table that is already there."""
+    if _exists(conn, table):
+        return
+    found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (table.schema,)).fetchone()
+    if found is None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
     conn.execute(create_sql(table))
 
