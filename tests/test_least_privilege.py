@@ -282,3 +282,42 @@ def test_apply_as_a_member_of_the_owning_role_needs_no_create_on_the_schema(appl
     finally:
         sql(f"DROP OWNED BY {owner}")
         sql(f"DROP ROLE {owner}")
+
+
+# -- the other rows of the README table -------------------------------------------------------
+
+def test_plan_needs_only_connect_and_usage(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    result = run("--database-url", role(), "plan")
+    assert result.exit_code == 0, result.output
+    assert "add column public.users.age" in result.output
+
+
+def test_export_needs_only_connect_and_usage(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    result = run("--database-url", role(), "export", "migrations")
+    assert result.exit_code == 0, result.output
+    (written,) = (project / "migrations").glob("*.sql")
+    assert "ADD COLUMN IF NOT EXISTS age integer" in written.read_text()
+
+
+def test_inspect_needs_only_connect_and_usage(applied, role, sql):
+    sql("CREATE VIEW user_emails AS SELECT email FROM users")
+    result = run("--database-url", role(), "inspect")
+    assert result.exit_code == 0, result.output
+    assert "users:" in result.output and "email: text" in result.output and "view public.user_emails" in result.output
+
+
+def test_plan_validate_needs_createdb_besides(applied, project, role):
+    (project / "schema.yaml").write_text(WITH_AGE)
+    refused = run("--database-url", role(), "plan", "--validate")
+    assert refused.exit_code == 1 and "the role needs CREATEDB" in refused.output
+    result = run("--database-url", role("ALTER ROLE {role} CREATEDB"), "plan", "--validate")
+    assert result.exit_code == 0, result.output
+
+
+def test_history_without_select_on_the_version_table_names_the_grant(applied, role):
+    monitor = role()
+    result = run("--database-url", monitor, "history")
+    assert result.exit_code == 1
+    assert f"GRANT SELECT ON public.schemadiff_version TO {role_name(monitor)}" in result.output
