@@ -69,3 +69,8 @@ class ApplyFailed(SchemadiffError):
         self.executed = executed
         self.total = total
         super().__init__(message)
+
+
+class PrivilegeMissing(SchemadiffError):
+    """The connected role lacks a privilege a read or a statement needs; names the GRANT
+    (or the ownership) that would fix it."""

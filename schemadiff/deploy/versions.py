@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
+from ..errors import PrivilegeMissing
 from ..model import QualifiedName
 from ..pg.naming import qualify, quote_ident
 
@@ -54,7 +55,13 @@ def create_sql(table: QualifiedName = DEFAULT_TABLE) -> str:
 
 
 def ensure_table(conn, table: QualifiedName = DEFAULT_TABLE) -> None:
-    if table.schema != "public":
+    """Create the version table (and its schema) unless it exists. Asked first, because
+    PostgreSQL checks CREATE on the schema (on the database) before IF NOT EXISTS: a
+    deployer without it could not record a version in a table that is already there."""
+    if _exists(conn, table):
+        return
+    found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (table.schema,)).fetchone()
+    if found is None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
     conn.execute(create_sql(table))
 
@@ -77,8 +84,28 @@ _COLUMNS = "version, schema_hash, applied_at, applied_by, tool_version, statemen
 
 
 def _exists(conn, table: QualifiedName) -> bool:
-    row = conn.execute("SELECT to_regclass(%s)", (qualify(table.schema, table.name),)).fetchone()
-    return row[0] is not None
+    """Whether the version table exists; raises PrivilegeMissing when the connected role
+    cannot read it (a least-privilege monitoring role), naming the GRANT that would fix it.
+    Asked of the catalog, which everyone may read, so that no query fails (and no
+    transaction is left aborted) for want of a privilege."""
+    row = conn.execute(
+        "SELECT has_schema_privilege(n.oid, 'USAGE'), has_table_privilege(c.oid, 'SELECT'), current_user"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')",
+        (table.schema, table.name)).fetchone()
+    if row is None:
+        return False
+    usage, select, role = row
+    if not (usage and select):
+        raise PrivilegeMissing(f"role {role} cannot read the version table {qualify(table.schema, table.name)}: "
+                               + "; ".join(read_grants(table, role, usage=usage)))
+    return True
+
+
+def read_grants(table: QualifiedName, role: str, *, usage: bool = True) -> list[str]:
+    """The GRANT statements that let ``role`` read the version table."""
+    grants = [] if usage else [f"GRANT USAGE ON SCHEMA {quote_ident(table.schema)} TO {quote_ident(role)}"]
+    return grants + [f"GRANT SELECT ON {qualify(table.schema, table.name)} TO {quote_ident(role)}"]
 
 
 def latest(conn, table: QualifiedName = DEFAULT_TABLE) -> Optional[Version]:

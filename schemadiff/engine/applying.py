@@ -8,7 +8,7 @@ from typing import Optional
 from .. import __version__
 from ..deploy import versions
 from ..deploy.apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
-from ..errors import DestructiveChangeRefused
+from ..errors import DestructiveChangeRefused, PrivilegeMissing
 from ..model import Catalog
 from ..plan import Plan, PlanOptions
 from .planning import plan_against
@@ -38,6 +38,18 @@ def refuse_destructive(plan: Plan) -> None:
     )
 
 
+def refuse_unrunnable(plan: Plan) -> None:
+    """Refuse, before anything runs, a plan the connected role cannot carry out, naming the
+    first statement it cannot run (``plan`` lists them all)."""
+    if not plan.blocked:
+        return
+    first = plan.blocked[0]
+    number = plan.number_of(first.statement) if first.statement is not None else None
+    where = f"statement {number} ({first.line})" if number else first.line
+    more = f"; {len(plan.blocked) - 1} more listed by `schemadiff plan`" if len(plan.blocked) > 1 else ""
+    raise PrivilegeMissing(f"the connected role cannot carry out this plan: {where}{more}. Nothing was changed.")
+
+
 def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
           allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
           options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
@@ -53,6 +65,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
         chosen = fixed_plan or fresh
         if not allow_destructive:
             refuse_destructive(chosen)
+        refuse_unrunnable(fresh)
         if dry_run:
             return ApplyResult(chosen, dry_run=True)
         last = versions.latest(conn, target.version_table)

@@ -23,14 +23,40 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
     settled = canonicalize(conn, live, desired)
     options = replace(options, server_version=conn.info.server_version)
     changes = diff(live, settled)
-    # Only a change can break what schemadiff does not manage: no query for an empty plan.
+    # Only a change can break what schemadiff does not manage, or need a privilege: no
+    # query for an empty plan.
     unmanaged = read_unmanaged_of(conn, target, desired) if changes else ()
-    the_plan = build_plan(changes, options, desired=desired, current=live, unmanaged=unmanaged)
+    privileges = read_privileges_for(conn, target, changes) if changes else None
+    the_plan = build_plan(changes, options, desired=desired, current=live, unmanaged=unmanaged,
+                          privileges=privileges)
+    if privileges is not None:
+        the_plan = with_recording(the_plan, privileges, target)
     if data_migrations:
         from ..deploy.datamigrations import weave
 
         the_plan = weave(conn, the_plan, data_migrations, options)
     return the_plan
+
+
+def read_privileges_for(conn, target: Target, changes):
+    """What the connected role may do of what ``changes`` and recording the version need
+    (plan.privileges.Privileges; one query)."""
+    from ..catalog.privileges import read_privileges
+    from ..plan.privileges import Privileges, needs, record_need
+
+    wanted = [need for change in changes for need in needs(change)] + [record_need(target.version_table)]
+    return Privileges(read_privileges(conn, wanted))
+
+
+def with_recording(the_plan: Plan, privileges, target: Target) -> Plan:
+    """``the_plan`` with recording its version among what the role cannot do, if it cannot."""
+    from ..plan.privileges import Blocked, record_need
+
+    reasons = privileges.missing([record_need(target.version_table)])
+    if not reasons:
+        return the_plan
+    blocked = Blocked(None, f"record the applied version in {target.version_table}", reasons)
+    return replace(the_plan, blocked=the_plan.blocked + (blocked,))
 
 
 def plan_while_loading(target: Target, load, options: PlanOptions = PlanOptions(), data_migrations=None):

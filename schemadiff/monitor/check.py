@@ -11,7 +11,7 @@ from ..diff import changes as ch
 from ..deploy import versions
 from ..catalog.canonicalize import canonicalize
 from ..diff import diff
-from ..errors import ConnectionFailed, SchemadiffError
+from ..errors import ConnectionFailed, PrivilegeMissing, SchemadiffError
 from ..model import Catalog, catalog_hash
 from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, UNEXPECTED, UNKNOWN, SEVERITY_RANK, WARNING, Finding, display
 from . import health
@@ -26,6 +26,9 @@ class HealthReport:
     table_count: int = 0
     index_count: int = 0
     version: Optional[versions.Version] = None
+    # Why the version table could not be read (a least-privilege role), with the GRANT that
+    # would fix it; the version part of the report is then unknown.
+    version_error: Optional[str] = None
     desired_hash: str = ""
     duration_s: float = 0.0
     expected_tables: tuple = ()
@@ -34,6 +37,9 @@ class HealthReport:
     # with the pending changes that would break or drop it. Information, not a health problem:
     # it never changes the status (a view is not a fault), so it is listed, not counted.
     unmanaged: tuple = ()
+    # What the role could not read besides the version table (sequences it has no privilege
+    # on), each naming the GRANT that would let it: information, like ``unmanaged``.
+    unread: tuple = ()
     # The status when there is no report: critical when the database could not be reached or
     # read, unknown when schemadiff could not tell (bad configuration, a defect in schemadiff).
     failure: str = CRITICAL
@@ -74,13 +80,17 @@ class HealthReport:
             "constraints": _group(self, "constraint") | {"not_valid": self.named("constraint", "not_valid")},
             "enums": _group(self, "enum"),
             "version": {
-                "ok": not self.named("version", "behind") and not self.named("version", "unrecorded"),
+                "ok": None if self.version_error else
+                      not self.named("version", "behind") and not self.named("version", "unrecorded"),
+                "readable": self.version_error is None,
+                "error": self.version_error,
                 "current": self.version.version if self.version else None,
                 "current_hash": self.version.schema_hash if self.version else None,
                 "applied_at": self.version.applied_at.isoformat() if self.version else None,
                 "expected_hash": self.desired_hash,
             },
             "findings": [f.as_dict() for f in self.findings],
+            "unread": list(self.unread),
             "unmanaged": {"count": len(self.unmanaged),
                           "objects": [obj.as_dict() | {"affected_by": list(affected)} for obj, affected in self.unmanaged]},
             "duration_seconds": round(self.duration_s, 4),
@@ -194,14 +204,29 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
     findings = findings_from_changes(changes)
     unmanaged = affected_unmanaged(read_unmanaged_of(conn, target, desired), changes)
 
-    findings += health.health_findings(conn, live, desired)
-    last = versions.latest(conn, target.version_table)
+    beyond_diff, unread = health.health_findings(conn, live, desired)
+    findings += beyond_diff
     desired_hash = catalog_hash(desired)
-    findings += version_findings(last, desired_hash)
+    try:
+        last, version_error = versions.latest(conn, target.version_table), None
+        findings += version_findings(last, desired_hash)
+    except PrivilegeMissing as exc:
+        last, version_error = None, str(exc)
+        findings.append(unreadable_version(version_error))
     return HealthReport(
         connected=True, findings=findings, table_count=len(live.tables), index_count=live.index_count,
-        version=last, desired_hash=desired_hash, unmanaged=unmanaged, **expected(desired),
+        version=last, version_error=version_error, desired_hash=desired_hash, unmanaged=unmanaged,
+        unread=tuple(unread), **expected(desired),
     )
+
+
+def unreadable_version(error: str) -> Finding:
+    """The version part of a check whose role may not read the version table: unknown. A
+    warning rather than unknown, because the schema itself was read in full and the worst the
+    version part can find (never applied, applied from another file) is a warning: so the
+    status is never better than with the table readable, and a critical schema stays critical."""
+    return Finding(WARNING, "version", "unreadable", "schemadiff_version",
+                   f"the recorded version is unknown: {error}")
 
 
 def affected_unmanaged(objects, changes) -> tuple:

@@ -15,25 +15,39 @@ SEQUENCE_WARNING = 0.80
 SEQUENCE_CRITICAL = 0.95
 
 
-def health_findings(conn, live: Catalog, desired: Catalog) -> list[Finding]:
+def health_findings(conn, live: Catalog, desired: Catalog) -> tuple[list[Finding], list[str]]:
     """Findings about the tables of ``live`` (so ignored tables and the version table, which
-    ``live`` leaves out, are never reported)."""
+    ``live`` leaves out, are never reported), and what the role could not read (sequences it
+    has no privilege on), each with the GRANT that would let it."""
     tables = {t.qualified for t in live.tables}
     with conn.cursor() as cur:
         cur.execute(query("health"), {"schemas": list(live.schemas)}, prepare=False)
         rows = cur.fetchall()
     out: list[Finding] = []
-    for kind, schema, table, name, detail, used, maximum in rows:
+    unread: list[str] = []
+    for kind, schema, table, name, detail, used, maximum, readable in rows:
         qualified = QualifiedName(schema, table)
         if qualified not in tables:
             continue
-        if kind == "sequence":
+        if kind == "sequence" and not readable:
+            unread.append(detail)
+        elif kind == "sequence":
             out += sequence_findings(qualified, name, detail, used, maximum)
         elif kind == "unindexed_fk":
             out.append(Finding(WARNING, "foreign_key", "unindexed", f"{display(qualified)}.{name}",
                                f"foreign key {name} on {qualified} ({detail}) has no index leading with its "
                                "columns: deletes and updates on the referenced table scan this one"))
-    return out + extra_invalid_indexes(live, desired)
+    return out + extra_invalid_indexes(live, desired), unread_sequences(conn, unread)
+
+
+def unread_sequences(conn, sequences: list[str]) -> list[str]:
+    """One note for the sequences the role may not read: how near their limit they are is
+    unknown. Information, not a finding: the schema was checked in full."""
+    if not sequences:
+        return []
+    role = conn.execute("SELECT quote_ident(current_user)").fetchone()[0]
+    return [f"role {role} cannot read sequence(s) {', '.join(sorted(sequences))}, so whether they near their "
+            f"limit is unknown: GRANT SELECT ON SEQUENCE {', '.join(sorted(sequences))} TO {role}"]
 
 
 def sequence_findings(table: QualifiedName, column: str, sequence: str,

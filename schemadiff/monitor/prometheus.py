@@ -50,8 +50,9 @@ def exposition(report) -> str:
     if report.version is not None:
         _gauge(lines, "schemadiff_last_applied_timestamp_seconds",
                "Unix time of the last recorded apply.", report.version.applied_at.timestamp())
-    _gauge(lines, "schemadiff_version", "Number of the last recorded version (0: none recorded).",
-           report.version.version if report.version else 0)
+    if report.version_error is None:  # unknown when unreadable: absent, not "none recorded"
+        _gauge(lines, "schemadiff_version", "Number of the last recorded version (0: none recorded).",
+               report.version.version if report.version else 0)
     _gauge(lines, "schemadiff_check_duration_seconds", "Seconds the check took.", round(report.duration_s, 6))
     _gauge(lines, "schemadiff_tables", "Tables in the managed schemas.", report.table_count)
     _gauge(lines, "schemadiff_indexes", "Secondary indexes in the managed schemas.", report.index_count)

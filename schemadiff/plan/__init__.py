@@ -18,6 +18,7 @@ from . import extensions, partitions, sequences, table_details, user_types  # no
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
+from .privileges import Blocked, Privileges, needs
 from .statements import DESTRUCTIVE, LOCKING, Hazard, Plan, PlanHashes, PlanOptions, Statement
 from .unmanaged import dependent_hazards
 
@@ -29,12 +30,14 @@ __all__ = [
 
 def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
                desired: Optional[Catalog] = None, current: Optional[Catalog] = None,
-               unmanaged: Sequence = ()) -> Plan:
+               unmanaged: Sequence = (), privileges: Optional[Privileges] = None) -> Plan:
     """Order ``changes`` and turn each into statements with hazards; ``desired`` and
     ``current`` are the catalogs the plan's hashes are taken of, when asked for;
     ``unmanaged`` (catalog.unmanaged) the objects schemadiff does not manage, named in the
-    hazards of the changes that would break or drop them."""
+    hazards of the changes that would break or drop them; ``privileges`` what the connected
+    role may do, from which the plan lists the statements it cannot run."""
     statements: list[Statement] = []
+    blocked: list[Blocked] = []
     renames = probable_renames(changes)
     for change in order(changes):
         produced = _statements(change, options)
@@ -42,8 +45,11 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
         if extra:
             first = produced[0]
             produced[0] = replace(first, hazards=first.hazards + extra)
+        reasons = privileges.missing(needs(change)) if privileges is not None else ()
+        if reasons:
+            blocked.append(Blocked(produced[0], produced[0].description, reasons))
         statements += produced
-    return Plan(tuple(statements), tuple(changes), PlanHashes(desired=desired, current=current))
+    return Plan(tuple(statements), tuple(changes), PlanHashes(desired=desired, current=current), tuple(blocked))
 
 
 def _statements(change, options: PlanOptions) -> list[Statement]:

@@ -29,10 +29,27 @@ def verdict(plan: Plan) -> str:
     return ", ".join(parts) + "."
 
 
+def blocked_lines(plan: Plan) -> list[str]:
+    """The plan-level warning that the connected role cannot carry the plan out: one line
+    per statement it cannot run, numbered as in the plan."""
+    if not plan.blocked:
+        return []
+    lines = [f"WARNING: the connected role cannot run {len(plan.blocked)} step(s) of this plan; apply will refuse it:"]
+    for b in plan.blocked:
+        number = plan.number_of(b.statement) if b.statement is not None else None
+        lines.append(f"{number:>3}. {b.line}" if number else f"  -  {b.line}")
+    return lines
+
+
+def blocked_dicts(plan: Plan) -> list[dict]:
+    return [b.as_dict(plan.number_of(b.statement) if b.statement is not None else None) for b in plan.blocked]
+
+
 def plan_text(plan: Plan, color: bool = False) -> str:
     if plan.empty:
         return verdict(plan)
-    lines = [verdict(plan), ""]
+    warning = blocked_lines(plan)
+    lines = [verdict(plan), ""] + ([_paint(line, "warning", color) for line in warning] + [""] if warning else [])
     for i, statement in enumerate(plan.statements, 1):
         tag = _paint(f"[{statement.level}]", statement.level, color)
         lines.append(f"{i:>3}. {tag} {statement.description}")
@@ -83,6 +100,8 @@ def plan_dict(plan: Plan, lint=None) -> dict:
         "desired_hash": plan.desired_hash,
         "current_fingerprint": plan.current_fingerprint,
         "statements": [statement_dict(s) for s in plan.statements],
+        # Steps the connected role cannot run (statement: its number; null: recording the version).
+        "blocked": blocked_dicts(plan),
     }
     if lint is not None:
         from .lint import as_dict
@@ -134,6 +153,11 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
     worst = DESTRUCTIVE if counts[DESTRUCTIVE] else LOCKING if counts[LOCKING] else "safe"
     icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", "safe": "✅"}[worst]
     lines += [f"{icon} **{verdict(plan)}** {_MEANING[worst]}", ""]
+    if plan.blocked:
+        lines += [f"🛑 **The connected role cannot run {len(plan.blocked)} step(s) of this plan; `apply` will refuse it.**", ""]
+        lines += [f"- {'statement ' + str(d['statement']) if d['statement'] else 'after the plan'}: "
+                  f"{d['description']}: {'; '.join(d['reasons'])}" for d in blocked_dicts(plan)]
+        lines.append("")
     risky = [s for s in plan.statements if s.hazards]
     if risky:
         lines += ["**Hazards**", ""]
@@ -164,13 +188,15 @@ def check_text(report, color: bool = False) -> str:
         unreachable = report.status == "critical" and not (report.error or "").startswith("the check did not finish")
         head = f"SCHEMADIFF {status} - {'database unreachable: ' if unreachable else ''}{report.error}"
     else:
-        version = f"version {report.version.version}" if report.version else "no version recorded"
+        version = (f"version {report.version.version}" if report.version
+                   else "version unknown" if report.version_error else "no version recorded")
         problems = Counter(f.severity for f in report.findings)
         tail = "" if not report.findings else " - " + ", ".join(f"{n} {sev}" for sev, n in sorted(problems.items()))
         head = f"SCHEMADIFF {status} - {report.table_count} tables, {report.index_count} indexes, {version}{tail}"
     lines = [_paint(head, report.status, color)]
     for f in report.findings:
         lines.append(f"{f.severity.upper()}: {f.message}")
+    lines += [f"INFO: {note}" for note in report.unread]
     if report.unmanaged:
         lines.append(f"INFO: {len(report.unmanaged)} object(s) not managed by schemadiff "
                      "(listed by `schemadiff inspect` and `check --format json`)")

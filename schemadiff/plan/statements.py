@@ -74,6 +74,9 @@ class Plan:
     statements: tuple[Statement, ...]
     changes: tuple = field(default=(), compare=False)
     hashes: PlanHashes = field(default_factory=PlanHashes, compare=False)
+    # What the connected role cannot run (plan.privileges.Blocked), in plan order: `plan`
+    # warns of it, `apply` refuses the plan. Empty when planned without a database.
+    blocked: tuple = field(default=(), compare=False)
 
     @property
     def desired_hash(self) -> str:
@@ -90,6 +93,11 @@ class Plan:
     @property
     def destructive(self) -> tuple[Statement, ...]:
         return tuple(s for s in self.statements if s.destructive)
+
+    def number_of(self, statement) -> Optional[int]:
+        """The 1-based position of ``statement`` in the plan (None when it is not one)."""
+        return next((i for i, s in enumerate(self.statements, 1) if s is statement), None) \
+            or next((i for i, s in enumerate(self.statements, 1) if s == statement), None)
 
     def counts(self) -> dict:
         out = {"safe": 0, LOCKING: 0, DESTRUCTIVE: 0}

@@ -3,7 +3,9 @@
 --   * kind 'sequence': every sequence that feeds a column (serial, identity, or a standalone
 --     sequence a nextval() default uses) with its last value and the largest value it can reach. The limit is the smaller of the sequence's
 --     own maximum and the column type's, because an integer column fed by a bigint sequence
---     overflows at the integer's maximum.
+--     overflows at the integer's maximum. Its last value is NULL when the role may not read
+--     the sequence (neither SELECT nor USAGE), which `readable` tells apart from a sequence
+--     never used.
 --   * kind 'unindexed_fk': foreign keys whose columns no valid, non-partial index leads with
 --     (in any order), so deletes on the referenced table scan the referencing one.
 SELECT 'sequence'                                   AS kind,
@@ -15,7 +17,8 @@ SELECT 'sequence'                                   AS kind,
             THEN pg_sequence_last_value(sc.oid) END::numeric AS used,
        LEAST(s.seqmax, CASE a.atttypid WHEN 'int2'::regtype THEN 32767
                                        WHEN 'int4'::regtype THEN 2147483647
-                                       ELSE 9223372036854775807 END)::numeric AS maximum
+                                       ELSE 9223372036854775807 END)::numeric AS maximum,
+       has_sequence_privilege(sc.oid, 'SELECT,USAGE') AS readable
 FROM (SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum  -- owned (serial) or identity
       FROM pg_depend d
       WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
@@ -40,6 +43,7 @@ SELECT 'unindexed_fk',
        array_to_string(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
                              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
                              ORDER BY k.ord), ', '),
+       NULL,
        NULL,
        NULL
 FROM pg_constraint con
