@@ -90,7 +90,8 @@ def rollback(project: Project, to_version: int, *, allow_destructive: bool = Fal
 
     target = project.target
     with connection(target) as conn:
-        desired, text = snapshot_of(conn, target.version_table, to_version)
+        desired, text, recorded_hash = snapshot_of(conn, target.version_table, to_version)
     # A dry run shows the whole plan, destructive steps included.
     return apply(target, desired, text, allow_destructive=allow_destructive or dry_run, dry_run=dry_run,
-                 lock_wait_s=project.lock_wait, settings=project.execution(retries), progress=progress)
+                 lock_wait_s=project.lock_wait, settings=project.execution(retries), progress=progress,
+                 recorded_hash=recorded_hash)
