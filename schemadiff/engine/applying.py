@@ -28,13 +28,13 @@ class ApplyResult:
         return bool(self.outcome.executed)
 
 
-def refuse_destructive(plan: Plan) -> None:
+def refuse_destructive(plan: Plan, outcome: str = "Nothing was changed.") -> None:
     if not plan.destructive:
         return
     listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if h.kind == 'destructive')})"
                        for s in plan.destructive)
     raise DestructiveChangeRefused(
-        f"the plan would lose data and --allow-destructive was not given: {listed}. Nothing was changed."
+        f"the plan would lose data and --allow-destructive was not given: {listed}. {outcome}"
     )
 
 
