@@ -12,6 +12,7 @@ from typing import Optional
 from .. import __version__, db, engine
 from . import versions
 from .datamigrations import SYSTEM_TABLES
+from .tracking import TOOLS, Tracking, find_tracking
 from ..desired.dump import dump
 from ..errors import SchemadiffError
 from ..catalog.inspect import inspect
@@ -19,13 +20,6 @@ from ..model import Catalog
 from .scratch import scratch_database
 
 _FILE = re.compile(r"^(\d+)_.+\.sql$")
-# Version tables of migration tools, in the order they are looked for, with the column that
-# names the applied step.
-TRACKING_TABLES = (("alembic_version", ("version_num",)),
-                   ("schema_migrations", ("version", "filename", "name")),
-                   ("migrations", ("version", "filename", "name", "migration")))
-
-
 class AdoptFailed(SchemadiffError):
     """A migration file failed while being replayed, or the folder has none."""
 
@@ -75,33 +69,6 @@ def adopt(directory, url: str) -> tuple[Catalog, str]:
 
 
 @dataclass(frozen=True)
-class Tracking:
-    """What an older migration tool recorded: its table and the last step it applied."""
-
-    table: str
-    version: Optional[str]
-    count: int
-
-
-def find_tracking(conn) -> Optional[Tracking]:
-    """The first migration-tool version table found in ``public``, or None."""
-    for table, candidates in TRACKING_TABLES:
-        if conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()[0] is None:
-            continue
-        columns = {r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s",
-            (table,)).fetchall()}
-        column = next((c for c in candidates if c in columns), None)
-        count = conn.execute(f'SELECT count(*) FROM public."{table}"').fetchone()[0]
-        version = None
-        if column is not None:
-            row = conn.execute(f'SELECT max("{column}"::text) FROM public."{table}"').fetchone()
-            version = row[0]
-        return Tracking(table, version, count)
-    return None
-
-
-@dataclass(frozen=True)
 class BaselineResult:
     """The version row written (None when the database was already managed)."""
 
@@ -124,7 +91,7 @@ def baseline(target: engine.Target, desired: Catalog, snapshot: Optional[str] = 
             return BaselineResult(None, tracking, already=last.version)
         if tracking is None and not force:
             raise BaselineRefused(
-                "no migration-tool version table (alembic_version, schema_migrations, migrations) was found; "
+                f"no migration tool's history table ({', '.join(t.table for t in TOOLS)}) was found in public; "
                 "a database without one needs no baseline: run `schemadiff apply` (or pass --force).")
         # The tool's own table is not part of the schema file; leave it out of the comparison.
         checked = replace(target, ignore=tuple(target.ignore) + ((f"public.{tracking.table}",) if tracking else ()))

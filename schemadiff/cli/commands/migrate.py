@@ -50,7 +50,7 @@ def adopt_folder(ctx: Context, directory: str, out: str, force: bool) -> None:
 @pass_context
 @handle_errors()
 def baseline(ctx: Context, force):
-    """Hand a database migrated by another tool (alembic_version, schema_migrations) to schemadiff.
+    """Hand a database migrated by another tool (Alembic, Flyway, Liquibase, Django, Prisma, …) to schemadiff.
 
     Records a version row for the schema file without changing the schema; refused when the
     database differs from the file. The old tool's table is left in place.
