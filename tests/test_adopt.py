@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Optional
 
 import psycopg
 import pytest
@@ -203,3 +204,65 @@ def test_the_tracking_tables_of_other_tools_are_never_managed(app_schema, databa
     assert inspected.exit_code == 0, inspected.output
     assert [t.name for t in loads(inspected.stdout).tables] == ["products"]
     assert table not in inspected.output and "_lock" not in inspected.output and "changeloglock" not in inspected.output
+
+
+# -- migration files written for psql ---------------------------------------------------------
+
+PSQL_FILE = r"""\set ON_ERROR_STOP on
+\echo adding orders
+CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));
+\ir parts/order_index.sql
+SELECT 'orders_total' AS column_name \gset
+ALTER TABLE orders ADD COLUMN :"column_name" numeric(12,2);
+"""
+
+
+def psql_folder(tmp_path, text: str = PSQL_FILE) -> Path:
+    folder = tmp_path / "migrations"
+    shutil.copytree(SEED, folder)
+    (folder / "003_orders.sql").write_text(text)
+    (folder / "parts").mkdir()
+    (folder / "parts" / "order_index.sql").write_text("CREATE INDEX orders_user_id_idx ON orders (user_id);\n")
+    return folder
+
+
+def adopt_cli(tmp_path, database_url, folder: Path, path_env: Optional[str] = None):
+    from core_helpers import run_cli
+
+    env = {"PATH": path_env} if path_env is not None else None
+    return run_cli("--schema", str(tmp_path / "schema.yaml"), "adopt", str(folder), cwd=tmp_path, url=database_url,
+                   env=env)
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is not installed")
+def test_adopt_runs_files_with_psql_meta_commands_through_psql(tmp_path, database_url):
+    result = adopt_cli(tmp_path, database_url, psql_folder(tmp_path))
+    assert result.returncode == 0, result.stderr
+    orders = load(tmp_path / "schema.yaml").table_map()[next(k for k in load(tmp_path / "schema.yaml").table_map()
+                                                              if k.name == "orders")]
+    assert [c.name for c in orders.columns] == ["id", "user_id", "orders_total"]
+    assert [i.name for i in orders.indexes] == ["orders_user_id_idx"]
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is not installed")
+def test_a_failing_psql_file_is_named_with_the_error(tmp_path, database_url):
+    folder = psql_folder(tmp_path, PSQL_FILE + "ALTER TABLE orders ADD COLUMN oops nosuchtype;\n")
+    result = adopt_cli(tmp_path, database_url, folder)
+    assert result.returncode == 1
+    assert "003_orders.sql" in result.stderr and 'type "nosuchtype" does not exist' in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "schema.yaml").exists()
+
+
+def test_without_psql_adopt_names_the_line_it_cannot_run(tmp_path, database_url):
+    result = adopt_cli(tmp_path, database_url, psql_folder(tmp_path), path_env="/nonexistent")
+    assert result.returncode == 1
+    assert "003_orders.sql:1" in result.stderr and "\\set ON_ERROR_STOP on" in result.stderr
+    assert "psql" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_adopt_refuses_a_file_that_connects_to_another_database(tmp_path, database_url, sql):
+    folder = psql_folder(tmp_path, "\\connect postgres\nCREATE TABLE escaped (id int);\n")
+    result = adopt_cli(tmp_path, database_url, folder)
+    assert result.returncode == 1
+    assert "003_orders.sql:1" in result.stderr and "\\connect" in result.stderr
+    assert sql("SELECT count(*) FROM pg_tables WHERE tablename = 'escaped'") == [(0,)]
