@@ -112,8 +112,8 @@ def test_enums_and_enum_columns():
     assert [c.type for c in catalog.tables[0].columns] == ["mood", "mood[]"]
 
 
-def test_empty_file_is_an_empty_schema():
-    assert desired.loads("").tables == ()
+def test_an_intentionally_empty_schema_says_so():
+    assert desired.loads("tables: {}").tables == ()
 
 
 # -- problems: each names file, line and what is wrong ---------------------------------------

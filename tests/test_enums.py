@@ -59,3 +59,48 @@ def test_removing_a_label_is_destructive_and_refused_without_the_flag(database_u
     assert _labels(sql) == "{draft,published}"
     assert sql("SELECT status::text FROM posts ORDER BY id") == [("draft",), ("published",)]
     assert converged(database_url, V1)
+
+
+GUARDED = """
+enums:
+  status: [draft, published, spam]
+tables:
+  posts:
+    columns:
+      id: bigserial
+      status: {type: status, nullable: false, default: "'draft'"}
+    primary_key: id
+    checks:
+      - {name: posts_not_spam, expression: "status <> 'spam'"}
+      - {name: posts_published_has_id, expression: "status <> 'published' OR id > 0"}
+    indexes:
+      - {name: posts_published_id_idx, columns: [id], where: "status = 'published'"}
+      - {name: posts_status_idx, columns: [status], where: "status <> 'spam'"}
+"""
+
+
+def test_removing_a_label_rebuilds_partial_indexes_and_checks_that_compare_the_enum(database_url, sql):
+    apply(database_url, GUARDED)
+    sql("INSERT INTO posts (status) VALUES ('draft'), ('published')")
+    without_spam = GUARDED.replace("[draft, published, spam]", "[draft, published, archived]") \
+        .replace("'spam'", "'archived'")
+    apply(database_url, without_spam, allow_destructive=True)
+    assert _labels(sql) == "{draft,published,archived}"
+    assert sql("SELECT status::text FROM posts ORDER BY id") == [("draft",), ("published",)]
+    assert sql("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+               "WHERE c.relname IN ('posts_published_id_idx', 'posts_status_idx') AND i.indisvalid") == [(2,)]
+    assert converged(database_url, without_spam)
+
+
+def test_an_enum_rebuild_keeps_the_indexes_and_checks_whose_text_survives_unchanged(database_url, sql):
+    apply(database_url, GUARDED)
+    without_spam = GUARDED.replace("[draft, published, spam]", "[draft, published]") \
+        .replace("      - {name: posts_not_spam, expression: \"status <> 'spam'\"}\n", "") \
+        .replace("      - {name: posts_status_idx, columns: [status], where: \"status <> 'spam'\"}\n", "")
+    apply(database_url, without_spam, allow_destructive=True)
+    assert _labels(sql) == "{draft,published}"
+    assert sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'posts_published_id_idx'") == [
+        ("CREATE INDEX posts_published_id_idx ON public.posts USING btree (id) WHERE (status = 'published'::status)",)]
+    assert sql("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'posts_published_has_id'") == [
+        ("CHECK (((status <> 'published'::status) OR (id > 0)))",)]
+    assert converged(database_url, without_spam)

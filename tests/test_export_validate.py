@@ -79,7 +79,8 @@ def test_exported_file_run_by_psql_equals_apply(tmp_path, database_url, pg_serve
         (tmp_path / "migrations" / "001_create_initial_schema.sql").write_text("-- already applied\n")
         (tmp_path / "schema.yaml").write_text(AFTER)
         result = CliRunner().invoke(cli, ["--database-url", database_url, "--schema", str(tmp_path / "schema.yaml"),
-                                          "plan", "--format", "sql", "--out-dir", str(tmp_path / "migrations")])
+                                          "plan", "--format", "sql", "--out-dir", str(tmp_path / "migrations"),
+                                          "--allow-destructive"])
         assert result.exit_code == 0, result.output
         files = sorted(p.name for p in (tmp_path / "migrations").iterdir())
         assert files[0] == "001_create_initial_schema.sql" and files[1].startswith("002_") and len(files) == 2
@@ -126,7 +127,8 @@ def test_export_command_names_the_file_and_skips_empty_plans(tmp_path, database_
     engine.apply(engine.Target(database_url), loads(BEFORE))
     (tmp_path / "schema.yaml").write_text(AFTER)
     args = ["--database-url", database_url, "--schema", str(tmp_path / "schema.yaml"), "export"]
-    result = CliRunner().invoke(cli, args + [str(tmp_path / "migrations"), "--name", "Add orders", "--offline"])
+    result = CliRunner().invoke(cli, args + [str(tmp_path / "migrations"), "--name", "Add orders", "--offline",
+                                             "--allow-destructive"])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "migrations" / "001_add_orders.sql").read_text()
     assert text.count("BEGIN;") == 1 and text.rstrip().endswith("COMMIT;")  # offline: one transaction
@@ -135,3 +137,19 @@ def test_export_command_names_the_file_and_skips_empty_plans(tmp_path, database_
     empty = CliRunner().invoke(cli, args + [str(tmp_path / "migrations")])
     assert empty.exit_code == 0 and "No changes" in empty.output
     assert [p.name for p in (tmp_path / "migrations").iterdir()] == ["001_add_orders.sql"]
+
+
+@pytest.mark.parametrize("command", [["export"], ["plan", "--format", "sql", "--out-dir"]], ids=["export", "plan --out-dir"])
+def test_exporting_a_destructive_plan_is_refused_like_apply_unless_allowed(tmp_path, database_url, command):
+    engine.apply(engine.Target(database_url), loads(BEFORE))
+    (tmp_path / "schema.yaml").write_text(AFTER)  # drops users.nickname
+    args = ["--database-url", database_url, "--schema", str(tmp_path / "schema.yaml"), *command, str(tmp_path / "migrations")]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 4, refused.output
+    assert "drop column" in refused.output and "--allow-destructive" in refused.output
+    assert not (tmp_path / "migrations").exists() or not list((tmp_path / "migrations").iterdir())
+
+    allowed = CliRunner().invoke(cli, args + ["--allow-destructive"])
+    assert allowed.exit_code == 0, allowed.output
+    [written] = (tmp_path / "migrations").iterdir()
+    assert "DROP COLUMN IF EXISTS nickname" in written.read_text()

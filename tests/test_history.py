@@ -67,3 +67,15 @@ def test_rollback_to_an_unknown_version_says_which_exist(database_url, tmp_path)
     result = cli(database_url, write(tmp_path, V1), "rollback", "--to", "9")
     assert result.returncode == 1
     assert "version 9 is not recorded" in result.stderr and "recorded: 1" in result.stderr
+
+
+def test_check_against_the_file_rolled_back_to_is_healthy(database_url, sql, tmp_path):
+    apply(database_url, V1)
+    apply(database_url, V2)
+    apply(database_url, V3)  # renames body to content: rolling back renames it back
+    done = cli(database_url, write(tmp_path, V3), "rollback", "--to", "2")
+    assert done.returncode == 0, done.stderr
+
+    check = cli(database_url, write(tmp_path, V2), "check")
+    assert check.returncode == 0, check.stdout
+    assert "behind" not in check.stdout

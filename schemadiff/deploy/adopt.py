@@ -4,14 +4,19 @@ migration tool kept as managed by schemadiff from now on (`baseline`)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .. import __version__, db, engine
 from . import versions
 from .datamigrations import SYSTEM_TABLES
+from .tracking import TOOLS, Tracking, find_tracking
 from ..desired.dump import dump
 from ..errors import SchemadiffError
 from ..catalog.inspect import inspect
@@ -19,13 +24,6 @@ from ..model import Catalog
 from .scratch import scratch_database
 
 _FILE = re.compile(r"^(\d+)_.+\.sql$")
-# Version tables of migration tools, in the order they are looked for, with the column that
-# names the applied step.
-TRACKING_TABLES = (("alembic_version", ("version_num",)),
-                   ("schema_migrations", ("version", "filename", "name")),
-                   ("migrations", ("version", "filename", "name", "migration")))
-
-
 class AdoptFailed(SchemadiffError):
     """A migration file failed while being replayed, or the folder has none."""
 
@@ -46,18 +44,74 @@ def migration_files(directory) -> list[Path]:
 
 
 def replay(url: str, files: list[Path]) -> None:
-    """Run each file, in order, on the database at ``url``; the first failure names the file."""
+    """Run each file, in order, on the database at ``url``; the first failure names the file.
+    A file with psql meta-commands (``\\set``, ``\\ir``, ``\\gset``, pg_dump's ``\\restrict``) runs
+    through ``psql`` when it is installed; without it, the error names the first such line."""
     conn = db.connect(url)
     try:
         for path in files:
+            text = path.read_text(encoding="utf-8")
+            meta = meta_commands(text)
+            _refuse_reconnect(path, meta)
+            psql = shutil.which("psql") if meta else None
             try:
-                # One simple-protocol call per file: the file's own BEGIN/COMMIT are honoured.
-                conn.execute(path.read_text(encoding="utf-8"), prepare=False)
+                if psql:
+                    _run_psql(psql, url, path)
+                else:
+                    # One simple-protocol call per file: the file's own BEGIN/COMMIT are honoured.
+                    conn.execute(text, prepare=False)
+            except AdoptFailed:
+                raise
             except Exception as exc:
                 message = str(exc).strip() or type(exc).__name__
+                if meta:
+                    line, command = meta[0]
+                    raise AdoptFailed(
+                        f"{path.name}:{line}: cannot run `{command}`: it is a psql meta-command, which only psql "
+                        "runs, and psql is not installed (not on PATH); install it (the postgresql-client package) "
+                        f"or rewrite the line as SQL (PostgreSQL said: {message.splitlines()[0]})") from None
                 raise AdoptFailed(f"migration {path.name} failed: {message}") from None
     finally:
         conn.close()
+
+
+_META = re.compile(r"^[ \t]*(\\\S.*)$", re.MULTILINE)
+_RECONNECT = re.compile(r"^\\(c|connect)(\s|$)")
+
+
+def meta_commands(text: str) -> list[tuple[int, str]]:
+    """(line number, text) of each line that starts with a psql meta-command."""
+    return [(text.count("\n", 0, m.start()) + 1, m.group(1).strip()) for m in _META.finditer(text)]
+
+
+def _refuse_reconnect(path: Path, meta: list[tuple[int, str]]) -> None:
+    """The files are replayed on a scratch database: one that connects elsewhere would run there."""
+    for line, command in meta:
+        if _RECONNECT.match(command):
+            raise AdoptFailed(f"{path.name}:{line}: `{command}` connects to another database, but adopt replays "
+                              "the files on a scratch database it then drops; remove the line to adopt the folder")
+
+
+def _run_psql(psql: str, url: str, path: Path) -> None:
+    """``psql -v ON_ERROR_STOP=1 -f`` from the file's folder (so ``\\i`` finds its neighbours); the
+    password goes through the environment, never the command line."""
+    parts = urlsplit(db.libpq_url(url))
+    env = dict(os.environ, PGAPPNAME="schemadiff adopt")
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1))
+    done = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", urlunsplit(parts), "-f", path.name],
+                          cwd=path.parent, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AdoptFailed(f"migration {path.name} failed (run by psql): {_psql_error(done)}")
+
+
+def _psql_error(done: subprocess.CompletedProcess) -> str:
+    """The error psql stopped at (with its DETAIL, HINT, LINE), not the notices before it."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if re.search(r"\b(ERROR|FATAL|error):|invalid command", line)),
+                 max(len(lines) - 1, 0))
+    return "\n".join(lines[start:start + 4]) or f"psql exited with {done.returncode}"
 
 
 def adopt(directory, url: str) -> tuple[Catalog, str]:
@@ -72,33 +126,6 @@ def adopt(directory, url: str) -> tuple[Catalog, str]:
         finally:
             conn.close()
     return catalog, dump(catalog)
-
-
-@dataclass(frozen=True)
-class Tracking:
-    """What an older migration tool recorded: its table and the last step it applied."""
-
-    table: str
-    version: Optional[str]
-    count: int
-
-
-def find_tracking(conn) -> Optional[Tracking]:
-    """The first migration-tool version table found in ``public``, or None."""
-    for table, candidates in TRACKING_TABLES:
-        if conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()[0] is None:
-            continue
-        columns = {r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s",
-            (table,)).fetchall()}
-        column = next((c for c in candidates if c in columns), None)
-        count = conn.execute(f'SELECT count(*) FROM public."{table}"').fetchone()[0]
-        version = None
-        if column is not None:
-            row = conn.execute(f'SELECT max("{column}"::text) FROM public."{table}"').fetchone()
-            version = row[0]
-        return Tracking(table, version, count)
-    return None
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ def baseline(target: engine.Target, desired: Catalog, snapshot: Optional[str] = 
             return BaselineResult(None, tracking, already=last.version)
         if tracking is None and not force:
             raise BaselineRefused(
-                "no migration-tool version table (alembic_version, schema_migrations, migrations) was found; "
+                f"no migration tool's history table ({', '.join(t.table for t in TOOLS)}) was found in public; "
                 "a database without one needs no baseline: run `schemadiff apply` (or pass --force).")
         # The tool's own table is not part of the schema file; leave it out of the comparison.
         checked = replace(target, ignore=tuple(target.ignore) + ((f"public.{tracking.table}",) if tracking else ()))

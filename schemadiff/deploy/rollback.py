@@ -10,16 +10,18 @@ from typing import Optional
 from . import versions
 from ..desired import loads
 from ..errors import SchemadiffError
-from ..model import Catalog, Table
+from ..model import Catalog, Table, catalog_hash
 
 
 class VersionNotFound(SchemadiffError):
     """The version to roll back to is not recorded, or was recorded without a snapshot."""
 
 
-def snapshot_of(conn, version_table, version: int) -> tuple[Catalog, str]:
-    """The catalog and text recorded with ``version``; rename hints of the newest snapshot are
-    turned around, so that rolling back a rename renames back instead of drop + create."""
+def snapshot_of(conn, version_table, version: int) -> tuple[Catalog, str, str]:
+    """The catalog and text recorded with ``version``, and the hash to record for it; rename
+    hints of the newest snapshot are turned around, so that rolling back a rename renames back
+    instead of drop + create. The hash is the snapshot's as written, without those hints, so
+    that `check` against the file rolled back to finds the version row in step with it."""
     found = versions.get(conn, version_table, version)
     if found is None:
         known = [v.version for v in versions.history(conn, version_table, limit=20)]
@@ -32,7 +34,8 @@ def snapshot_of(conn, version_table, version: int) -> tuple[Catalog, str]:
     catalog = loads(found.snapshot, f"<snapshot of version {version}>")
     latest = versions.latest(conn, version_table)
     newer = _snapshot_catalog(conn, version_table, latest.version) if latest and latest.version != version else None
-    return (reverse_hints(catalog, newer) if newer is not None else catalog), found.snapshot
+    planned = reverse_hints(catalog, newer) if newer is not None else catalog
+    return planned, found.snapshot, catalog_hash(catalog)
 
 
 def _snapshot_catalog(conn, version_table, version: int) -> Optional[Catalog]:

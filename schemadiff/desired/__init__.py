@@ -20,7 +20,7 @@ from .sequences import SequencesReader
 from .tables import TablesReader
 from .types import TypesReader
 from .user_types import UserTypesReader
-from .yamlsource import Source, parse
+from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
             "collations", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
@@ -61,7 +61,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
     def catalog(self) -> Catalog:
         doc = self.source.data
         if not isinstance(doc, dict):
-            raise SchemaFileError([self.source.problem((), f"the document must be a mapping with 'tables', not {describe_value(doc)}")])
+            raise SchemaFileError([self.source.problem((), f"the document must be a mapping with 'tables', not {describe_value(doc)}; {DECLARE_EMPTY}")])
         self.expect_keys(doc, TOP_KEYS, (), "the document")
         schemas = self.schemas(doc.get("schemas"))
         extensions = self.extensions(doc.get("extensions"))

@@ -20,6 +20,8 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_VALUES = 500_000
 MAX_DEPTH = 64  # a schema file nests about 6 deep; recursive aliases nest forever
 
+DECLARE_EMPTY = "to declare a schema with no tables on purpose, write `tables: {}`"
+
 Path = tuple  # a YAML path: keys and list indexes from the document root
 
 
@@ -90,16 +92,21 @@ def _parse(text: str, file: str) -> Source:
         raise SchemaFileError([Problem(f"invalid YAML: {exc}", file)]) from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise SchemaFileError([Problem(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", file)]) from None
+    if node is None or _blank(node):  # a failed checkout, a truncated write, a wrong path: never "drop every table"
+        raise SchemaFileError([Problem(f"the file is empty (no YAML document, only whitespace or comments); "
+                                       f"{DECLARE_EMPTY}", file)])
     source = Source(file, None, node)
-    if node is None:
-        source.data = {}
-        return source
     # Without an anchor there is no alias, the graph is a tree, and _convert's own count bounds it.
     if "&" in text and _expanded_size(node, {}, 0, source) > MAX_VALUES:
         raise SchemaFileError([Problem(
             f"document expands to more than {MAX_VALUES} values (exploding aliases?)", file)])
     source.data = _convert(node, (), source, [0])
     return source
+
+
+def _blank(node: yaml.Node) -> bool:
+    """A document with nothing in it but a marker (``---``)."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value == ""
 
 
 def _expanded_size(node: yaml.Node, memo: dict, depth: int, source: Source) -> int:

@@ -55,6 +55,10 @@ class RecreateEnum:
     from_: Enum
     to: Enum
     columns: tuple  # ((QualifiedName table, column name, column type), ...)
+    # ((QualifiedName table, Index | CheckConstraint), ...): kept partial or expression indexes
+    # and checks whose text names one of ``columns``, as they are live; dropped and made again
+    # around the rebuild (their stored text names the set-aside type, which ALTER TYPE trips on).
+    dependents: tuple = ()
 
 
 @dataclass(frozen=True)

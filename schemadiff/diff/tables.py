@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..model import CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index, QualifiedName, Table
 from ..pg import normalize
@@ -40,24 +40,30 @@ def _rebuild_for_retyped(key: QualifiedName, current: Table, changes: list) -> t
     dropped and created again from the file: PostgreSQL would re-parse them against the new
     type itself (``"n" >= 0`` on numeric becomes ``"n"::numeric >= 0::numeric`` on
     integer), leaving text that differs from the file until a second apply."""
-    from ..pg.naming import quote_ident
-
     retyped = [c.to.name for c in changes if isinstance(c, AlterColumn) and "type" in c.changed]
     if not retyped:
         return current, []
-    patterns = [re.compile(rf'(?<![\w."]){re.escape(quote_ident(n))}(?![\w"(])') for n in retyped]
-
-    def mentions(*texts) -> bool:
-        return any(p.search(t) for t in texts if t for p in patterns)
-
-    stale_checks = [c for c in current.checks if mentions(c.expression)]
-    stale_indexes = [i for i in current.indexes
-                     if mentions(i.where, *(k for k in i.keys if _is_expression_key(k)))]
+    stale_checks, stale_indexes = mentioning(current, retyped)
     rebuilt: list[Change] = [DropConstraint(key, c) for c in stale_checks]
     rebuilt += [DropIndex(key, i) for i in stale_indexes]
     current = replace(current, checks=tuple(c for c in current.checks if c not in stale_checks),
                       indexes=tuple(i for i in current.indexes if i not in stale_indexes))
     return current, rebuilt
+
+
+def mentioning(table: Table, columns: Sequence[str]) -> tuple[list[CheckConstraint], list[Index]]:
+    """The checks, and the partial or expression indexes, of ``table`` whose text names one of
+    ``columns`` (PostgreSQL re-parses those when the column's type changes)."""
+    from ..pg.naming import quote_ident
+
+    patterns = [re.compile(rf'(?<![\w."]){re.escape(quote_ident(n))}(?![\w"(])') for n in columns]
+
+    def mentions(*texts) -> bool:
+        return any(p.search(t) for t in texts if t for p in patterns)
+
+    checks = [c for c in table.checks if mentions(c.expression)]
+    indexes = [i for i in table.indexes if mentions(i.where, *(k for k in i.keys if _is_expression_key(k)))]
+    return checks, indexes
 
 
 def _is_expression_key(key: str) -> bool:

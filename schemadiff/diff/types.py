@@ -38,7 +38,8 @@ def _diff_enum_values(current: Enum, desired: Enum, catalog: Catalog, live: Cata
     kept = [v for v in current.values if v in desired.values]
     if [v for v in desired.values if v in current.values] == kept and len(kept) == len(current.values):
         return changes + _enum_additions(current, desired)
-    return changes + [RecreateEnum(current, desired, _enum_columns(desired, catalog, live))]
+    columns = _enum_columns(desired, catalog, live)
+    return changes + [RecreateEnum(current, desired, columns, _dependents(columns, catalog, live))]
 
 
 def _enum_additions(current: Enum, desired: Enum) -> list[Change]:
@@ -62,3 +63,20 @@ def _enum_columns(enum: Enum, catalog: Catalog, live: Catalog = Catalog()) -> tu
         for t in catalog.tables for c in t.columns
         if c.type in (type_name, type_name + "[]") and (not live.tables or (t.qualified, c.name) in existing)
     )
+
+
+def _dependents(columns: tuple, catalog: Catalog, live: Catalog) -> tuple:
+    """Live checks and partial or expression indexes naming a rebuilt column that the file
+    keeps as they are (changed ones are dropped before the rebuild and added after it)."""
+    from .tables import mentioning, same_constraint, same_index
+
+    wanted, found = catalog.table_map(), live.table_map()
+    out = []
+    for table in dict.fromkeys(t for t, _, _ in columns):
+        if table not in found:
+            continue
+        checks, indexes = mentioning(found[table], [c for t, c, _ in columns if t == table])
+        want = {o.name: o for o in (*wanted[table].checks, *wanted[table].indexes)}
+        out += [(table, c) for c in checks if c.name in want and same_constraint(c, want[c.name])]
+        out += [(table, i) for i in indexes if i.valid and i.name in want and same_index(i, want[i.name])]
+    return tuple(out)

@@ -28,13 +28,13 @@ class ApplyResult:
         return bool(self.outcome.executed)
 
 
-def refuse_destructive(plan: Plan) -> None:
+def refuse_destructive(plan: Plan, outcome: str = "Nothing was changed.") -> None:
     if not plan.destructive:
         return
     listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if h.kind == 'destructive')})"
                        for s in plan.destructive)
     raise DestructiveChangeRefused(
-        f"the plan would lose data and --allow-destructive was not given: {listed}. Nothing was changed."
+        f"the plan would lose data and --allow-destructive was not given: {listed}. {outcome}"
     )
 
 
@@ -54,10 +54,12 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
           allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
           options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
           progress: Optional[Progress] = None, fixed_plan: Optional[Plan] = None,
-          on_plan=None, data_migrations=None) -> ApplyResult:
+          on_plan=None, data_migrations=None, recorded_hash: Optional[str] = None) -> ApplyResult:
     """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
     applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
-    saved plan) is checked against the fresh one by ``on_plan`` before anything runs."""
+    saved plan) is checked against the fresh one by ``on_plan`` before anything runs.
+    ``recorded_hash`` is the hash the version row records when it is not that of ``desired``
+    (a rollback plans its snapshot with rename hints reversed, and records the snapshot's)."""
     with connection(target) as conn, DeployLock(conn, lock_wait_s):
         fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
@@ -69,9 +71,10 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
         if dry_run:
             return ApplyResult(chosen, dry_run=True)
         last = versions.latest(conn, target.version_table)
+        schema_hash = recorded_hash or chosen.desired_hash
         record = None
-        if not chosen.empty or last is None or last.schema_hash != chosen.desired_hash:
-            record = dict(schema_hash=chosen.desired_hash, tool_version=__version__,
+        if not chosen.empty or last is None or last.schema_hash != schema_hash:
+            record = dict(schema_hash=schema_hash, tool_version=__version__,
                           statements=[s.sql for s in chosen.statements], snapshot=snapshot)
         outcome = execute(conn, chosen, settings=settings, version_table=target.version_table,
                           record=record, progress=progress)

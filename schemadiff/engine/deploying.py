@@ -10,7 +10,7 @@ from typing import Optional
 
 from ..model import Catalog
 from ..plan import Plan, PlanOptions
-from .applying import ApplyResult, apply
+from .applying import ApplyResult, apply, refuse_destructive
 from .planning import plan_while_loading
 from .project import Project
 from .reviewing import lint_catalog
@@ -30,10 +30,13 @@ class Planned:
 
 
 def plan_schema(project: Project, *, online: bool = True, data_dir=None, validate: bool = False,
-                export_to=None, export_name: Optional[str] = None, save_to=None, lint: bool = False) -> Planned:
+                export_to=None, export_name: Optional[str] = None, save_to=None, lint: bool = False,
+                allow_destructive: bool = False) -> Planned:
     """What apply would change. ``validate`` rehearses the plan on a scratch copy of the live
-    schema first; ``export_to`` writes it as the next numbered migration file of that folder;
-    ``save_to`` saves it for ``apply_schema(saved_plan=…)``; ``lint`` lints file and changes."""
+    schema first; ``export_to`` writes it as the next numbered migration file of that folder,
+    under apply's guard (a plan that loses data is refused unless ``allow_destructive``: the
+    file will be run by psql, with no schemadiff left to ask); ``save_to`` saves it for
+    ``apply_schema(saved_plan=…)``; ``lint`` lints file and changes."""
     options = PlanOptions(online=online)
     target = project.target
     the_plan, desired, text = plan_while_loading(target, project.load, options,
@@ -46,6 +49,9 @@ def plan_schema(project: Project, *, online: bool = True, data_dir=None, validat
         planned.validated = True
     if export_to is not None:
         from ..deploy.export import write_migration
+
+        if not allow_destructive:
+            refuse_destructive(the_plan, "No migration file was written.")
 
         planned.migration_file = write_migration(the_plan, export_to, export_name, version_table=target.version_table)
     if save_to is not None:
@@ -90,7 +96,8 @@ def rollback(project: Project, to_version: int, *, allow_destructive: bool = Fal
 
     target = project.target
     with connection(target) as conn:
-        desired, text = snapshot_of(conn, target.version_table, to_version)
+        desired, text, recorded_hash = snapshot_of(conn, target.version_table, to_version)
     # A dry run shows the whole plan, destructive steps included.
     return apply(target, desired, text, allow_destructive=allow_destructive or dry_run, dry_run=dry_run,
-                 lock_wait_s=project.lock_wait, settings=project.execution(retries), progress=progress)
+                 lock_wait_s=project.lock_wait, settings=project.execution(retries), progress=progress,
+                 recorded_hash=recorded_hash)

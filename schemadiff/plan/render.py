@@ -235,11 +235,26 @@ def _recreate_enum(c: ch.RecreateEnum, **_) -> list[str]:
     out = [_only_if(f"to_regtype({quote_literal(q(old))}) IS NULL",
                     f"ALTER TYPE {q(c.from_.qualified)} RENAME TO {quote_ident(old_name)}"),
            _unless(f"CREATE TYPE {new} AS ENUM ({labels})", "duplicate_object")]
+    out += [_drop_dependent(table, dependent) for table, dependent in c.dependents]
     for table, column, type_ in c.columns:
         target = new + ("[]" if type_.endswith("[]") else "")
         out.append(_retype_enum_column(table, column, target, old_name, c.to.name))
+    out += [_recreate_dependent(table, dependent) for table, dependent in c.dependents]
     out.append(f"DROP TYPE IF EXISTS {q(old)}")
     return out
+
+
+def _drop_dependent(table: QualifiedName, dependent) -> str:
+    if isinstance(dependent, Index):
+        return f"DROP INDEX IF EXISTS {qualify(table.schema, dependent.name)}"
+    return f"ALTER TABLE {q(table)} DROP CONSTRAINT IF EXISTS {quote_ident(dependent.name)}"
+
+
+def _recreate_dependent(table: QualifiedName, dependent) -> str:
+    """As it was: the text reads the same once the type's name is back on the rebuilt type."""
+    if isinstance(dependent, Index):
+        return index_sql(table, dependent)
+    return _guarded_add_constraint(table, dependent, not_valid=not dependent.validated)
 
 
 def _retype_enum_column(table: QualifiedName, column: str, target: str, old_type: str, new_type: str) -> str:

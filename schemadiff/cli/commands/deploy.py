@@ -30,9 +30,10 @@ from ..app import (
               help="Run the plan on a scratch copy of the live schema; exit 1 unless it reaches the desired state.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="With --format sql: write the plan as the next numbered migration file in this folder.")
+@click.option("--allow-destructive", is_flag=True, help="With --out-dir: write changes that lose data (else refused, exit 4).")
 @pass_context
 @handle_errors()
-def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scratch, out_dir):
+def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scratch, out_dir, allow_destructive):
     """Show what apply would change, as SQL with every hazard named.
 
     \b
@@ -44,7 +45,8 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
     from ... import engine
 
     planned = engine.plan_schema(ctx.project(), online=not offline, data_dir=data_dir, validate=validate_on_scratch,
-                                 export_to=out_dir, save_to=out, lint=fmt != "sql")
+                                 export_to=out_dir, save_to=out, lint=fmt != "sql",
+                                 allow_destructive=allow_destructive)
     if planned.validated:
         click.echo("Validated: on a scratch copy of the live schema the plan reaches the desired state.", err=True)
     if out_dir:

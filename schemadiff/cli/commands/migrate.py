@@ -50,7 +50,7 @@ def adopt_folder(ctx: Context, directory: str, out: str, force: bool) -> None:
 @pass_context
 @handle_errors()
 def baseline(ctx: Context, force):
-    """Hand a database migrated by another tool (alembic_version, schema_migrations) to schemadiff.
+    """Hand a database migrated by another tool (Alembic, Flyway, Liquibase, Django, Prisma, …) to schemadiff.
 
     Records a version row for the schema file without changing the schema; refused when the
     database differs from the file. The old tool's table is left in place.
@@ -75,10 +75,13 @@ def baseline(ctx: Context, force):
 @click.option("--offline/--online", default=False, help="--offline writes plain DDL (no CONCURRENTLY / NOT VALID steps).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
+@click.option("--allow-destructive", is_flag=True, help="Write changes that lose data (drop table/column, narrowing types).")
 @pass_context
 @handle_errors()
-def export_command(ctx: Context, directory, name, offline, data_dir):
+def export_command(ctx: Context, directory, name, offline, data_dir, allow_destructive):
     """Write the plan as the next numbered SQL file (NNN_<slug>.sql) for psql -v ON_ERROR_STOP=1 -f.
+
+    A plan that would lose data is refused (exit 4, no file written) unless --allow-destructive.
 
     \b
     Example:
@@ -87,7 +90,7 @@ def export_command(ctx: Context, directory, name, offline, data_dir):
     from ... import engine
 
     planned = engine.plan_schema(ctx.project(), online=not offline, data_dir=data_dir, export_to=directory,
-                                 export_name=name)
+                                 export_name=name, allow_destructive=allow_destructive)
     path = planned.migration_file
     click.echo(f"wrote {path}: {len(planned.plan.statements)} statement(s)" if path
                else "No changes: the database matches the schema file; no file written.")
