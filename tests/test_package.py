@@ -121,5 +121,6 @@ def test_ci_examples_install_schemadiff_from_its_source_not_an_unpublished_relea
     source = yaml.safe_load(path.read_text(encoding="utf-8"))["variables" if name == "gitlab-ci.yml" else "env"]
     # The default source is this repository's root as a checkout of it sees it: a directory pip
     # installs as schemadiff.
+    assert source["SCHEMADIFF_SOURCE"].startswith((".", "/"))  # pip looks a bare name up on PyPI
     checkout = REPO / source["SCHEMADIFF_SOURCE"]
     assert tomllib.loads((checkout / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"] == "schemadiff"
