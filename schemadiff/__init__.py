@@ -5,7 +5,8 @@ awaitable helpers (``initialize_database`` …) are exported here lazily so that
 the package stays cheap and never loads a database driver.
 """
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it (dynamic = ["version"]).
+__version__ = "0.2.0.dev0"
 
 _SEED_API = (
     "initialize_database", "check_database_status", "check_database_health",
