@@ -54,12 +54,14 @@ def inspect_for_file(target: Target, schemas: Optional[list] = None) -> tuple:
     """What `inspect` writes: (the managed part of the live catalog of ``schemas``, what it
     leaves out because schemadiff does not model it). Tables the ``ignore`` setting names are
     neither written nor listed, and neither is anything on them: the project said so."""
-    from .catalog.unmanaged import read_unmanaged
+    from .catalog.unmanaged import migration_tool_tables, read_unmanaged
+    from .deploy.datamigrations import MIGRATION_TOOL_TABLES
 
     with connection(target) as conn:
-        live = inspect(conn, schemas, exclude=_own_tables(target))
+        found = managed(target, inspect(conn, schemas, exclude=_schemadiff_tables(target)))
         left_out = read_unmanaged(conn, schemas, exclude=_own_tables(target), ignore=target.ignore)
-    return managed(target, live), left_out
+    tools = migration_tool_tables(found, MIGRATION_TOOL_TABLES)
+    return without_ignored(found, [f"{t.schema}.{t.name}" for t in tools]), tools + left_out
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
@@ -73,6 +75,13 @@ def _own_tables(target: Target) -> list:
     from .deploy.datamigrations import SYSTEM_TABLES
 
     return [target.version_table, *SYSTEM_TABLES]
+
+
+def _schemadiff_tables(target: Target) -> list:
+    """schemadiff's own bookkeeping, not the other migration tools' tables of _own_tables."""
+    from .deploy.datamigrations import TABLE
+
+    return [target.version_table, TABLE]
 
 
 def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:

@@ -133,6 +133,17 @@ def test_inspect_lists_nothing_on_an_ignored_table(database_url, sql, tmp_path):
     assert "view public.base_log_view: views are not managed" in result.stderr  # not a table the setting names
 
 
+def test_inspect_names_the_version_table_of_another_migration_tool_it_leaves_out(database_url, sql, tmp_path):
+    """Rails' schema_migrations (like alembic_version) belongs to the tool that wrote it: schemadiff
+    neither writes nor drops it, and says so rather than lose it silently."""
+    sql(TABLES)
+    sql("CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY)")
+    result, text = _inspect(database_url, tmp_path)
+    line = "table public.schema_migrations: the version table of another migration tool"
+    assert line in result.stderr and f"#   {line}" in text
+    assert "schema_migrations" not in yaml.safe_load(text)["tables"]
+
+
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):
     sql(TABLES)
     sql('CREATE VIEW "two\nlines" AS SELECT 1 AS one')

@@ -30,7 +30,8 @@ AFTER_ADDITIVE = "after-additive"
 AFTER_ALL = "after-all"
 RUN_POINTS = (AFTER_ADDITIVE, AFTER_ALL)
 # Tables that belong to migration tools, never to the desired state: plans leave them alone.
-SYSTEM_TABLES = (TABLE, QualifiedName("public", "alembic_version"), QualifiedName("public", "schema_migrations"))
+MIGRATION_TOOL_TABLES = (QualifiedName("public", "alembic_version"), QualifiedName("public", "schema_migrations"))
+SYSTEM_TABLES = (TABLE, *MIGRATION_TOOL_TABLES)
 
 _FILE = re.compile(r"^(\d+)_([A-Za-z0-9_.-]+)\.sql$")
 _DIRECTIVE = re.compile(r"^--\s*schemadiff:\s*run\s*=\s*([a-z-]+)\s*$")
