@@ -37,8 +37,11 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
 SAAS_LOST = ("the rebuilt database loses: the storage parameters of partition events_2024_01, "
              "inheritance (audit_log_2023/2024), and comments on schemas, enums, indexes and constraints")
+ANALYTICS_LOST = ("the rebuilt database loses what partitions have of their own (named by inspect as left out):"
+                  " the index Events_p0_kind_idx of partition Events_p0 and the column default of props on Events_p1")
 KNOWN_FAILURES = {
     ("saas_billing", "same_fingerprint"): SAAS_LOST,
+    ("analytics_tenants", "same_fingerprint"): ANALYTICS_LOST,
 }
 
 
