@@ -37,8 +37,11 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README).
 SAAS_LOST = ("the rebuilt database loses: the storage parameters of partition events_2024_01, "
              "inheritance (audit_log_2023/2024), and comments on schemas, enums, indexes and constraints")
+ANALYTICS_LOST = ("the rebuilt database loses what partitions have of their own (named by inspect as left out):"
+                  " the index Events_p0_kind_idx of partition Events_p0 and the column default of props on Events_p1")
 KNOWN_FAILURES = {
     ("saas_billing", "same_fingerprint"): SAAS_LOST,
+    ("analytics_tenants", "same_fingerprint"): ANALYTICS_LOST,
 }
 
 
@@ -94,9 +97,40 @@ def empty_plan(cwd: Path, url: str) -> Optional[str]:
     return None if result.returncode == 0 else f"exit {result.returncode}, the plan is:\n{output(result)}"
 
 
-def same_fingerprint(original: str, rebuilt: str) -> Optional[str]:
-    differences = diff_fingerprints(catalog_of(original), catalog_of(rebuilt))
+def same_fingerprint(original: str, rebuilt: str, inspected: Path) -> Optional[str]:
+    """The two catalogs are equal, but for what the inspected file names as left out (views,
+    functions, another migration tool's version table: the rebuilt database lacks them)."""
+    rebuilt_print = catalog_of(rebuilt)
+    original_print = without_named(catalog_of(original), rebuilt_print, left_out_labels(inspected.read_text()))
+    differences = diff_fingerprints(original_print, rebuilt_print)
     return "\n".join([f"{len(differences)} difference(s), original vs rebuilt:"] + differences) if differences else None
+
+
+def left_out_labels(text: str) -> set:
+    """How the file's comment block names each object it leaves out ("view public.v", …)."""
+    return {line[4:].split(": ", 1)[0] for line in text.splitlines() if line.startswith("#   ")}
+
+
+def without_named(original: dict, rebuilt: dict, labels: set) -> dict:
+    """``original`` without the tables and uncovered objects missing from ``rebuilt`` that
+    ``labels`` names: those were left out on purpose, and said so."""
+    tables = {name: table for name, table in original["tables"].items()
+              if name in rebuilt["tables"] or f"table {name}" not in labels}
+    uncovered = {}
+    for kind, names in original["uncovered"].items():
+        kept = [n for n in names if n in rebuilt["uncovered"].get(kind, ()) or uncovered_label(kind, n) not in labels]
+        if kept:
+            uncovered[kind] = kept
+    return {**original, "tables": tables, "uncovered": uncovered}
+
+
+def uncovered_label(kind: str, name: str) -> str:
+    """The fingerprint's name of an uncovered object ("public.users.audit" for a trigger) as
+    inspect labels it ("trigger audit on public.users"); names holding dots are not split right."""
+    if kind in ("trigger", "policy", "rule"):
+        schema, table, own = name.split(".", 2)
+        return f"{kind} {own} on {schema}.{table}"
+    return f"statistics object {name}" if kind == "statistics" else f"{kind} {name}"
 
 
 def run_closure(pg_server: str, workdir: Path, fixture: str) -> Closure:
@@ -109,7 +143,7 @@ def run_closure(pg_server: str, workdir: Path, fixture: str) -> Closure:
         closure.run("inspect", lambda: cli("inspect", "--out", "schema.yaml", cwd=workdir, url=original))
         closure.run("validate", lambda: cli("validate", cwd=workdir))
         closure.run("apply", lambda: cli("apply", cwd=workdir, url=rebuilt))
-        closure.run("same_fingerprint", lambda: same_fingerprint(original, rebuilt))
+        closure.run("same_fingerprint", lambda: same_fingerprint(original, rebuilt, workdir / "schema.yaml"))
         closure.run("plan_empty_on_original", lambda: empty_plan(workdir, original))
         closure.run("plan_empty_on_rebuilt", lambda: empty_plan(workdir, rebuilt))
     return closure
@@ -163,7 +197,8 @@ def run(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
-@pytest.mark.parametrize("fixture", ["plain_app", "saas_billing", "dump_style"])
+@pytest.mark.parametrize("fixture", ["plain_app", "saas_billing", "dump_style", "rails_app", "django_app",
+                                     "analytics_tenants"])
 def test_fingerprints_of_two_databases_built_from_the_same_sql_are_equal(pg_server, fixture):
     prints = []
     for _ in range(2):

@@ -142,6 +142,27 @@ def test_foreign_key_to_columns_that_are_not_unique():
     assert "not its primary key or a unique constraint" in message
 
 
+def test_foreign_key_to_the_columns_of_a_unique_index_named_as_postgresql_prints_them():
+    """PostgreSQL accepts a unique index (not partial, no expression) as a foreign key's target;
+    inspect writes its keys quoted where needed ("tenantId")."""
+    catalog = desired.loads(dedent("""
+        tables:
+          dashboards:
+            columns: {id: uuid, tenantId: int}
+            indexes: [{columns: [id, '"tenantId" DESC'], unique: true}]
+          audit:
+            columns: {dashboard: uuid, tenant: int}
+            foreign_keys: [{columns: [dashboard, tenant], references: 'dashboards(id, tenantId)'}]
+    """))
+    assert catalog.table_map()[QualifiedName("public", "audit")].foreign_keys[0].ref_columns == ("id", "tenantId")
+
+
+def test_foreign_key_to_an_expression_index_is_refused():
+    message = problems("tables: {t: {columns: {p: text, q: text}, indexes: [{columns: ['lower(q)'], unique: true}],"
+                       " foreign_keys: [{columns: p, references: t(lower)}]}}")
+    assert "not its primary key or a unique constraint" in message
+
+
 def test_index_naming_a_missing_column():
     assert "index names column 'emali', which the table does not have; did you mean 'email'?" in problems(
         "tables: {t: {columns: {email: text}, indexes: [emali]}}")

@@ -28,6 +28,21 @@ def test_serials_are_integers_that_own_a_sequence(written, base):
     assert pgtypes.canonical_type(written) == pgtypes.ParsedType(base, serial=True)
 
 
+@pytest.mark.parametrize("written, canonical", [
+    ("interval day to second(3)", "interval day to second(3)"), ("INTERVAL YEAR TO MONTH", "interval year to month"),
+    ("interval  second (2)", "interval second(2)"), ("interval minute", "interval minute"),
+    ("interval hour to second[]", "interval hour to second[]"), ("interval(4)", "interval(4)"),
+])
+def test_interval_fields_are_spelled_as_format_type_prints_them(written, canonical):
+    assert pgtypes.canonical_type(written).canonical == canonical
+
+
+@pytest.mark.parametrize("written", ["interval month to year", "interval year(2)", "interval day to month"])
+def test_interval_fields_postgresql_refuses_are_unknown(written):
+    with pytest.raises(pgtypes.UnknownType):
+        pgtypes.canonical_type(written)
+
+
 def test_declared_enum_is_a_type():
     assert pgtypes.canonical_type("mood", {"mood"}).canonical == "mood"
     assert pgtypes.canonical_type("mood[]", {"mood"}).canonical == "mood[]"

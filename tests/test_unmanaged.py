@@ -133,6 +133,42 @@ def test_inspect_lists_nothing_on_an_ignored_table(database_url, sql, tmp_path):
     assert "view public.base_log_view: views are not managed" in result.stderr  # not a table the setting names
 
 
+def test_inspect_names_the_version_table_of_another_migration_tool_it_leaves_out(database_url, sql, tmp_path):
+    """Rails' schema_migrations (like alembic_version) belongs to the tool that wrote it: schemadiff
+    neither writes nor drops it, and says so rather than lose it silently."""
+    sql(TABLES)
+    sql("CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY)")
+    result, text = _inspect(database_url, tmp_path)
+    line = "table public.schema_migrations: the version table of another migration tool"
+    assert line in result.stderr and f"#   {line}" in text
+    assert "schema_migrations" not in yaml.safe_load(text)["tables"]
+
+
+def test_inspect_names_what_a_partition_has_of_its_own(database_url, sql, tmp_path):
+    """A partition is written as its bound: an index, constraint, default, NOT NULL, storage
+    parameter or column comment of its own (not its parent's) is named, never lost silently."""
+    sql("CREATE TABLE events (tenant int, kind text DEFAULT 'view', at date, PRIMARY KEY (tenant, at))"
+        " PARTITION BY LIST (tenant);"
+        "CREATE INDEX events_at_idx ON events (at);"
+        "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);"
+        "CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2) WITH (fillfactor = 70);"
+        "CREATE INDEX events_1_kind_idx ON events_1 (kind);"
+        "ALTER TABLE events_1 ADD CONSTRAINT events_1_kind_check CHECK (kind <> '');"
+        "ALTER TABLE events_1 ALTER COLUMN kind SET DEFAULT 'click';"
+        "ALTER TABLE events_2 ALTER COLUMN kind SET NOT NULL;"
+        "COMMENT ON COLUMN events_2.kind IS 'what happened'")
+    result, text = _inspect(database_url, tmp_path)
+    named = sorted(line.strip().split(": ", 1)[0] for line in result.stderr.splitlines() if line.startswith("  "))
+    assert named == ["partition NOT NULL kind on public.events_2",
+                     "partition column comment kind on public.events_2",
+                     "partition column default kind on public.events_1",
+                     "partition constraint events_1_kind_check on public.events_1",
+                     "partition index events_1_kind_idx on public.events_1",
+                     "partition storage parameters on public.events_2"], result.stderr
+    assert "DEFAULT 'click'::text of a partition's own is not managed" in result.stderr
+    assert "WITH (fillfactor=70)" in result.stderr
+
+
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):
     sql(TABLES)
     sql('CREATE VIEW "two\nlines" AS SELECT 1 AS one')

@@ -103,7 +103,8 @@ def _column_details(column: Column, generated, collation_schema=None, collation_
 def attach_constraints(tables: dict, rows) -> None:
     for (schema, table, name, kind, validated, deferrable, deferred, columns,
          ref_schema, ref_table, ref_columns, on_update, on_delete, expression, no_inherit,
-         nulls_not_distinct, method, definition, bare_keys, operators, predicate, include, parameters) in rows:
+         nulls_not_distinct, method, definition, bare_keys, operators, predicate, include, parameters,
+         on_delete_columns) in rows:
         builder = tables.get(QualifiedName(schema, table))
         if builder is None:
             continue
@@ -127,7 +128,7 @@ def attach_constraints(tables: dict, rows) -> None:
                 name=name, columns=columns, ref_table=QualifiedName(ref_schema, ref_table),
                 ref_columns=tuple(ref_columns), on_delete=FK_ACTION_CODES[on_delete],
                 on_update=FK_ACTION_CODES[on_update], deferrable=deferrable,
-                initially_deferred=deferred, validated=validated,
+                initially_deferred=deferred, validated=validated, on_delete_columns=tuple(on_delete_columns),
             ))
         elif kind == "c":
             builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated,

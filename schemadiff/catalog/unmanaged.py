@@ -67,6 +67,16 @@ def read_unmanaged(conn, schemas: Optional[Sequence[str]] = None,
     return tuple(o for o in objects if not _skipped(o, skipped, ignore))
 
 
+def migration_tool_tables(catalog, names: Iterable[QualifiedName]) -> tuple[Unmanaged, ...]:
+    """The tables of ``names`` (other migration tools' version tables) that ``catalog`` holds:
+    schemadiff leaves them alone, and says so."""
+    wanted = set(names)
+    return tuple(Unmanaged("table", t.schema, t.name, None,
+                           "the version table of another migration tool (Rails, Alembic, Flyway, Django, …) is left alone: "
+                           "neither written to the file nor created, changed or dropped by schemadiff")
+                 for t in catalog.tables if QualifiedName(t.schema, t.name) in wanted)
+
+
 def _from_row(kind, schema, name, on_schema, on_name, why, depends) -> Unmanaged:
     on = QualifiedName(on_schema, on_name) if on_name is not None else None
     return Unmanaged(kind, schema, name, on, why, _dependencies(depends))

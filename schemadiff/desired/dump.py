@@ -188,6 +188,8 @@ def _foreign_key(fk, explicit: bool) -> dict:
     body["references"] = {"table": ref, "columns": list(fk.ref_columns)}
     if fk.on_delete != "no action":
         body["on_delete"] = fk.on_delete
+    if fk.on_delete_columns:
+        body["on_delete_columns"] = list(fk.on_delete_columns)
     if fk.on_update != "no action":
         body["on_update"] = fk.on_update
     return body | timing_document(fk) | _not_valid(fk)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ..model import ForeignKey, QualifiedName, Table
+from ..pg.naming import index_key_column
 from .reader import Reader, did_you_mean, split_qualified
 
 class ReferencesReader(Reader):
@@ -63,5 +64,5 @@ def _is_unique_key(table: Table, columns: tuple, deferrable_too: bool = False) -
     wanted = set(columns)
     keys = [table.primary_key.columns] if table.primary_key and (deferrable_too or not table.primary_key.deferrable) else []
     keys += [u.columns for u in table.uniques if deferrable_too or not u.deferrable]
-    keys += [i.keys for i in table.indexes if i.unique and not i.where]
+    keys += [[index_key_column(k) for k in i.keys] for i in table.indexes if i.unique and not i.where]
     return any(set(k) == wanted for k in keys)

@@ -23,7 +23,7 @@ TIMING_KEYS = ("deferrable", "initially_deferred")
 UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct", "include", "with") + TIMING_KEYS
 PK_KEYS = ("name", "columns", "renamed_from", "include", "with") + TIMING_KEYS
 FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
-           "initially_deferred", "not_valid", "renamed_from")
+           "initially_deferred", "not_valid", "renamed_from", "on_delete_columns")
 CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from", "no_inherit")
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_default": "by default",
@@ -329,16 +329,30 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
                     self.error(ipath, "a foreign key needs columns")
                 continue
             ref_table, ref_columns = ref
+            on_delete = self.action(item.get("on_delete"), ipath + ("on_delete",))
             out.append(ForeignKey(
                 name=naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or ""),
                 columns=columns, ref_table=ref_table, ref_columns=ref_columns,
-                on_delete=self.action(item.get("on_delete"), ipath + ("on_delete",)),
+                on_delete=on_delete, on_delete_columns=self.delete_columns(item, on_delete, columns, ipath),
                 on_update=self.action(item.get("on_update"), ipath + ("on_update",)),
                 **self.timing(item, ipath),
                 validated=not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False),
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
             ))
         return tuple(out)
+
+    def delete_columns(self, item: dict, on_delete: str, columns: tuple, path: tuple) -> tuple:
+        """``on_delete_columns``: the columns of the key that ``set null`` / ``set default`` sets."""
+        if item.get("on_delete_columns") is None:
+            return ()
+        path += ("on_delete_columns",)
+        names = self.name_list(item["on_delete_columns"], path, "on_delete_columns")
+        if on_delete not in ("set null", "set default"):
+            self.error(path, "on_delete_columns needs on_delete: set null or set default")
+        for name in names:
+            if name not in columns:
+                self.error(path, f"on_delete_columns names {name!r}, which is not a column of the foreign key")
+        return names
 
     def reference(self, spec, schema: str, path: tuple):
         """``users`` | ``users(id)`` | ``app.users(id, kind)`` | ``{table: users, columns: [id]}``;

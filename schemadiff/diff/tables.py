@@ -204,8 +204,8 @@ def same_constraint(a: Constraint, b: Constraint) -> bool:
 
 def same_foreign_key_but_timing(a: ForeignKey, b: ForeignKey) -> bool:
     """Equal but for DEFERRABLE / INITIALLY DEFERRED, which ALTER CONSTRAINT changes in place."""
-    return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_update) == \
-        (b.columns, b.ref_table, b.ref_columns, b.on_delete, b.on_update)
+    return (a.columns, a.ref_table, a.ref_columns, a.on_delete, a.on_delete_columns, a.on_update) == \
+        (b.columns, b.ref_table, b.ref_columns, b.on_delete, b.on_delete_columns, b.on_update)
 
 
 def _timing(constraint) -> tuple:

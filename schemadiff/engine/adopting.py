@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 from ..model import Catalog
 from .project import Project
-from .reading import own_tables, without_ignored
+from .reading import own_tables, schemadiff_tables, without_ignored
 from .target import connection
 
 
@@ -28,15 +28,20 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     Tables the ``ignore`` setting names are neither written nor listed, and neither is
     anything on them: the project said so."""
     from ..catalog.inspect import inspect
-    from ..catalog.unmanaged import read_unmanaged
+    from ..catalog.unmanaged import migration_tool_tables, read_unmanaged
+    from ..deploy.tracking import TOOL_TABLES
     from ..desired.dump import dump
+    from ..model import QualifiedName
 
     target = project.target
     schemas = list(schemas) if schemas else None
     with connection(target) as conn:
-        live = inspect(conn, schemas, exclude=own_tables(target))
+        live = without_ignored(inspect(conn, schemas, exclude=schemadiff_tables(target)), target.ignore)
         left_out = read_unmanaged(conn, schemas, exclude=own_tables(target), ignore=target.ignore)
-    live = without_ignored(live, target.ignore)
+    # Other migration tools' tracking tables are left alone, and said to be.
+    tools = migration_tool_tables(live, TOOL_TABLES)
+    live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
+    left_out = tools + left_out
     return SchemaText(live, dump(live, left_out), left_out)
 
 

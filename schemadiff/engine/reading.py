@@ -26,6 +26,13 @@ def own_tables(target: Target) -> list:
     return [target.version_table, *SYSTEM_TABLES]
 
 
+def schemadiff_tables(target: Target) -> list:
+    """schemadiff's own bookkeeping tables, without the other migration tools' of own_tables."""
+    from ..deploy.datamigrations import TABLE
+
+    return [target.version_table, TABLE]
+
+
 def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     """A catalog read of every schema, cut down to what read_live would have read."""
     from dataclasses import replace

@@ -81,6 +81,7 @@ class ForeignKey:
     initially_deferred: bool = False
     validated: bool = True  # see CheckConstraint
     renamed_from: Optional[str] = field(default=None, compare=False)
+    on_delete_columns: tuple[str, ...] = ()  # ON DELETE SET NULL/DEFAULT (these), PostgreSQL 15+; () = all
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,14 @@ def index_key_name(key: str) -> str:
     return "expr"
 
 
+def index_key_column(key: str) -> Optional[str]:
+    """The column an index key is (its collation, operator class and ordering aside), or None
+    for an expression."""
+    from .index_keys import parse
+
+    return _unquote(parse(key).head)
+
+
 def _unquote(text: str) -> Optional[str]:
     if _PLAIN_IDENTIFIER.match(text.lower()) and text.lower() not in _RESERVED:
         return text.lower()

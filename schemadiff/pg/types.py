@@ -127,7 +127,17 @@ def _canonical_type(text: str, user_types: frozenset) -> ParsedType:
     return ParsedType(canonical + array)
 
 
+# The fields an interval may be restricted to; only those ending in second take a precision.
+_INTERVAL_FIELDS = {"year", "month", "day", "hour", "minute", "second", "year to month", "day to hour",
+                    "day to minute", "day to second", "hour to minute", "hour to second", "minute to second"}
+
+
 def _canonical_base(base: str, args: Optional[str]) -> Optional[str]:
+    fields = base[len("interval "):] if base.startswith("interval ") else None
+    if fields is not None:
+        if fields not in _INTERVAL_FIELDS or (args is not None and not fields.endswith("second")):
+            return None
+        return f"interval {fields}" + (f"({args.strip()})" if args is not None else "")
     if base in ("float", "double") and args is None:
         return "double precision"
     if base == "float":

@@ -106,6 +106,8 @@ def _foreign_key_body(fk: ForeignKey) -> str:
         body += f" ON UPDATE {fk.on_update.upper()}"
     if fk.on_delete != "no action":
         body += f" ON DELETE {fk.on_delete.upper()}"
+    if fk.on_delete_columns:
+        body += f" ({_cols(fk.on_delete_columns)})"
     return body + _deferrable(fk)
 
 

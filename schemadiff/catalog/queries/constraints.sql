@@ -32,7 +32,12 @@ SELECT n.nspname                AS schema,
        CASE WHEN con.contype = 'x' THEN pg_get_expr(ci.indpred, ci.indrelid, true) END AS predicate,
        ARRAY(SELECT a.attname FROM generate_series(ci.indnkeyatts + 1, ci.indnatts) k
              JOIN pg_attribute a ON a.attrelid = ci.indrelid AND a.attnum = ci.indkey[k - 1] ORDER BY k) AS include,
-       ic.reloptions            AS parameters
+       ic.reloptions            AS parameters,
+       -- ON DELETE SET NULL/DEFAULT (columns): confdelsetcols exists from PostgreSQL 15 on
+       ARRAY(SELECT a.attname FROM jsonb_array_elements_text(CASE WHEN con.contype = 'f' THEN NULLIF(to_jsonb(con) -> 'confdelsetcols', 'null') END)
+                                   WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num::int2
+             ORDER BY k.ord)    AS on_delete_columns
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

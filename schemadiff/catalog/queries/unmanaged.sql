@@ -271,6 +271,54 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     FROM pg_attribute a JOIN tables r ON r.oid = a.attrelid
     WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attoptions IS NOT NULL
     UNION ALL
+    -- kind: partition index (an index of a partition's own, not a clone of its parent's)
+    SELECT 'partition index', NULL, ic.relname, r.nspname, r.relname,
+           'an index of a partition''s own is not managed: a database built from the file has those of its partitioned table only',
+           NULL, NULL, NULL, NULL
+    FROM pg_index i JOIN tables r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+    WHERE r.relispartition AND NOT ic.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ic.oid AND con.conrelid = r.oid)
+    UNION ALL
+    -- kind: partition constraint (a constraint of a partition's own, not a clone of its parent's)
+    SELECT 'partition constraint', NULL, con.conname, r.nspname, r.relname,
+           'a constraint of a partition''s own is not managed: a database built from the file has those of its partitioned table only',
+           NULL, NULL, NULL, NULL
+    FROM pg_constraint con JOIN tables r ON r.oid = con.conrelid
+    WHERE r.relispartition AND con.conparentid = 0 AND con.coninhcount = 0
+    UNION ALL
+    -- kind: partition column default, partition NOT NULL (one row of `k` each: a partition's own, not its parent's)
+    SELECT k.kind, NULL, a.attname, r.nspname, r.relname, k.why, NULL, NULL, NULL, NULL
+    FROM tables r
+    JOIN pg_inherits inh ON inh.inhrelid = r.oid
+    JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+    JOIN pg_attribute pa ON pa.attrelid = inh.inhparent AND pa.attname = a.attname
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+    CROSS JOIN LATERAL (VALUES
+        ('partition column default', pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid),
+         'DEFAULT ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), 'NULL') || ' of a partition''s own is not managed:'
+         || ' a database built from the file has its partitioned table''s'),
+        ('partition NOT NULL', a.attnotnull AND NOT pa.attnotnull,
+         'NOT NULL of a partition''s own is not managed: a database built from the file has its partitioned table''s nullability')
+    ) k (kind, differs, why)
+    WHERE r.relispartition AND k.differs
+    UNION ALL
+    -- kind: partition storage parameters
+    SELECT 'partition storage parameters', NULL, NULL, r.nspname, r.relname,
+           'WITH (' || array_to_string(r.reloptions, ', ') || ') is not managed on a partition: a database built from the file has the defaults',
+           NULL, NULL, NULL, NULL
+    FROM tables r
+    WHERE r.relispartition AND r.reloptions IS NOT NULL
+    UNION ALL
+    -- kind: partition column comment (partitions do not take their parent's column comments)
+    SELECT 'partition column comment', NULL, a.attname, r.nspname, r.relname,
+           'comments on the columns of a partition are not managed',
+           NULL, NULL, NULL, NULL
+    FROM tables r
+    JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid AND d.objsubid = a.attnum
+    WHERE r.relispartition
+    UNION ALL
     -- kind: index comment
     SELECT 'index comment', NULL, ic.relname, r.nspname, r.relname, 'comments on indexes are not managed',
            NULL, NULL, NULL, NULL
