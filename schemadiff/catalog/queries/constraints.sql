@@ -32,7 +32,9 @@ SELECT n.nspname                AS schema,
        CASE WHEN con.contype = 'x' THEN pg_get_expr(ci.indpred, ci.indrelid, true) END AS predicate,
        ARRAY(SELECT a.attname FROM generate_series(ci.indnkeyatts + 1, ci.indnatts) k
              JOIN pg_attribute a ON a.attrelid = ci.indrelid AND a.attnum = ci.indkey[k - 1] ORDER BY k) AS include,
-       ic.reloptions            AS parameters
+       ic.reloptions            AS parameters,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0) AS comment
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
