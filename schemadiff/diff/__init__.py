@@ -14,7 +14,7 @@ from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable,
 from .comments import diff_enum_comments, diff_schema_comments, diff_table_comments
 from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
-from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
+from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partition_details, partitioned_variants
 from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
@@ -62,6 +62,8 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     for key in removed:
         if key not in moved.standalone:  # else attached as a partition
             changes.append(DropTable(cur_tables[key]))
+        else:
+            changes += partition_details(cur_tables[key].parameters, want_parts[key][1])
     for key in common:
         old = cur_tables[key]
         old_name = None

@@ -157,11 +157,21 @@ def _diff_partition(parent: QualifiedName, old: Partition, new: Partition, moved
         changes += [DetachPartition(parent, old), AttachPartition(parent, new)]
     if (old.comment or None) != (new.comment or None):
         changes.append(SetTableComment(new.qualified, old.comment, new.comment))
+    changes += partition_details(old.parameters, new)
     if not same_key(old.partition_by, new.partition_by):
         return changes + [RepartitionRefused(new.qualified, old.partition_by, new.partition_by)]
     if new.partition_by and not new.partitions_external:
         changes += _diff_level(new.qualified, old.partitions, new.partitions, moved)
     return changes
+
+
+def partition_details(parameters: tuple, partition: Partition) -> list[Change]:
+    """The storage parameters of a kept or attached partition (``parameters``: what it has now)."""
+    from .table_details import SetStorageParameters
+
+    if parameters == partition.parameters:
+        return []
+    return [SetStorageParameters(partition.qualified, parameters, partition.parameters)]
 
 
 def partitioned_variants(changes: list, current: Table, desired: Table) -> list:
@@ -234,4 +244,5 @@ def detached_table(parent: Table, partition: Partition, key: str, concurrently: 
         indexes=tuple(replace(i, name=name([index_key_name(k) for k in i.keys], "idx"), comment=None)
                       for i in parent.indexes),
         partition_by=partition.partition_by, partitions=partition.partitions, renamed_from=None,
+        parameters=partition.parameters,
     )
