@@ -146,12 +146,14 @@ def _base_type(body: dict) -> str:
 def schema_doc(draw) -> dict:
     """A random but valid schema file (as a dict; dumped to YAML by the caller)."""
     enums = draw(st.lists(st.sampled_from(sorted(ENUMS)), max_size=2, unique=True))
-    doc: dict = {"schemas": ["app"]}
+    doc: dict = {"schemas": [{"name": "app", **draw(maybe_comment())}]}
+    enum_values = {e: draw(st.lists(st.sampled_from(ENUMS[e]), min_size=1, unique=True)) for e in enums}
     if enums:
         doc["enums"] = {}
-        for e in enums:
-            # Values added, removed and reordered between versions.
-            doc["enums"][e] = draw(st.lists(st.sampled_from(ENUMS[e]), min_size=1, unique=True))
+        for e, values in enum_values.items():
+            # Values added, removed and reordered between versions; comments come and go.
+            comment = draw(maybe_comment())
+            doc["enums"][e] = {"values": values, **comment} if comment else values
     user_types = draw(user_type_docs())
     doc.update(user_types)
     sequence = None
@@ -162,7 +164,7 @@ def schema_doc(draw) -> dict:
     tables: dict = {}
     for tname in table_names:
         # An enum column's default must be one of the enum's values in this version.
-        cols = draw(columns(doc.get("enums", {}), sequence))
+        cols = draw(columns(enum_values, sequence))
         usable = sorted([*user_types.get("domains", {}), *user_types.get("composite_types", {})])
         for name in draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else ():
             cols[DOMAIN_COLUMN.get(name, "pair_col")] = {"type": name}
@@ -214,7 +216,7 @@ def schema_doc(draw) -> dict:
         if draw(st.integers(0, 3)) == 0:
             fk["deferrable"] = True
             fk["initially_deferred"] = draw(st.booleans())
-        tables[tname]["foreign_keys"] = [fk]
+        tables[tname]["foreign_keys"] = [fk | draw(maybe_comment())]
     if draw(st.integers(0, 2)) == 0:
         tables[PARTITIONED] = draw(partitioned_table())
     _extensions(draw, doc, tables[table_names[0]]["columns"])
@@ -223,6 +225,11 @@ def schema_doc(draw) -> dict:
     for tname in table_names:
         if tname not in referenced and draw(st.integers(0, 4)) == 0:
             tables[tname]["unlogged"] = True
+    for tname in table_names:  # the mapping form, once foreign keys have read the key's columns
+        comment = draw(maybe_comment()) if tables[tname].get("primary_key") else {}
+        if comment:
+            pk = tables[tname]["primary_key"]
+            tables[tname]["primary_key"] = {"columns": [pk] if isinstance(pk, str) else pk, **comment}
     doc["tables"] = tables
     return doc
 
@@ -248,6 +255,8 @@ def partitioned_table(draw) -> dict:
         partitions[f"readings_{month}"] = {"from": f"'{year}-{m}-01'", "to": f"'{upper}'"}
         if draw(st.integers(0, 3)) == 0:
             partitions[f"readings_{month}"]["comment"] = "one month"
+        if draw(st.integers(0, 3)) == 0:  # a partition's own storage parameters
+            partitions[f"readings_{month}"]["with"] = draw(st.sampled_from([{"fillfactor": 80}, {"autovacuum_enabled": False}]))
     if draw(st.booleans()):
         partitions["readings_other"] = "default"
     body["partitions"] = partitions
@@ -318,7 +327,7 @@ def index_spec(draw, cols: dict, keyable: list) -> dict:
             else {"fillfactor": draw(st.sampled_from([70, 90]))}
     if draw(st.booleans()):
         spec["name"] = draw(st.sampled_from(["ix_a", "ix_b", "Ix Mixed"]))
-    return spec
+    return spec | draw(maybe_comment())
 
 
 @st.composite
@@ -330,6 +339,7 @@ def unique_spec(draw, columns: list):
     if draw(st.integers(0, 3)) == 0:
         details["deferrable"] = True
         details["initially_deferred"] = draw(st.booleans())
+    details |= draw(maybe_comment())
     return {"columns": columns, **details} if details else columns
 
 
@@ -353,8 +363,16 @@ def check_specs(draw, cols: dict) -> list:
         elif family == "bool":
             out.append(f"{_q(name)} IS NOT NULL")
     if out and draw(st.booleans()):
-        out[0] = {"name": "named_check", "expression": out[0]}
+        out[0] = {"name": "named_check", "expression": out[0], **draw(maybe_comment())}
     return out
+
+
+@st.composite
+def maybe_comment(draw) -> dict:
+    """``{"comment": …}`` one time in four (a comment that appears, changes or goes)."""
+    if draw(st.integers(0, 3)) != 0:
+        return {}
+    return {"comment": draw(st.sampled_from(["a comment", "it's \"quoted\"", "two\nlines"]))}
 
 
 def _dedupe_names(doc: dict) -> dict:

@@ -32,25 +32,32 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     attach_constraints(tables, rows["constraints"])
     attach_indexes(tables, rows["indexes"])
     sequences = attach_sequences(tables, rows["sequences"], excluded)
-    enums = [Enum(r[0], r[1], tuple(r[2])) for r in rows["enums"]]
+    enums = [Enum(schema, name, tuple(labels), comment=comment) for schema, name, labels, comment in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
     kept = with_partitions(kept, rows["partitions"])
     extensions = [Extension(*r) for r in rows["extensions"]]
-    return sorted_catalog(kept, enums, _existing_schemas(conn, schemas), **user_types_from_rows(rows["user_types"]),
+    existing = _existing_schemas(conn, schemas)
+    return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
-                          extensions=extensions)
+                          extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None])
 
 
-def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[str]:
-    """Those of ``schemas`` that exist (every user schema when None): a schema the file wants
-    but the database lacks must not look present, or CREATE SCHEMA is never planned."""
+# What initdb says of public: the file's "no comment" (a database made from it has it).
+PUBLIC_COMMENT = "standard public schema"
+
+
+def _existing_schemas(conn, schemas: Optional[Sequence[str]]) -> list[tuple]:
+    """(name, comment) of those of ``schemas`` that exist (every user schema when None): a
+    schema the file wants but the database lacks must not look present, or CREATE SCHEMA is
+    never planned."""
     if schemas is not None and not schemas:
         return []
-    rows = _fetch(conn, "SELECT nspname FROM pg_namespace WHERE (%(schemas)s::text[] IS NULL AND nspname"
+    rows = _fetch(conn, "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace"
+                        " WHERE (%(schemas)s::text[] IS NULL AND nspname"
                         " NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_)')"
                         " OR nspname = ANY(%(schemas)s::text[])",
                   {"schemas": list(schemas) if schemas is not None else None})
-    return [r[0] for r in rows]
+    return [(name, None if (name, comment) == ("public", PUBLIC_COMMENT) else comment) for name, comment in rows]
 
 
 def _fetch(conn, sql: str, params: dict) -> list:

@@ -11,22 +11,24 @@ from ..model import Catalog, QualifiedName, Table
 from ..model.partitions import Partition
 from ..pg import normalize
 from ..pg.naming import quote_ident
+from .tables import _parameter
 
 
 def with_partitions(tables: list[Table], rows) -> list[Table]:
     """``tables`` with their partition key and partitions (nested, sub-partitions included)."""
     keys, children = {}, {}
-    for schema, name, partition_by, parent_schema, parent_name, bound, comment in rows:
+    for schema, name, partition_by, parent_schema, parent_name, bound, comment, parameters in rows:
         me = QualifiedName(schema, name)
         keys[me] = partition_by
         if parent_name is not None:
-            children.setdefault(QualifiedName(parent_schema, parent_name), []).append((me, bound, comment))
+            children.setdefault(QualifiedName(parent_schema, parent_name), []).append((me, bound, comment, parameters))
 
     def partitions_of(parent: QualifiedName) -> tuple:
         return tuple(
             Partition(schema=me.schema, name=me.name, bound=bound, comment=comment,
-                      partition_by=keys.get(me), partitions=partitions_of(me))
-            for me, bound, comment in children.get(parent, ())
+                      partition_by=keys.get(me), partitions=partitions_of(me),
+                      parameters=tuple(sorted(_parameter(p) for p in parameters or ())))
+            for me, bound, comment, parameters in children.get(parent, ())
         )
 
     return [replace(t, partition_by=keys[t.qualified], partitions=partitions_of(t.qualified))

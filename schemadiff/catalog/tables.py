@@ -104,24 +104,25 @@ def attach_constraints(tables: dict, rows) -> None:
     for (schema, table, name, kind, validated, deferrable, deferred, columns,
          ref_schema, ref_table, ref_columns, on_update, on_delete, expression, no_inherit,
          nulls_not_distinct, method, definition, bare_keys, operators, predicate, include, parameters,
-         on_delete_columns) in rows:
+         on_delete_columns, comment) in rows:
         builder = tables.get(QualifiedName(schema, table))
         if builder is None:
             continue
         columns = tuple(columns)
         if kind == "p":
             builder.primary_key = PrimaryKey(name, columns, deferrable=deferrable, initially_deferred=deferred,
-                                             include=tuple(include), parameters=parameters_from_reloptions(parameters))
+                                             include=tuple(include), parameters=parameters_from_reloptions(parameters),
+                                             comment=comment)
         elif kind == "u":
             builder.uniques.append(UniqueConstraint(name, columns, deferrable=deferrable, initially_deferred=deferred,
                                                     nulls_not_distinct=nulls_not_distinct, include=tuple(include),
-                                                    parameters=parameters_from_reloptions(parameters)))
+                                                    parameters=parameters_from_reloptions(parameters), comment=comment))
         elif kind == "x":
             keys = keys_of_definition(definition, method, bare_keys) or tuple(bare_keys)
             builder.exclusions.append(ExclusionConstraint(
                 name=name, elements=tuple(zip(keys, operators)), method=method, where=predicate,
                 include=tuple(include), parameters=parameters_from_reloptions(parameters),
-                deferrable=deferrable, initially_deferred=deferred,
+                deferrable=deferrable, initially_deferred=deferred, comment=comment,
             ))
         elif kind == "f":
             builder.foreign_keys.append(ForeignKey(
@@ -129,22 +130,23 @@ def attach_constraints(tables: dict, rows) -> None:
                 ref_columns=tuple(ref_columns), on_delete=FK_ACTION_CODES[on_delete],
                 on_update=FK_ACTION_CODES[on_update], deferrable=deferrable,
                 initially_deferred=deferred, validated=validated, on_delete_columns=tuple(on_delete_columns),
+                comment=comment,
             ))
         elif kind == "c":
             builder.checks.append(CheckConstraint(name, _strip_outer_parens(expression), validated=validated,
-                                                  no_inherit=no_inherit))
+                                                  no_inherit=no_inherit, comment=comment))
 
 
 def attach_indexes(tables: dict, rows) -> None:
     for (schema, table, name, unique, valid, method, predicate, keys, include,
-         bare_keys, definition, nulls_not_distinct, parameters) in rows:
+         bare_keys, definition, nulls_not_distinct, parameters, comment) in rows:
         builder = tables.get(QualifiedName(schema, table))
         if builder is None:
             continue
         builder.indexes.append(Index(
             name=name, keys=keys_of_definition(definition, method, bare_keys) or tuple(keys), unique=unique,
             method=method, where=predicate, include=tuple(include), valid=valid,
-            nulls_not_distinct=nulls_not_distinct, parameters=parameters_from_reloptions(parameters),
+            nulls_not_distinct=nulls_not_distinct, parameters=parameters_from_reloptions(parameters), comment=comment,
         ))
 
 

@@ -7,7 +7,6 @@ with its file, line and YAML path (see ``README.md`` → "The schema file" for t
 from __future__ import annotations
 
 from pathlib import Path as FsPath
-from typing import Any
 
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
@@ -16,6 +15,7 @@ from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
 from .references import ReferencesReader
+from .schemas import SchemasReader
 from .sequences import SequencesReader
 from .tables import TablesReader
 from .types import TypesReader
@@ -55,7 +55,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader):
+              NamesReader, ExtensionsReader, SchemasReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -63,7 +63,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         if not isinstance(doc, dict):
             raise SchemaFileError([self.source.problem((), f"the document must be a mapping with 'tables', not {describe_value(doc)}; {DECLARE_EMPTY}")])
         self.expect_keys(doc, TOP_KEYS, (), "the document")
-        schemas = self.schemas(doc.get("schemas"))
+        schemas, schema_comments = self.schema_entries(doc.get("schemas"))
         extensions = self.extensions(doc.get("extensions"))
         self.with_extensions = bool(extensions)
         enums = self.enums(self.mapping(doc.get("enums"), ("enums",), "enums"))
@@ -82,9 +82,6 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
             raise SchemaFileError(self.problems)
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
-                              manages_extensions="extensions" in doc, **kinds)
-
-    def schemas(self, value: Any) -> tuple[str, ...]:
-        return self.name_list(value, ("schemas",), "schemas") if value is not None else ()
+                              manages_extensions="extensions" in doc, schema_comments=schema_comments, **kinds)
 
 

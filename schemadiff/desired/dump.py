@@ -19,7 +19,8 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .table_details import column_details_data, table_details_data
-from .exclusions import exclusion_document, parameters_document, timing_document
+from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
+from .schemas import schemas_document
 
 HEADER = (
     "# Desired state for schemadiff (written by `schemadiff inspect`).\n"
@@ -86,12 +87,12 @@ def _document(catalog: Catalog, keep) -> dict:
     doc: dict[str, Any] = {}
     extra_schemas = [s for s in catalog.schemas if s != "public" and not any(t.schema == s for t in catalog.tables)
                      and not any(e.schema == s for e in catalog.extensions)]
-    if extra_schemas:
-        doc["schemas"] = extra_schemas
+    if extra_schemas or catalog.schema_comments:
+        doc["schemas"] = schemas_document(catalog, extra_schemas)
     if catalog.extensions:
         doc["extensions"] = dump_extensions(catalog)
     if catalog.enums:
-        doc["enums"] = {_key(e.schema, e.name): list(e.values) for e in catalog.enums}
+        doc["enums"] = {_key(e.schema, e.name): _enum(e) for e in catalog.enums}
     doc.update(write_user_types(catalog))
     if catalog.sequences:
         doc["sequences"] = sequences_document(catalog)
@@ -100,6 +101,11 @@ def _document(catalog: Catalog, keep) -> dict:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
     return doc
+
+
+def _enum(enum) -> Any:
+    values = list(enum.values)
+    return values if enum.comment is None else {"values": values, "comment": enum.comment}
 
 
 def _text(doc: dict) -> str:
@@ -125,7 +131,7 @@ def _table(table: Table, named) -> dict:
     out.update(table_details_data(table))
     if table.primary_key:
         pk = table.primary_key
-        body = {"columns": list(pk.columns)} | _key_index(pk) | timing_document(pk)
+        body = {"columns": list(pk.columns)} | _key_index(pk) | timing_document(pk) | comment_document(pk)
         out["primary_key"] = _named(body, pk.name, named("pk", 0)) if len(body) > 1 or named("pk", 0) else _names(pk.columns)
     if table.uniques:
         out["unique"] = [_named({"columns": _names(u.columns)} | _unique_details(u), u.name, named("unique", i))
@@ -133,8 +139,8 @@ def _table(table: Table, named) -> dict:
     if table.foreign_keys:
         out["foreign_keys"] = [_foreign_key(fk, named("fk", i)) for i, fk in enumerate(table.foreign_keys)]
     if table.checks:
-        out["checks"] = [_named({"expression": c.expression, **_not_valid(c), **({"no_inherit": True} if c.no_inherit else {})},
-                                c.name, named("check", i)) for i, c in enumerate(table.checks)]
+        out["checks"] = [_named({"expression": c.expression, **_not_valid(c), **({"no_inherit": True} if c.no_inherit else {}),
+                                 **comment_document(c)}, c.name, named("check", i)) for i, c in enumerate(table.checks)]
     if table.exclusions:
         out["exclusions"] = [exclusion_document(x, named("exclusion", i)) for i, x in enumerate(table.exclusions)]
     if table.indexes:
@@ -144,7 +150,8 @@ def _table(table: Table, named) -> dict:
 
 
 def _unique_details(unique) -> dict:
-    return ({"nulls_not_distinct": True} if unique.nulls_not_distinct else {}) | _key_index(unique) | timing_document(unique)
+    return ({"nulls_not_distinct": True} if unique.nulls_not_distinct else {}) | _key_index(unique) | timing_document(unique) \
+        | comment_document(unique)
 
 
 def _key_index(key) -> dict:
@@ -192,7 +199,7 @@ def _foreign_key(fk, explicit: bool) -> dict:
         body["on_delete_columns"] = list(fk.on_delete_columns)
     if fk.on_update != "no action":
         body["on_update"] = fk.on_update
-    return body | timing_document(fk) | _not_valid(fk)
+    return body | timing_document(fk) | _not_valid(fk) | comment_document(fk)
 
 
 def _not_valid(constraint) -> dict:
@@ -213,7 +220,7 @@ def _index(index) -> dict:
         body["nulls_not_distinct"] = True
     if index.parameters:
         body["with"] = parameters_document(index.parameters)
-    return body
+    return body | comment_document(index)
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: 5x faster

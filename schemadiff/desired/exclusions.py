@@ -21,7 +21,7 @@ from ..pg import naming
 from .reader import Reader, describe_value
 
 EXCLUSION_KEYS = ("name", "using", "elements", "where", "include", "with", "deferrable", "initially_deferred",
-                  "renamed_from")
+                  "renamed_from", "comment")
 ELEMENT_KEYS = ("column", "expression", "with")
 EXCLUSION_METHODS = ("gist", "spgist", "btree", "hash")  # those that can enforce an exclusion
 _WITH = re.compile(r"\s+WITH\s+", re.IGNORECASE)
@@ -57,7 +57,7 @@ class ExclusionsReader(Reader):
                 where=where.strip() if where else None, include=include,
                 parameters=self.index_parameters(item.get("with"), method, ipath + ("with",)),
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
-                **self.timing(item, ipath),
+                **self.timing(item, ipath), **self.comment_of(item, ipath),
             ))
         return tuple(out)
 
@@ -102,7 +102,7 @@ def exclusion_document(x: ExclusionConstraint, explicit: bool) -> dict:
         body["with"] = parameters_document(x.parameters)
     if x.where:
         body["where"] = x.where
-    return body | timing_document(x)
+    return body | timing_document(x) | comment_document(x)
 
 
 def parameters_document(parameters) -> dict:
@@ -113,6 +113,10 @@ def parameters_document(parameters) -> dict:
             return text == "true"
         return int(text) if text.isdigit() else text
     return {name: value(text) for name, text in parameters}
+
+
+def comment_document(obj) -> dict:
+    return {} if obj.comment is None else {"comment": obj.comment}
 
 
 def timing_document(constraint) -> dict:

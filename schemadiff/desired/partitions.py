@@ -18,9 +18,10 @@ from typing import Any, Optional
 
 from ..model.partitions import DEFAULT_BOUND, Partition
 from ..pg import naming
-from .reader import Reader, describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
+from .reader import describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
+from .table_details import TableDetailsReader, storage_parameters_data
 
-PARTITION_KEYS = ("values", "from", "to", "in", "modulus", "remainder", "comment", "partition_by", "partitions")
+PARTITION_KEYS = ("values", "from", "to", "in", "modulus", "remainder", "comment", "partition_by", "partitions", "with")
 STRATEGIES = ("range", "list", "hash")
 EXTERNAL = "external"
 _KEY = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$", re.DOTALL)
@@ -71,8 +72,9 @@ def strategy(key: str) -> str:
     return key.split(" ", 1)[0].lower()
 
 
-class PartitionsReader(Reader):
-    """Reads ``partition_by`` and ``partitions`` of a table (and of a partitioned partition)."""
+class PartitionsReader(TableDetailsReader):
+    """Reads ``partition_by`` and ``partitions`` of a table (and of a partitioned partition); a
+    partition's ``with`` as a table's (TableDetailsReader)."""
 
     def partitioning(self, path: tuple, body: dict, schema: str, columns: set) -> dict:
         """The Table fields of a table's partitioning (none when it is not partitioned)."""
@@ -124,6 +126,10 @@ class PartitionsReader(Reader):
             self.expect_keys(body, PARTITION_KEYS, path, f"partition {key_text!r}")
             extra = self.partitioning(path, body, schema, columns)
             extra["comment"] = self.text(body.get("comment"), path + ("comment",), "comment")
+            extra["parameters"] = self.table_parameters(body.get("with"), path + ("with",))
+            if extra["parameters"] and extra.get("partition_by"):
+                self.error(path + ("with",), "a partition that is partitioned in turn holds no rows: it takes no storage "
+                                             "parameters (give them to its partitions)")
         bound = self.bound(body, path, strategy(key))
         if bound is None:
             return None
@@ -253,7 +259,7 @@ def _partition_key(partition: Partition, parent_schema: str) -> str:
 
 def _partition_body(partition: Partition) -> Any:
     values = "default" if partition.bound == DEFAULT_BOUND else partition.bound
-    extra = partitioning_document(partition)
+    extra = partitioning_document(partition) | storage_parameters_data(partition.parameters)
     if partition.comment is None and not extra:
         return values
     body: dict[str, Any] = {"values": values}

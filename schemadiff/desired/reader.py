@@ -70,6 +70,10 @@ class Reader:
             out.append(naming.truncate_identifier(str(item)))
         return tuple(out)
 
+    def comment_of(self, item: dict, path: tuple) -> dict:
+        """``comment`` of an object written as a mapping, as keyword arguments of its model."""
+        return {"comment": self.text(item.get("comment"), path + ("comment",), "comment")}
+
     def boolean(self, value: Any, path: tuple, what: str, default: bool) -> bool:
         if value is None:
             return default

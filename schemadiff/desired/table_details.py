@@ -115,13 +115,17 @@ def table_details_data(table: Table) -> dict:
     out: dict[str, Any] = {}
     if table.unlogged:
         out["unlogged"] = True
-    if table.parameters:
-        out["with"] = {name: _yaml_value(value) for name, value in table.parameters}
+    out |= storage_parameters_data(table.parameters)
     if table.replica_identity == "index":
         out["replica_identity"] = {"index": table.replica_index}
     elif table.replica_identity != "default":
         out["replica_identity"] = table.replica_identity
     return out
+
+
+def storage_parameters_data(parameters) -> dict:
+    """``with:`` of a table or partition (nothing when it has no storage parameters)."""
+    return {"with": {name: _yaml_value(value) for name, value in parameters}} if parameters else {}
 
 
 def column_details_data(column: Column) -> dict:

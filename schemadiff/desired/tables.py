@@ -18,13 +18,14 @@ TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "ch
               "comment", "renamed_from", "schema", "lint", "partition_by", "partitions", "exclusions") + TABLE_DETAIL_KEYS
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
                "using", "renamed_from") + COLUMN_DETAIL_KEYS
-INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with")
+INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with",
+              "comment")
 TIMING_KEYS = ("deferrable", "initially_deferred")
-UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct", "include", "with") + TIMING_KEYS
-PK_KEYS = ("name", "columns", "renamed_from", "include", "with") + TIMING_KEYS
+UNIQUE_KEYS = ("name", "columns", "renamed_from", "nulls_not_distinct", "include", "with", "comment") + TIMING_KEYS
+PK_KEYS = ("name", "columns", "renamed_from", "include", "with", "comment") + TIMING_KEYS
 FK_KEYS = ("name", "columns", "references", "on_delete", "on_update", "deferrable",
-           "initially_deferred", "not_valid", "renamed_from", "on_delete_columns")
-CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from", "no_inherit")
+           "initially_deferred", "not_valid", "renamed_from", "on_delete_columns", "comment")
+CHECK_KEYS = ("name", "expression", "not_valid", "renamed_from", "no_inherit", "comment")
 INDEX_METHODS = ("btree", "hash", "gist", "spgist", "gin", "brin")
 IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_default": "by default",
                       True: "by default"}
@@ -172,7 +173,7 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
             self.expect_keys(spec, PK_KEYS, path, "primary_key")
             name = naming.truncate_identifier(self.text(spec.get("name"), path + ("name",), "name") or "")
             renamed = self.text(spec.get("renamed_from"), path + ("renamed_from",), "renamed_from")
-            timing = self.timing(spec, path) | self.key_index(spec, path, known)
+            timing = self.timing(spec, path) | self.key_index(spec, path, known) | self.comment_of(spec, path)
             spec = spec.get("columns")
         columns = self.name_list(spec, path, "primary_key columns")
         self.require_columns(columns, known, path, "primary_key")
@@ -213,8 +214,9 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
                 self.expect_keys(item, UNIQUE_KEYS, ipath, "unique constraint")
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
-                details = self.timing(item, ipath) | self.key_index(item, ipath, known) | {"nulls_not_distinct": self.boolean(
-                    item.get("nulls_not_distinct"), ipath + ("nulls_not_distinct",), "nulls_not_distinct", False)}
+                details = self.timing(item, ipath) | self.key_index(item, ipath, known) | self.comment_of(item, ipath) | {
+                    "nulls_not_distinct": self.boolean(item.get("nulls_not_distinct"), ipath + ("nulls_not_distinct",),
+                                                       "nulls_not_distinct", False)}
                 item = item.get("columns")
             columns = self.name_list(item, ipath, "unique columns")
             if not columns:
@@ -254,6 +256,7 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
                 nulls_not_distinct=nulls_not_distinct,
                 parameters=self.index_parameters(item.get("with"), method, ipath + ("with",)),
+                **self.comment_of(item, ipath),
             ))
         return tuple(out)
 
@@ -296,9 +299,10 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
         out = []
         for i, item in enumerate(self.listing(spec, path, "checks")):
             ipath = path + (i,)
-            name, renamed, validated, no_inherit = "", None, True, False
+            name, renamed, validated, no_inherit, comment = "", None, True, False, {}
             if isinstance(item, dict):
                 self.expect_keys(item, CHECK_KEYS, ipath, "check")
+                comment = self.comment_of(item, ipath)
                 no_inherit = self.boolean(item.get("no_inherit"), ipath + ("no_inherit",), "no_inherit", False)
                 name = naming.truncate_identifier(self.text(item.get("name"), ipath + ("name",), "name") or "")
                 renamed = self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from")
@@ -309,7 +313,7 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
                 self.error(ipath, "a check needs an expression")
                 continue
             out.append(CheckConstraint(name, expression.strip(), validated=validated, renamed_from=renamed,
-                                       no_inherit=no_inherit))
+                                       no_inherit=no_inherit, **comment))
         return tuple(out)
 
     def foreign_keys(self, table_key, schema: str, spec, known: set) -> tuple:
@@ -338,6 +342,7 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
                 **self.timing(item, ipath),
                 validated=not self.boolean(item.get("not_valid"), ipath + ("not_valid",), "not_valid", False),
                 renamed_from=self.text(item.get("renamed_from"), ipath + ("renamed_from",), "renamed_from"),
+                **self.comment_of(item, ipath),
             ))
         return tuple(out)
 

@@ -7,7 +7,7 @@ from typing import Any
 from ..model import Enum
 from .reader import Reader, split_qualified
 
-ENUM_KEYS = ("values", "renamed_from")
+ENUM_KEYS = ("values", "renamed_from", "comment")
 
 
 class TypesReader(Reader):
@@ -18,10 +18,11 @@ class TypesReader(Reader):
         for key, body in spec.items():
             path = ("enums", key)
             schema, name = split_qualified(key)
-            renamed_from = None
+            renamed_from = comment = None
             if isinstance(body, dict):
                 self.expect_keys(body, ENUM_KEYS, path, f"enum {key!r}")
                 renamed_from = self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from")
+                comment = self.text(body.get("comment"), path + ("comment",), "comment")
                 body = body.get("values")
                 path = path + ("values",)
             values, value_renames = self.enum_values(body, path, key)
@@ -31,7 +32,7 @@ class TypesReader(Reader):
                 self.error(("enums", key), f"enum {schema}.{name} is declared twice")
             seen.add((schema, name))
             out.append(Enum(schema, name, tuple(str(v) for v in values), renamed_from=renamed_from,
-                            value_renames=value_renames))
+                            value_renames=value_renames, comment=comment))
         return out
 
     def enum_values(self, body: Any, path: tuple, key: str) -> tuple[tuple, tuple]:

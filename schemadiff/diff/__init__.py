@@ -11,9 +11,10 @@ from dataclasses import replace
 
 from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
+from .comments import diff_enum_comments, diff_schema_comments, diff_table_comments
 from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
-from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partitioned_variants
+from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partition_details, partitioned_variants
 from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
@@ -28,9 +29,11 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     for schema in desired.schemas:
         if schema not in current.schemas:
             changes.append(CreateSchema(schema))
+    changes += diff_schema_comments(current, desired)
     changes += diff_extensions(current, desired)
     current = after_moves(current, desired)
-    changes += diff_enums(current, desired)
+    enum_changes = diff_enums(current, desired)
+    changes += enum_changes + diff_enum_comments(current, desired, enum_changes)
     changes += diff_user_types(current, desired)
     changes += diff_sequences(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
@@ -55,9 +58,12 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
         changes += new_table_partitions(table, moved)
         changes += details_of_new_table(table)
+        changes += diff_table_comments(None, table, [])
     for key in removed:
         if key not in moved.standalone:  # else attached as a partition
             changes.append(DropTable(cur_tables[key]))
+        else:
+            changes += partition_details(cur_tables[key].parameters, want_parts[key][1])
     for key in common:
         old = cur_tables[key]
         old_name = None

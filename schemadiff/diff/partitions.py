@@ -157,11 +157,21 @@ def _diff_partition(parent: QualifiedName, old: Partition, new: Partition, moved
         changes += [DetachPartition(parent, old), AttachPartition(parent, new)]
     if (old.comment or None) != (new.comment or None):
         changes.append(SetTableComment(new.qualified, old.comment, new.comment))
+    changes += partition_details(old.parameters, new)
     if not same_key(old.partition_by, new.partition_by):
         return changes + [RepartitionRefused(new.qualified, old.partition_by, new.partition_by)]
     if new.partition_by and not new.partitions_external:
         changes += _diff_level(new.qualified, old.partitions, new.partitions, moved)
     return changes
+
+
+def partition_details(parameters: tuple, partition: Partition) -> list[Change]:
+    """The storage parameters of a kept or attached partition (``parameters``: what it has now)."""
+    from .table_details import SetStorageParameters
+
+    if parameters == partition.parameters:
+        return []
+    return [SetStorageParameters(partition.qualified, parameters, partition.parameters)]
 
 
 def partitioned_variants(changes: list, current: Table, desired: Table) -> list:
@@ -222,11 +232,17 @@ def detached_table(parent: Table, partition: Partition, key: str, concurrently: 
         return chosen
 
     pk = parent.primary_key
+    # The clones carry none of the parent's comments on keys and indexes, only their shape.
     return replace(
         parent, schema=partition.schema, name=partition.name, comment=partition.comment,
-        columns=tuple(replace(c, identity=None) for c in parent.columns), checks=checks,
-        primary_key=replace(pk, name=name((), "pkey")) if pk else None,
-        uniques=tuple(replace(u, name=name(u.columns, "key")) for u in parent.uniques),
-        indexes=tuple(replace(i, name=name([index_key_name(k) for k in i.keys], "idx")) for i in parent.indexes),
+        columns=tuple(replace(c, identity=None) for c in parent.columns),
+        checks=tuple(replace(c, comment=None) for c in checks),
+        primary_key=replace(pk, name=name((), "pkey"), comment=None) if pk else None,
+        uniques=tuple(replace(u, name=name(u.columns, "key"), comment=None) for u in parent.uniques),
+        foreign_keys=tuple(replace(f, comment=None) for f in parent.foreign_keys),
+        exclusions=tuple(replace(x, comment=None) for x in parent.exclusions),
+        indexes=tuple(replace(i, name=name([index_key_name(k) for k in i.keys], "idx"), comment=None)
+                      for i in parent.indexes),
         partition_by=partition.partition_by, partitions=partition.partitions, renamed_from=None,
+        parameters=partition.parameters,
     )

@@ -13,6 +13,7 @@ from .changes import (
     AddColumn, AddConstraint, AddIndex, AlterColumn, AlterConstraintTiming, Change, DropColumn, DropConstraint, DropIndex,
     RenameColumn, RenameConstraint, RenameIndex, SetTableComment, ValidateConstraint,
 )
+from .comments import diff_table_comments
 from .keyed import _by_name, _old_name, keyed_diff, match_renames
 from .table_details import alter_generation, diff_table_details, generation_changed, rebuild_generated
 
@@ -32,6 +33,7 @@ def diff_table(current: Table, desired: Table, old_name: str | None = None) -> l
     changes += _diff_constraints(key, current, desired)
     changes += _diff_indexes(key, current, desired)
     changes += diff_table_details(current, desired, changes)
+    changes += diff_table_comments(current, desired, changes)
     return changes
 
 

@@ -49,6 +49,11 @@ class Catalog:
     extensions: tuple[Extension, ...] = ()
     # True for a file with an `extensions:` key; without one it leaves installed extensions alone.
     manages_extensions: bool = field(default=False, compare=False)
+    # (schema, comment) of each schema with a comment, sorted; public's initdb comment reads as none.
+    schema_comments: tuple[tuple[str, str], ...] = ()
+
+    def schema_comment(self, schema: str) -> Optional[str]:
+        return dict(self.schema_comments).get(schema)
 
     def table(self, qualified: QualifiedName) -> Optional[Table]:
         return self.table_map().get(qualified)
@@ -75,7 +80,7 @@ class Catalog:
 
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
-                   collations=(), extensions=(), manages_extensions: bool = False) -> Catalog:
+                   collations=(), extensions=(), manages_extensions: bool = False, schema_comments=()) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -85,7 +90,8 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
              "ranges": by_name(ranges), "collations": by_name(collations)}
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
-                   extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions)
+                   extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
+                   schema_comments=tuple(sorted(dict(schema_comments).items())))
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -2,7 +2,7 @@
 
 A partition is not a table of its own in the model: its columns, keys and indexes come from
 its parent (PostgreSQL clones them), so it is written as a name, a bound and what it may add
-(a comment, a key of its own when it is itself partitioned)."""
+(a comment, storage parameters, a key of its own when it is itself partitioned)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Partition:
     partitions: tuple["Partition", ...] = ()
     # `partitions: external`: its partitions belong to someone else (pg_partman, a cron job).
     partitions_external: bool = field(default=False, compare=False)
+    parameters: tuple[tuple[str, str], ...] = ()  # its own storage parameters (WITH), as Table's
 
     @property
     def qualified(self) -> QualifiedName:

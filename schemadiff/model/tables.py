@@ -50,6 +50,7 @@ class PrimaryKey:
     initially_deferred: bool = False
     include: tuple[str, ...] = ()  # INCLUDE columns of its index
     parameters: tuple[tuple[str, str], ...] = ()  # its index's storage parameters (see Index)
+    comment: Optional[str] = None  # COMMENT ON CONSTRAINT (not on its index)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class UniqueConstraint:
     nulls_not_distinct: bool = False
     include: tuple[str, ...] = ()
     parameters: tuple[tuple[str, str], ...] = ()
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ForeignKey:
     validated: bool = True  # see CheckConstraint
     renamed_from: Optional[str] = field(default=None, compare=False)
     on_delete_columns: tuple[str, ...] = ()  # ON DELETE SET NULL/DEFAULT (these), PostgreSQL 15+; () = all
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class CheckConstraint:
     validated: bool = True
     renamed_from: Optional[str] = field(default=None, compare=False)
     no_inherit: bool = False  # NO INHERIT: holds on this table only, not its children
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class ExclusionConstraint:
     deferrable: bool = False
     initially_deferred: bool = False
     renamed_from: Optional[str] = field(default=None, compare=False)
+    comment: Optional[str] = None
 
 
 Constraint = Union[PrimaryKey, UniqueConstraint, ForeignKey, CheckConstraint, ExclusionConstraint]
@@ -133,6 +138,7 @@ class Index:
     renamed_from: Optional[str] = field(default=None, compare=False)
     nulls_not_distinct: bool = False
     parameters: tuple[tuple[str, str], ...] = ()
+    comment: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ class Enum:
     renamed_from: Optional[str] = field(default=None, compare=False)
     # (old, new) label renames written as ``{name: new, renamed_from: old}`` in the values list
     value_renames: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    comment: Optional[str] = None
 
     @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:

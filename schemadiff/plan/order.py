@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..diff import changes as ch, partitions as pc
+from ..diff import changes as ch, comments as cm, partitions as pc
 from ..diff import sequences as seq
 from ..diff import user_types as ut
 from ..diff import extensions as ext
@@ -39,7 +39,8 @@ PHASES = (
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
-    ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment),
+    ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
+                       cm.SetConstraintComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}

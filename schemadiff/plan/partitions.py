@@ -14,7 +14,7 @@ from ..model.partitions import Partition
 from ..pg.naming import make_object_name, qualify, quote_literal
 from . import kinds
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE
-from .render import _comment, _guarded_add_constraint, index_sql, q
+from .render import _comment, _guarded_add_constraint, index_sql, q, storage_parameters_sql
 from .statements import DESTRUCTIVE, LOCKING, Hazard, Statement
 
 
@@ -28,7 +28,8 @@ def partition_clause(table: Table) -> str:
 def create_partition_sql(parent: QualifiedName, partition: Partition) -> list[str]:
     name = q(partition.qualified)
     out = [f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {q(parent)} {partition.bound}"
-           + (f" PARTITION BY {partition.partition_by}" if partition.partition_by else "")]
+           + (f" PARTITION BY {partition.partition_by}" if partition.partition_by else "")
+           + storage_parameters_sql(partition.parameters)]
     if partition.comment is not None:
         out.append(_comment("TABLE", name, partition.comment))
     if not partition.partitions_external:

@@ -37,7 +37,9 @@ SELECT n.nspname                AS schema,
        ARRAY(SELECT a.attname FROM jsonb_array_elements_text(CASE WHEN con.contype = 'f' THEN NULLIF(to_jsonb(con) -> 'confdelsetcols', 'null') END)
                                    WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num::int2
-             ORDER BY k.ord)    AS on_delete_columns
+             ORDER BY k.ord)    AS on_delete_columns,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0) AS comment
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -1,6 +1,8 @@
--- Enum types and their labels in sort order.
+-- Enum types, their labels in sort order and their comment.
 SELECT n.nspname AS schema, t.typname AS name,
-       ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels
+       ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = t.oid AND d.classoid = 'pg_type'::regclass AND d.objsubid = 0) AS comment
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'e'

@@ -27,7 +27,9 @@ SELECT n.nspname               AS schema,
        pg_get_indexdef(i.indexrelid, 0, true) AS definition,
        -- indnullsnotdistinct exists from PostgreSQL 15 on; NULL (false) before
        (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean IS TRUE AS nulls_not_distinct,
-       ic.reloptions           AS parameters
+       ic.reloptions           AS parameters,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = ic.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0) AS comment
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid

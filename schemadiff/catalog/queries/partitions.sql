@@ -8,7 +8,11 @@ SELECT n.nspname                                         AS schema,
        p.relname                                         AS parent_name,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        (SELECT d.description FROM pg_description d
-        WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0) AS comment
+        WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0) AS comment,
+       -- a partition's own storage parameters, its TOAST table's as toast.… (as tables.sql reads them)
+       CASE WHEN c.relispartition THEN
+            coalesce(c.reloptions, '{}') || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o
+                                                           WHERE tc.oid = c.reltoastrelid), '{}') END AS parameters
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition

@@ -303,13 +303,6 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     ) k (kind, differs, why)
     WHERE r.relispartition AND k.differs
     UNION ALL
-    -- kind: partition storage parameters
-    SELECT 'partition storage parameters', NULL, NULL, r.nspname, r.relname,
-           'WITH (' || array_to_string(r.reloptions, ', ') || ') is not managed on a partition: a database built from the file has the defaults',
-           NULL, NULL, NULL, NULL
-    FROM tables r
-    WHERE r.relispartition AND r.reloptions IS NOT NULL
-    UNION ALL
     -- kind: partition column comment (partitions do not take their parent's column comments)
     SELECT 'partition column comment', NULL, a.attname, r.nspname, r.relname,
            'comments on the columns of a partition are not managed',
@@ -319,31 +312,23 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = r.oid AND d.objsubid = a.attnum
     WHERE r.relispartition
     UNION ALL
-    -- kind: index comment
-    SELECT 'index comment', NULL, ic.relname, r.nspname, r.relname, 'comments on indexes are not managed',
+    -- kind: index comment (only those the file cannot say: on the index behind a key or an
+    -- exclusion constraint, whose `comment:` is the constraint's, and on a partition's index)
+    SELECT 'index comment', NULL, ic.relname, r.nspname, r.relname,
+           CASE WHEN r.relispartition THEN 'comments on the indexes of partitions are not managed'
+                ELSE 'comments on the index behind a constraint are not managed (the file''s comment: is the constraint''s)' END,
            NULL, NULL, NULL, NULL
     FROM pg_index i JOIN tables r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = ic.oid AND d.objsubid = 0
+    WHERE r.relispartition OR EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                                      AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
     UNION ALL
-    -- kind: constraint comment
-    SELECT 'constraint comment', NULL, con.conname, r.nspname, r.relname, 'comments on constraints are not managed',
+    -- kind: constraint comment (only on constraints the file does not declare: a partition's)
+    SELECT 'constraint comment', NULL, con.conname, r.nspname, r.relname, 'comments on the constraints of partitions are not managed',
            NULL, NULL, NULL, NULL
     FROM pg_constraint con JOIN tables r ON r.oid = con.conrelid
     JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
-    UNION ALL
-    -- kind: schema comment (not the one public is created with)
-    SELECT 'schema comment', m.nspname, NULL, NULL, NULL, 'comments on schemas are not managed',
-           NULL, NULL, NULL, NULL
-    FROM managed_ns m
-    JOIN pg_description d ON d.classoid = 'pg_namespace'::regclass AND d.objoid = m.oid
-    WHERE NOT (m.nspname = 'public' AND d.description = 'standard public schema')
-    UNION ALL
-    -- kind: enum comment
-    SELECT 'enum comment', n.nspname, t.typname, NULL, NULL, 'comments on enums are not managed',
-           NULL, NULL, NULL, NULL
-    FROM pg_type t JOIN managed_ns n ON n.oid = t.typnamespace
-    JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
-    WHERE t.typtype = 'e'
+    WHERE r.relispartition OR con.conparentid <> 0
 )
 SELECT o.kind, o.schema, o.name, o.on_schema, o.on_name,
        o.why || CASE WHEN needed.yes THEN '; the schema file uses it (in a default, check, index or column type),'
