@@ -242,3 +242,25 @@ def test_serial_is_read_as_serial_whatever_the_table_name(database_url, sql):
     [table] = live(database_url, desired.loads(text)).tables
     assert table.columns[0].serial
     assert converged(database_url, text)
+
+
+def test_an_identity_whose_minimum_rises_past_its_position_moves_forward_into_the_range(database_url, sql):
+    """Found by the convergence suite: MINVALUE 10 on an identity still at 1 made PostgreSQL
+    refuse the ALTER ("RESTART value (1) cannot be less than MINVALUE (10)")."""
+    before = "tables: {t: {columns: {id: {type: smallint, identity: always}, v: text}}}"
+    after = ("tables: {t: {columns: {id: {type: integer, identity: {kind: always, start: 10, min: 10, cache: 5}},"
+             " v: text}}}")
+    apply(database_url, before)
+    sql("INSERT INTO t (v) VALUES ('a'), ('b')")
+    apply(database_url, after)
+    assert converged(database_url, after)
+    assert sql("INSERT INTO t (v) VALUES ('c') RETURNING id") == [(10,)]
+
+
+def test_an_identity_already_inside_its_new_range_keeps_its_position(database_url, sql):
+    apply(database_url, "tables: {t: {columns: {id: {type: bigint, identity: always}, v: text}}}")
+    sql("INSERT INTO t (v) SELECT 'x' FROM generate_series(1, 20)")
+    after = "tables: {t: {columns: {id: {type: bigint, identity: {kind: always, min: 5}}, v: text}}}"
+    apply(database_url, after)
+    assert converged(database_url, after)
+    assert sql("INSERT INTO t (v) VALUES ('c') RETURNING id") == [(21,)]

@@ -351,7 +351,7 @@ def alter_column_sql(c: ch.AlterColumn) -> list[str]:
     if "identity" in changed and to.identity:
         out += _identity_sql(c.table, to, keeps_sequence=bool(c.from_.identity))
     if "identity_options" in changed and c.from_.identity:  # after any type change, which retypes the sequence
-        out.append(identity_options_sql(c.table, to))
+        out += identity_options_sql(c.table, to, c.from_)
     if "nullable" in changed and to.nullable:
         out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP NOT NULL")
     if "comment" in changed:

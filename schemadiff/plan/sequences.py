@@ -31,10 +31,35 @@ def identity_clause(type_: str, options: Optional[SequenceOptions]) -> str:
     return f" ({' '.join(items)})" if items else ""
 
 
-def identity_options_sql(table: QualifiedName, column) -> Optional[str]:
-    """ALTER COLUMN … SET START WITH …: an identity's options in place, its position kept."""
-    items = option_items(column.identity_options or resolve_options(column.type), None)
-    return f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} " + " ".join(f"SET {i}" for i in items)
+def identity_options_sql(table: QualifiedName, column, before) -> list[str]:
+    """ALTER COLUMN … SET START WITH …: an identity's options in place, its position kept
+    (moved forward first when the new range starts past it, as for sequences)."""
+    options = column.identity_options or resolve_options(column.type)
+    old = before.identity_options or resolve_options(before.type)
+    items = option_items(options, None)
+    alter = f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column.name)} " + " ".join(f"SET {i}" for i in items)
+    return ([_advance_identity_into_range(table, column.name, options)] if _range_moves_on(old, options) else []) + [alter]
+
+
+def _range_moves_on(old, new) -> bool:
+    """Whether the new range starts past where the old one did (MINVALUE raised, or MAXVALUE
+    lowered on a descending sequence): the position may then lie outside it."""
+    if (old.increment > 0) != (new.increment > 0):
+        return False
+    return new.minimum > old.minimum if new.increment > 0 else new.maximum < old.maximum
+
+
+def _advance_identity_into_range(table: QualifiedName, column: str, options) -> str:
+    """A MINVALUE above the identity's position (or a MAXVALUE below it, descending) would make
+    the ALTER fail ("RESTART value cannot be less than MINVALUE"): move the position to the
+    range's first value, forward only; nothing happens when it is inside the range already."""
+    from .render import _identity_sequence
+
+    first, behind = (options.minimum, "<") if options.increment > 0 else (options.maximum, ">")
+    return ("DO $schemadiff$ DECLARE seq regclass := " + _identity_sequence(table, column) + "; last bigint; BEGIN\n"
+            "  EXECUTE format('SELECT last_value FROM %s', seq) INTO last;\n"
+            f"  IF last {behind} {first} THEN PERFORM setval(seq, {first}, false); END IF;\n"
+            "END $schemadiff$")
 
 
 def q(name: QualifiedName) -> str:
@@ -78,11 +103,9 @@ def _advance_into_range(c: AlterSequence) -> list[str]:
     descending sequence) would make ALTER SEQUENCE fail: move the position forward to the
     range's first value. Never backward: a position past the new end still fails, as it must."""
     old, new = c.from_.options, c.to.options
-    if (old.increment > 0) != (new.increment > 0):
+    if not _range_moves_on(old, new):
         return []
     first, behind = (new.minimum, "<") if new.increment > 0 else (new.maximum, ">")
-    if (new.increment > 0 and new.minimum <= old.minimum) or (new.increment < 0 and new.maximum >= old.maximum):
-        return []
     seq = quote_literal(q(c.to.qualified))
     return [f"DO $schemadiff$ BEGIN\n"
             f"  IF (SELECT last_value FROM {q(c.to.qualified)}) {behind} {first} THEN PERFORM setval({seq}, {first}, false); END IF;\n"
