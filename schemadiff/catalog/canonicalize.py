@@ -20,6 +20,7 @@ from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
 from .canonicalize_types import canonicalize_domains
+from .probes import first_value, succeeds
 
 
 class _Rollback(Exception):
@@ -119,36 +120,36 @@ def _ask_server(conn, work) -> dict:
 def _probe_table(conn, i: int, table: Table, live: Table) -> dict:
     scratch = f"schemadiff_canon_{i}"
     columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
-    if not _try(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
+    if not succeeds(conn, f"CREATE TEMP TABLE {scratch} ({columns})"):
         return {}
     found: dict = {"defaults": {}, "checks": {}, "indexes": {}, "types": {}, "generated": {}}
     for column in _type_suspects(table, live):
-        found["types"][column.name] = _one(conn, (
+        found["types"][column.name] = first_value(conn, (
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s"),
             (f"pg_temp.{scratch}", column.name))
     for n, column in enumerate(_generated_suspects(table, live)):
         probe = f"schemadiff_g{n}"
-        if _try(conn, f"ALTER TABLE {scratch} ADD COLUMN {probe} {column.type} GENERATED ALWAYS AS ({column.generated}) STORED"):
-            found["generated"][column.name] = _one(conn, (
+        if succeeds(conn, f"ALTER TABLE {scratch} ADD COLUMN {probe} {column.type} GENERATED ALWAYS AS ({column.generated}) STORED"):
+            found["generated"][column.name] = first_value(conn, (
                 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
                 " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
                 " WHERE d.adrelid = %s::regclass AND a.attname = %s"), (f"pg_temp.{scratch}", probe))
     for column in _default_suspects(table, live):
-        if _try(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
-            found["defaults"][column.name] = _one(conn, (
+        if succeeds(conn, f"ALTER TABLE {scratch} ALTER COLUMN {quote_ident(column.name)} SET DEFAULT {column.default}"):
+            found["defaults"][column.name] = first_value(conn, (
                 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
                 " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
                 " WHERE d.adrelid = %s::regclass AND a.attname = %s"), (f"pg_temp.{scratch}", column.name))
     for n, check in enumerate(_check_suspects(table, live)):
         name = f"c{n}"
-        if _try(conn, f"ALTER TABLE {scratch} ADD CONSTRAINT {name} CHECK ({check.expression}) NOT VALID"):
-            found["checks"][check.name] = _one(conn, (
+        if succeeds(conn, f"ALTER TABLE {scratch} ADD CONSTRAINT {name} CHECK ({check.expression}) NOT VALID"):
+            found["checks"][check.name] = first_value(conn, (
                 "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint"
                 " WHERE conrelid = %s::regclass AND conname = %s"), (f"pg_temp.{scratch}", name))
     for n, index in enumerate(_index_suspects(table, live)):
         name = f"{scratch}_i{n}"
         probe = replace(index, name=name)
-        if _try(conn, index_sql_on_scratch(scratch, probe)):
+        if succeeds(conn, index_sql_on_scratch(scratch, probe)):
             found["indexes"][index.name] = _read_index(conn, name)
     return found
 
@@ -173,20 +174,6 @@ def _read_index(conn, name: str) -> Optional[tuple]:
         return None
     keys = keys_of_definition(row[2], row[3], row[0])
     return (keys, row[1]) if keys is not None else None
-
-
-def _try(conn, sql: str) -> bool:
-    try:
-        with conn.transaction():
-            conn.execute(sql)
-        return True
-    except Exception:
-        return False
-
-
-def _one(conn, sql: str, params) -> Optional[str]:
-    row = conn.execute(sql, params).fetchone()
-    return row[0] if row else None
 
 
 def _adopt(table: Table, live: Table, found: dict) -> Table:
@@ -226,7 +213,6 @@ def _adopt_index(index: Index, live: Optional[Index], probe: Optional[tuple]) ->
     if same_index(probed, live):
         return replace(index, keys=live.keys, where=live.where)
     return index
-
 
 
 def _same(a: Optional[str], b: Optional[str]) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from ..model import Catalog, Domain
 from ..pg import normalize
 from .tables import _strip_outer_parens
+from .probes import succeeds
 
 
 class _Rollback(Exception):
@@ -57,11 +58,11 @@ def _ask_server(conn, work) -> dict:
 def _probe(conn, i: int, domain: Domain):
     scratch = f"pg_temp.schemadiff_canon_d{i}"
     default = f" DEFAULT {domain.default}" if domain.default is not None else ""
-    if not _try(conn, f"CREATE DOMAIN {scratch} AS {domain.base_type}{default}"):
+    if not succeeds(conn, f"CREATE DOMAIN {scratch} AS {domain.base_type}{default}"):
         return None
     checks = {}
     for n, check in enumerate(domain.checks):
-        if _try(conn, f"ALTER DOMAIN {scratch} ADD CONSTRAINT c{n} CHECK ({check.expression}) NOT VALID"):
+        if succeeds(conn, f"ALTER DOMAIN {scratch} ADD CONSTRAINT c{n} CHECK ({check.expression}) NOT VALID"):
             row = conn.execute("SELECT pg_get_expr(conbin, 0) FROM pg_constraint WHERE contypid = %s::regtype AND conname = %s",
                                (scratch, f"c{n}")).fetchone()
             checks[check.name] = _strip_outer_parens(row[0]) if row else None
@@ -79,14 +80,3 @@ def _adopt(domain: Domain, live: Domain, found) -> Domain:
         if c.name in old and c.name in found["checks"] and not _differs(found["checks"][c.name], old[c.name].expression) else c
         for c in domain.checks)
     return replace(domain, default=default, checks=checks)
-
-
-def _try(conn, sql: str) -> bool:
-    try:
-        with conn.transaction():
-            conn.execute(sql)
-        return True
-    except Exception:
-        return False
-
-

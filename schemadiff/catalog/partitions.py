@@ -12,6 +12,7 @@ from ..model.partitions import Partition
 from ..pg import normalize
 from ..pg.naming import quote_ident
 from .tables import _parameter
+from .probes import succeeds
 
 
 def with_partitions(tables: list[Table], rows) -> list[Table]:
@@ -86,7 +87,7 @@ class _Probe:
     def bound(self, key: str, bound: str) -> Optional[str]:
         parent = self.parent(key)
         child = f"{parent}_p"
-        if parent and _try(self.conn, f"CREATE TEMP TABLE {child} PARTITION OF {parent} {bound}"):
+        if parent and succeeds(self.conn, f"CREATE TEMP TABLE {child} PARTITION OF {parent} {bound}"):
             return self.read(f"SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = 'pg_temp.{child}'::regclass")
         return None
 
@@ -94,7 +95,7 @@ class _Probe:
         self.count += 1
         name = f"{self.prefix}_{self.count}"
         columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in self.columns)
-        return name if _try(self.conn, f"CREATE TEMP TABLE {name} ({columns}) PARTITION BY {key}") else None
+        return name if succeeds(self.conn, f"CREATE TEMP TABLE {name} ({columns}) PARTITION BY {key}") else None
 
     def read(self, sql: str) -> Optional[str]:
         row = self.conn.execute(sql).fetchone()
@@ -120,12 +121,3 @@ def _settle_table(probe: _Probe, table, old):
 
 def _same_text(a: Optional[str], b: Optional[str]) -> bool:
     return a is not None and normalize.expression(a) == normalize.expression(b)
-
-
-def _try(conn, sql: str) -> bool:
-    try:
-        with conn.transaction():
-            conn.execute(sql)
-        return True
-    except Exception:
-        return False

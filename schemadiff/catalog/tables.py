@@ -8,7 +8,7 @@ from typing import Optional
 from ..model import (
     CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
 )
-from ..pg import normalize, types as pgtypes
+from ..pg import normalize
 from ..pg.index_keys import keys_of_definition, parameters_from_reloptions
 from ..pg.naming import qualify, quote_ident
 
