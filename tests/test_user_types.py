@@ -249,3 +249,18 @@ def test_check_reports_a_missing_domain_as_critical(database_url, sql, tmp_path)
     findings = json.loads(report.stdout)["findings"]
     assert {"severity": "critical", "kind": "domain", "problem": "missing"}.items() <= next(
         f for f in findings if f["object"] == "billing.label").items()
+
+
+def test_a_new_column_of_a_not_null_domain_without_default_is_named_failing_on_rows(database_url, sql):
+    """Found by the convergence suite with rows: the plan called it safe, and apply failed with
+    'domain … does not allow null values' on a table that had rows."""
+    from prodsafe_helpers import apply as apply_text, plan as plan_text
+
+    base = "domains: {code: {type: text, nullable: false}}\ntables: {t: {columns: {id: integer}}}\n"
+    apply_text(database_url, base)
+    sql("INSERT INTO t VALUES (1)")
+    with_code = base.replace("{id: integer}", "{id: integer, c: code}")
+    [statement] = plan_text(database_url, with_code).statements
+    assert [h.code for h in statement.hazards] == ["FAILS_ON_ROWS"]
+    defaulted = with_code.replace("{type: text, nullable: false}", "{type: text, nullable: false, default: \"'x'\"}")
+    assert not [h for s in plan_text(database_url, defaulted).statements for h in s.hazards if h.code == "FAILS_ON_ROWS"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Catalog, QualifiedName, Table
-from .changes import AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
+from .changes import AddColumn, AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
 from .comments import diff_enum_comments, diff_schema_comments, diff_table_comments
 from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
@@ -72,7 +72,19 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
             old = _renamed_table(old, key)
         changes += partitioned_variants(diff_table(old, desired_map[key], old_name), old, desired_map[key])
         changes += diff_partitioning(old, desired_map[key], moved)
-    return changes
+    return _with_domain_nullability(changes, desired)
+
+
+def _with_domain_nullability(changes: list, desired: Catalog) -> list:
+    """Mark new columns of a NOT NULL domain that nothing gives a value: like a NOT NULL column
+    without a default, they fail on a table with rows."""
+    strict = {(d.name if d.schema == "public" else f"{d.schema}.{d.name}") for d in desired.domains
+              if not d.nullable and d.default is None}
+    if not strict:
+        return changes
+    return [replace(c, rows_need_a_value=True)
+            if isinstance(c, AddColumn) and c.column.default is None and c.column.type in strict else c
+            for c in changes]
 
 
 def _as_created(table: Table) -> Table:

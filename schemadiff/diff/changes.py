@@ -82,9 +82,11 @@ class RenameTable:
 
 @dataclass(frozen=True)
 class AddColumn:
-    """Add a column to an existing table."""
+    """Add a column to an existing table; ``rows_need_a_value``: its type is a NOT NULL domain
+    with no default on the domain or the column, so rows already there make it fail."""
     table: QualifiedName
     column: Column
+    rows_need_a_value: bool = False
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,9 @@ def hazards_of(change) -> tuple[Hazard, ...]:
     if isinstance(change, ch.AddColumn) and not change.column.nullable and change.column.default is None \
             and not change.column.serial and not change.column.identity:
         return (Hazard(LOCKING, "FAILS_ON_ROWS", "adds a NOT NULL column without a default: fails if the table has rows"),)
+    if isinstance(change, ch.AddColumn) and change.rows_need_a_value:
+        return (Hazard(LOCKING, "FAILS_ON_ROWS", f"adds a column of domain {change.column.type}, which is NOT NULL and "
+                       "has no default: fails if the table has rows"),)
     return ()
 
 
