@@ -4,8 +4,11 @@ writes them back (parser and full mappings), and every change converges."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 import yaml
+
+from catalog_fingerprint import fingerprint
 
 from conftest import fresh_database
 from core_helpers import invoke, output
@@ -159,6 +162,14 @@ def test_inspect_writes_text_search_and_the_file_rebuilds_an_empty_database(pg_s
         assert again.returncode == 0, output(again)
         back = invoke("inspect", "--out", "again.yaml", cwd=project, url=rebuilt)
         assert yaml.safe_load((project / "again.yaml").read_text()) == written, output(back)
+        assert _text_search_fingerprint(rebuilt) == _text_search_fingerprint(database_url)
+
+
+def _text_search_fingerprint(url: str) -> dict:
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = fingerprint(conn)["text_search"]
+    assert "configuration app.english_unaccent" in found
+    return found
 
 
 def test_a_mapping_change_and_an_option_change_converge(database_url, sql):
