@@ -111,6 +111,14 @@ def test_a_changed_template_recreates_the_dictionary_and_names_the_refusal_while
     assert "PostgreSQL refuses while" in drop.hazards[0].message
 
 
+def test_a_file_without_a_text_search_key_leaves_those_in_the_database_alone():
+    live = Catalog(ts_dictionaries=(TextSearchDictionary("public", "d", "simple"),),
+                   ts_configurations=(TextSearchConfiguration("public", "c"),))
+    assert diff(live, load("tables: {}")) == []
+    assert diff(live, load("text_search: {}")) == [ts.DropTextSearchDictionary(live.ts_dictionaries[0]),
+                                                    ts.DropTextSearchConfiguration(live.ts_configurations[0])]
+
+
 def test_check_reads_a_missing_configuration_as_critical():
     [finding] = findings_from_changes([ts.CreateTextSearchConfiguration(TextSearchConfiguration("app", "english_unaccent"))])
     assert (finding.severity, finding.kind, finding.problem, finding.object) == (

@@ -84,6 +84,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
             raise SchemaFileError(self.problems)
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
-                              manages_extensions="extensions" in doc, schema_comments=schema_comments, **kinds)
+                              manages_extensions="extensions" in doc, schema_comments=schema_comments,
+                              manages_text_search="text_search" in doc, **kinds)
 
 

@@ -1,6 +1,10 @@
 """Text search dictionaries and configurations: created, dropped, re-created (a dictionary
 whose template changes, a configuration whose parser changes), altered (a dictionary's
-options, a configuration's mappings), commented. Matched by qualified name."""
+options, a configuration's mappings), commented. Matched by qualified name.
+
+Dropped only by a file with a ``text_search:`` key: queries name configurations at run time
+(``to_tsquery('app.english_unaccent', …)``) without the catalog knowing, so a file written
+before they were managed must not start dropping them."""
 
 from __future__ import annotations
 
@@ -85,7 +89,7 @@ def _dictionaries(current: Catalog, desired: Catalog) -> list:
     cur, want = _by_name(current.ts_dictionaries), _by_name(desired.ts_dictionaries)
     added, removed, common = keyed_diff(cur, want)
     changes: list = [CreateTextSearchDictionary(want[k]) for k in added]
-    changes += [DropTextSearchDictionary(cur[k]) for k in removed]
+    changes += [DropTextSearchDictionary(cur[k]) for k in removed if desired.manages_text_search]
     for k in common:
         old, new = cur[k], want[k]
         if old.template != new.template:
@@ -104,7 +108,7 @@ def _configurations(current: Catalog, desired: Catalog) -> list:
     cur, want = _by_name(current.ts_configurations), _by_name(desired.ts_configurations)
     added, removed, common = keyed_diff(cur, want)
     changes: list = [CreateTextSearchConfiguration(want[k]) for k in added]
-    changes += [DropTextSearchConfiguration(cur[k]) for k in removed]
+    changes += [DropTextSearchConfiguration(cur[k]) for k in removed if desired.manages_text_search]
     for k in common:
         old, new = cur[k], want[k]
         if old.parser != new.parser:

@@ -55,6 +55,8 @@ class Catalog:
     schema_comments: tuple[tuple[str, str], ...] = ()
     ts_dictionaries: tuple[TextSearchDictionary, ...] = ()
     ts_configurations: tuple[TextSearchConfiguration, ...] = ()
+    # True for a file with a `text_search:` key; without one, those in the database are left alone.
+    manages_text_search: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -85,7 +87,7 @@ class Catalog:
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
-                   ts_dictionaries=(), ts_configurations=()) -> Catalog:
+                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -97,7 +99,7 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
-                   schema_comments=tuple(sorted(dict(schema_comments).items())))
+                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search)
 
 
 def catalog_hash(catalog: Catalog) -> str:
