@@ -46,6 +46,7 @@ def fingerprint(conn, schemas: Optional[Sequence[str]] = None, ignore_tables: It
             "composite_types": reader.composite_types(),
             "range_types": reader.range_types(),
             "collations": reader.collations(),
+            "text_search": reader.text_search(),
             "uncovered": reader.uncovered(),
         }
     return result
@@ -55,7 +56,7 @@ LABELS = {
     "schemas": "schema", "extensions": "extension", "extension_versions": "extension version",
     "tables": "table", "sequences": "sequence", "enums": "enum", "domains": "domain",
     "composite_types": "composite type", "range_types": "range type", "collations": "collation",
-    "uncovered": "uncovered",
+    "text_search": "text search object", "uncovered": "uncovered",
 }
 
 
@@ -352,6 +353,24 @@ class _Reader:
                    "deterministic": deterministic, "comment": comment}
             for name, provider, collate, ctype, icu, deterministic, comment in rows
         }
+
+    def text_search(self) -> dict:
+        rows = self.rows(f"""
+            SELECT 'dictionary ' || d.oid::regdictionary::text, (SELECT tn.nspname || '.' || t.tmplname FROM pg_ts_template t JOIN pg_namespace tn ON tn.oid = t.tmplnamespace
+                    WHERE t.oid = d.dicttemplate) || ' ' || COALESCE(d.dictinitoption, ''),
+                   obj_description(d.oid, 'pg_ts_dict')
+            FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
+            WHERE {self.in_schemas()} AND {not_from_extension('pg_ts_dict', 'd.oid')}
+            UNION ALL
+            SELECT 'configuration ' || c.oid::regconfig::text,
+                   (SELECT p.prsname FROM pg_ts_parser p WHERE p.oid = c.cfgparser) || ' ' || COALESCE((
+                       SELECT string_agg(t.alias || ':' || m.mapdict::regdictionary::text, ',' ORDER BY t.alias, m.mapseqno)
+                       FROM pg_ts_config_map m JOIN ts_token_type(c.cfgparser) t ON t.tokid = m.maptokentype
+                       WHERE m.mapcfg = c.oid), ''),
+                   obj_description(c.oid, 'pg_ts_config')
+            FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+            WHERE {self.in_schemas()} AND {not_from_extension('pg_ts_config', 'c.oid')}""")
+        return {name: {"definition": definition, "comment": comment} for name, definition, comment in rows}
 
     # kinds this fingerprint does not describe ----------------------------------------------
 

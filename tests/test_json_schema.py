@@ -134,6 +134,18 @@ ACCEPTED = {
         extensions: [citext, {name: cube, schema: ext, version: "1.5"}]
         tables: {t: {columns: {a: citext, b: ext.cube}}}
     """,
+    "text search dictionaries and configurations": """
+        extensions: [unaccent]
+        schemas: [app]
+        text_search:
+          dictionaries:
+            app.unaccent_dict: {template: unaccent, options: {rules: unaccent}, comment: strips accents}
+            english_sn: {template: snowball, options: {language: english, stopwords: english}}
+          configurations:
+            app.english_unaccent:
+              parser: default
+              mappings: {"asciiword, word": [app.unaccent_dict, english_stem], email: simple}
+    """,
 }
 
 
@@ -178,6 +190,9 @@ REJECTED = {
     "unknown extension key": "extensions: [{name: citext, shema: ext}]",
     "extension without name": "extensions: [{schema: ext}]",
     "extension version as a number": "extensions: [{name: hstore, version: 1.8}]",
+    "unknown text search key": "text_search: {dictionary: {}}",
+    "dictionary without template": "text_search: {dictionaries: {d: {options: {rules: unaccent}}}}",
+    "mapping to no dictionary": "text_search: {configurations: {c: {mappings: {word: []}}}}",
 }
 
 

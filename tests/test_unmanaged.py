@@ -32,7 +32,7 @@ CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON users USING (email = current_user);
 CREATE TABLE child_log (message text) INHERITS (base_log);
-CREATE TEXT SEARCH CONFIGURATION my_english (COPY = english);
+CREATE TEXT SEARCH TEMPLATE my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize);
 CREATE STATISTICS users_name_email ON name, email FROM users;
 GRANT SELECT ON users TO PUBLIC;
 """
@@ -46,7 +46,7 @@ EXPECTED = [
     ("row-level security", "row-level security on public.users"),
     ("policy", "policy own_rows on public.users"),
     ("table inheritance", "table inheritance public.child_log"),
-    ("text search configuration", "text search configuration public.my_english"),
+    ("text search template", "text search template public.my_template"),
     ("statistics object", "statistics object public.users_name_email on public.users"),
     ("privileges", "privileges on public.users"),
 ]

@@ -10,11 +10,12 @@ from typing import Iterable, Optional, Sequence
 from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
 from .partitions import with_partitions
 from .sequences import attach_sequences
+from .text_search import text_search_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions")
+               "extensions", "text_search")
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +40,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     existing = _existing_schemas(conn, schemas)
     return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
-                          extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None])
+                          extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
+                          **text_search_from_rows(rows["text_search"]))
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

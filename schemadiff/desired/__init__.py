@@ -18,12 +18,13 @@ from .references import ReferencesReader
 from .schemas import SchemasReader
 from .sequences import SequencesReader
 from .tables import TablesReader
+from .text_search import TextSearchReader
 from .types import TypesReader
 from .user_types import UserTypesReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -55,7 +56,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -71,7 +72,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         kinds = {"collations": self.collations(self.mapping(doc.get("collations"), ("collations",), "collations")),
                  "domains": self.domains(self.mapping(doc.get("domains"), ("domains",), "domains"), user_types),
                  "composites": self.composites(self.mapping(doc.get("composite_types"), ("composite_types",), "composite_types"), user_types),
-                 "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types)}
+                 "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types),
+                 **self.text_search(doc.get("text_search"))}
         sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
@@ -82,6 +84,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
             raise SchemaFileError(self.problems)
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
-                              manages_extensions="extensions" in doc, schema_comments=schema_comments, **kinds)
+                              manages_extensions="extensions" in doc, schema_comments=schema_comments,
+                              manages_text_search="text_search" in doc, **kinds)
 
 

@@ -18,6 +18,7 @@ from .partitions import partitioning_document
 from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
+from .text_search import dump_text_search
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -94,6 +95,8 @@ def _document(catalog: Catalog, keep) -> dict:
     if catalog.enums:
         doc["enums"] = {_key(e.schema, e.name): _enum(e) for e in catalog.enums}
     doc.update(write_user_types(catalog))
+    if catalog.ts_dictionaries or catalog.ts_configurations:
+        doc["text_search"] = dump_text_search(catalog)
     if catalog.sequences:
         doc["sequences"] = sequences_document(catalog)
     doc["tables"] = {}

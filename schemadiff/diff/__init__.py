@@ -18,6 +18,7 @@ from .partitions import all_partitions, detached_table, detaches_concurrently, d
 from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
+from .text_search import diff_text_search
 from .types import diff_enums
 from .user_types import diff_user_types
 
@@ -32,6 +33,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     changes += diff_schema_comments(current, desired)
     changes += diff_extensions(current, desired)
     current = after_moves(current, desired)
+    changes += diff_text_search(current, desired)
     enum_changes = diff_enums(current, desired)
     changes += enum_changes + diff_enum_comments(current, desired, enum_changes)
     changes += diff_user_types(current, desired)

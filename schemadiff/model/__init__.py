@@ -24,12 +24,14 @@ from .types import (
 )
 from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
+from .text_search import TextSearchConfiguration, TextSearchDictionary
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
+    "TextSearchConfiguration", "TextSearchDictionary",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -51,6 +53,10 @@ class Catalog:
     manages_extensions: bool = field(default=False, compare=False)
     # (schema, comment) of each schema with a comment, sorted; public's initdb comment reads as none.
     schema_comments: tuple[tuple[str, str], ...] = ()
+    ts_dictionaries: tuple[TextSearchDictionary, ...] = ()
+    ts_configurations: tuple[TextSearchConfiguration, ...] = ()
+    # True for a file with a `text_search:` key; without one, those in the database are left alone.
+    manages_text_search: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -80,18 +86,20 @@ class Catalog:
 
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
-                   collations=(), extensions=(), manages_extensions: bool = False, schema_comments=()) -> Catalog:
+                   collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
+                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
 
     tables, enums = by_name(tables), by_name(enums)
     kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
-             "ranges": by_name(ranges), "collations": by_name(collations)}
+             "ranges": by_name(ranges), "collations": by_name(collations),
+             "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations)}
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
-                   schema_comments=tuple(sorted(dict(schema_comments).items())))
+                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search)
 
 
 def catalog_hash(catalog: Catalog) -> str:

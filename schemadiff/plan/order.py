@@ -12,6 +12,7 @@ from ..diff import sequences as seq
 from ..diff import user_types as ut
 from ..diff import extensions as ext
 from ..diff import table_details as td
+from ..diff import text_search as ts
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -23,6 +24,9 @@ from .describe import object_name
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
+    # Text search after extensions (unaccent's template), before anything whose expression names it.
+    (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
+    (ts.CreateTextSearchConfiguration, ts.ReplaceTextSearchConfiguration, ts.AlterTextSearchMappings),
     seq.RenameSequence, seq.CreateSequence,
     (ut.CreateCollation, ut.ReplaceCollation), ch.RenameEnum, ch.CreateEnum,
     ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
@@ -39,7 +43,8 @@ PHASES = (
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition,
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
-    ut.DropCollation, (ch.SetTableComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
+    ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
+    (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )

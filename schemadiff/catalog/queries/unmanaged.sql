@@ -104,16 +104,6 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     JOIN pg_namespace pn ON pn.oid = p.relnamespace
     WHERE p.relkind IN ('r', 'f')  -- not a partitioned table's partitions, nor a partitioned index's
     UNION ALL
-    -- kind: text search configuration
-    SELECT 'text search configuration', n.nspname, c.cfgname, NULL, NULL, 'text search configurations are not managed',
-           'pg_ts_config'::regclass, c.oid, NULL, NULL
-    FROM pg_ts_config c JOIN managed_ns n ON n.oid = c.cfgnamespace
-    UNION ALL
-    -- kind: text search dictionary
-    SELECT 'text search dictionary', n.nspname, d.dictname, NULL, NULL, 'text search dictionaries are not managed',
-           'pg_ts_dict'::regclass, d.oid, NULL, NULL
-    FROM pg_ts_dict d JOIN managed_ns n ON n.oid = d.dictnamespace
-    UNION ALL
     -- kind: text search parser
     SELECT 'text search parser', n.nspname, p.prsname, NULL, NULL, 'text search parsers are not managed',
            'pg_ts_parser'::regclass, p.oid, NULL, NULL
