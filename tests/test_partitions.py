@@ -321,7 +321,7 @@ def test_the_json_schema_accepts_partitioned_tables_as_written_and_as_inspected(
 
     from test_json_schema import validator
 
-    for text in (EVENTS, dump(desired.loads(dedent(EVENTS))), """
+    for text in (EVENTS, dump(desired.loads(dedent(EVENTS))), OWN, dump(desired.loads(dedent(OWN))), """
         tables:
           h: {columns: {a: int}, partition_by: hash (a), partitions: external}
           u:
