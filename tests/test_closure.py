@@ -39,11 +39,7 @@ STAGES = ("inspect", "validate", "apply", "same_fingerprint", "plan_empty_on_ori
 # the blocking kinds patched out of the inspected file by hand; see the fixtures' README), as
 # ("fixture", "stage"): "what the rebuilt database loses". Inheritance is not listed: it is
 # named by inspect's report and left out of the fingerprint (see same_fingerprint).
-ANALYTICS_LOST = ("the rebuilt database loses what partitions have of their own (named by inspect as left out):"
-                  " the index Events_p0_kind_idx of partition Events_p0 and the column default of props on Events_p1")
-KNOWN_FAILURES = {
-    ("analytics_tenants", "same_fingerprint"): ANALYTICS_LOST,
-}
+KNOWN_FAILURES: dict = {}  # (fixture, stage) -> why it fails today: run as strict xfail
 
 
 def xfail(reason: str):

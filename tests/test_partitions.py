@@ -321,7 +321,7 @@ def test_the_json_schema_accepts_partitioned_tables_as_written_and_as_inspected(
 
     from test_json_schema import validator
 
-    for text in (EVENTS, dump(desired.loads(dedent(EVENTS))), """
+    for text in (EVENTS, dump(desired.loads(dedent(EVENTS))), OWN, dump(desired.loads(dedent(OWN))), """
         tables:
           h: {columns: {a: int}, partition_by: hash (a), partitions: external}
           u:
@@ -330,3 +330,101 @@ def test_the_json_schema_accepts_partitioned_tables_as_written_and_as_inspected(
             partitions: {u1: {in: ["'a'"], partition_by: range (d), partitions: {u1a: {from: ["'2024-01-01'"], to: ["'2025-01-01'"]}}}}
     """):
         assert list(validator().iter_errors(yaml.safe_load(dedent(text)))) == []
+
+
+# What a partition has of its own -------------------------------------------------------------
+
+OWN = events("""
+    events_2024_01:
+      from: "'2024-01-01'"
+      to: "'2024-02-01'"
+      indexes: [{name: events_2024_01_kind_idx, columns: [kind]}]
+      checks: [{name: events_2024_01_id_check, expression: id > 0}]
+      columns: {kind: {default: "'click'::text", nullable: false}}
+    events_default: default
+""")
+
+
+def test_a_partitions_own_index_check_and_columns_are_read():
+    partition = one_table(OWN).partitions[0]
+    assert [i.name for i in partition.indexes] == ["events_2024_01_kind_idx"]
+    assert [(c.name, c.expression) for c in partition.checks] == [("events_2024_01_id_check", "id > 0")]
+    assert [(c.name, c.default, c.not_null) for c in partition.columns] == [("kind", "'click'::text", True)]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{values: default, indexes: [kind]}", "a partition's own index needs a name"),
+    ("{values: default, checks: [id > 0]}", "a partition's own check needs a name"),
+    ("{values: default, columns: {knd: {default: '1'}}}", "has no column 'knd'"),
+    ("{values: default, columns: {kind: {type: int}}}", "type"),
+])
+def test_a_bad_own_element_of_a_partition_is_refused_with_its_path(body, message):
+    text = problems(events(f"events_default: {body}"))
+    assert message in text and "partitions.events_default" in text
+
+
+def test_a_new_partition_is_created_with_what_it_has_of_its_own(database_url, sql):
+    apply_yaml(database_url, OWN)
+    assert sql("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'events_2024_01'::regclass") == [("'click'::text",)]
+    assert sql("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'events_default'::regclass AND attname = 'kind'") == [(False,)]
+    assert plan_yaml(database_url, OWN).empty
+
+
+def test_a_partitions_own_elements_round_trip_through_inspect(database_url, sql, pg_server):
+    from conftest import fresh_database
+
+    sql("CREATE TABLE events (id bigint, kind text DEFAULT 'view', props jsonb, created_at date)"
+        " PARTITION BY LIST (id);"
+        "CREATE TABLE events_p0 PARTITION OF events FOR VALUES IN (0);"
+        "CREATE TABLE events_p1 PARTITION OF events FOR VALUES IN (1);"
+        "CREATE INDEX events_p0_kind_idx ON events_p0 (kind) WHERE kind <> 'view';"
+        "ALTER TABLE events_p0 ADD CONSTRAINT events_p0_recent CHECK (created_at > '2020-01-01');"
+        "ALTER TABLE events_p1 ALTER COLUMN props SET DEFAULT '{}', ALTER COLUMN kind SET NOT NULL")
+    text = inspect_text(database_url)
+    assert "events_p0_kind_idx" in text and "events_p0_recent" in text
+    with fresh_database(pg_server) as rebuilt:
+        apply_yaml(rebuilt, text)
+        assert plan_yaml(rebuilt, text).empty
+        assert plan_yaml(database_url, text).empty
+        with psycopg.connect(database_url) as a, psycopg.connect(rebuilt) as b:
+            assert diff_fingerprints(fingerprint(a), fingerprint(b, ignore_tables=["public.schemadiff_version"])) == []
+
+
+def test_a_partition_index_added_and_dropped_on_an_existing_partition_converges(database_url, sql):
+    apply_yaml(database_url, EVENTS)
+    with_index = EVENTS.replace(
+        """events_2024_01: {from: "'2024-01-01'", to: "'2024-02-01'"}""",
+        """events_2024_01: {from: "'2024-01-01'", to: "'2024-02-01'", indexes: [{name: e1_kind, columns: [kind]}]}""")
+    sqls = statements(plan_yaml(database_url, with_index))
+    assert sqls == ['CREATE INDEX CONCURRENTLY IF NOT EXISTS e1_kind ON public.events_2024_01 (kind)'], sqls
+    apply_yaml(database_url, with_index)
+    assert sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'e1_kind'::regclass") == [(True,)]
+    assert plan_yaml(database_url, with_index).empty
+    apply_yaml(database_url, EVENTS)
+    assert sql("SELECT to_regclass('e1_kind')") == [(None,)]
+    assert plan_yaml(database_url, EVENTS).empty
+
+
+def test_own_checks_and_columns_on_an_existing_partition_are_set_and_cleared(database_url, sql):
+    apply_yaml(database_url, EVENTS.replace("kind: text", "kind: {type: text, default: \"'view'::text\"}"))
+    own = OWN.replace("kind: text", "kind: {type: text, default: \"'view'::text\"}")
+    plan = plan_yaml(database_url, own)
+    assert any(h.code == "VALIDATE_SCAN" for s in plan.statements for h in s.hazards)
+    apply_yaml(database_url, own)
+    assert plan_yaml(database_url, own).empty
+    plain = events("""
+        events_2024_01: {from: "'2024-01-01'", to: "'2024-02-01'"}
+        events_default: default
+    """).replace("kind: text", "kind: {type: text, default: \"'view'::text\"}")
+    apply_yaml(database_url, plain)
+    assert sql("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'events_2024_01'::regclass") == [("'view'::text",)]
+    assert plan_yaml(database_url, plain).empty
+
+
+def test_a_parent_default_changed_keeps_the_partitions_own(database_url, sql):
+    before = OWN.replace("kind: text", "kind: {type: text, default: \"'view'::text\"}")
+    apply_yaml(database_url, before)
+    after = OWN.replace("kind: text", "kind: {type: text, default: \"'open'::text\"}")
+    apply_yaml(database_url, after)
+    assert sql("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'events_2024_01'::regclass") == [("'click'::text",)]
+    assert plan_yaml(database_url, after).empty

@@ -144,29 +144,32 @@ def test_inspect_names_the_version_table_of_another_migration_tool_it_leaves_out
     assert "schema_migrations" not in yaml.safe_load(text)["tables"]
 
 
-def test_inspect_names_what_a_partition_has_of_its_own(database_url, sql, tmp_path):
-    """A partition is written as its bound, comment and storage parameters: an index,
-    constraint, default, NOT NULL or column comment of its own (not its parent's) is named,
-    never lost silently."""
+def test_inspect_writes_what_a_partition_has_of_its_own_and_names_the_rest(database_url, sql, tmp_path):
+    """A partition's own index, check, default and NOT NULL are written to the file; what the
+    file cannot say of a partition (a column comment, a default of its parent's it lacks) is
+    named, never lost silently."""
     sql("CREATE TABLE events (tenant int, kind text DEFAULT 'view', at date, PRIMARY KEY (tenant, at))"
         " PARTITION BY LIST (tenant);"
         "CREATE INDEX events_at_idx ON events (at);"
         "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);"
         "CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2) WITH (fillfactor = 70);"
+        "CREATE TABLE events_3 PARTITION OF events FOR VALUES IN (3);"
         "CREATE INDEX events_1_kind_idx ON events_1 (kind);"
         "ALTER TABLE events_1 ADD CONSTRAINT events_1_kind_check CHECK (kind <> '');"
         "ALTER TABLE events_1 ALTER COLUMN kind SET DEFAULT 'click';"
         "ALTER TABLE events_2 ALTER COLUMN kind SET NOT NULL;"
+        "ALTER TABLE events_3 ALTER COLUMN kind DROP DEFAULT;"
         "COMMENT ON COLUMN events_2.kind IS 'what happened'")
     result, text = _inspect(database_url, tmp_path)
     named = sorted(line.strip().split(": ", 1)[0] for line in result.stderr.splitlines() if line.startswith("  "))
-    assert named == ["partition NOT NULL kind on public.events_2",
-                     "partition column comment kind on public.events_2",
-                     "partition column default kind on public.events_1",
-                     "partition constraint events_1_kind_check on public.events_1",
-                     "partition index events_1_kind_idx on public.events_1"], result.stderr
-    assert "DEFAULT 'click'::text of a partition's own is not managed" in result.stderr
-    assert "fillfactor: 70" in text  # modelled: written to the file, not left out
+    assert named == ["partition column comment kind on public.events_2",
+                     "partition column default kind on public.events_3"], result.stderr
+    partitions = yaml.safe_load(text)["tables"]["events"]["partitions"]
+    assert partitions["events_1"]["indexes"] == [{"name": "events_1_kind_idx", "columns": ["kind"]}]
+    assert partitions["events_1"]["checks"] == [{"name": "events_1_kind_check", "expression": "kind <> ''::text"}]
+    assert partitions["events_1"]["columns"] == {"kind": {"default": "'click'::text"}}
+    assert partitions["events_2"]["columns"] == {"kind": {"nullable": False}}
+    assert partitions["events_2"]["with"] == {"fillfactor": 70}
 
 
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):

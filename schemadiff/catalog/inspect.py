@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Iterable, Optional, Sequence
 
 from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
-from .partitions import with_partitions
+from .partitions import partition_builders, with_partitions
 from .sequences import attach_sequences
 from .text_search import text_search_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
@@ -30,12 +30,13 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     rows = {name: _fetch(conn, query(name), params) for name in QUERY_NAMES}
     excluded = set(exclude)
     tables = tables_from_rows(rows["tables"])
-    attach_constraints(tables, rows["constraints"])
-    attach_indexes(tables, rows["indexes"])
+    partitions = partition_builders(rows["partitions"])
+    attach_constraints(tables | partitions, rows["constraints"])
+    attach_indexes(tables | partitions, rows["indexes"])
     sequences = attach_sequences(tables, rows["sequences"], excluded)
     enums = [Enum(schema, name, tuple(labels), comment=comment) for schema, name, labels, comment in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    kept = with_partitions(kept, rows["partitions"])
+    kept = with_partitions(kept, rows["partitions"], partitions)
     extensions = [Extension(*r) for r in rows["extensions"]]
     existing = _existing_schemas(conn, schemas)
     return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),

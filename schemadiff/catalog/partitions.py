@@ -8,28 +8,38 @@ from typing import Optional
 
 from ..diff.partitions import same_bound, same_key
 from ..model import Catalog, QualifiedName, Table
-from ..model.partitions import Partition
+from ..model.partitions import Partition, PartitionColumn
 from ..pg import normalize
 from ..pg.naming import quote_ident
-from .tables import _parameter
+from .tables import _parameter, _TableBuilder
 from .probes import succeeds
 
 
-def with_partitions(tables: list[Table], rows) -> list[Table]:
-    """``tables`` with their partition key and partitions (nested, sub-partitions included)."""
-    keys, children = {}, {}
-    for schema, name, partition_by, parent_schema, parent_name, bound, comment, parameters in rows:
+def partition_builders(rows) -> dict:
+    """A scratch builder per partition, for the table readers to attach its own indexes and checks to."""
+    return {QualifiedName(row[0], row[1]): _TableBuilder(row[0], row[1], None) for row in rows if row[4] is not None}
+
+
+def with_partitions(tables: list[Table], rows, own: Optional[dict] = None) -> list[Table]:
+    """``tables`` with their partition key and partitions (nested, sub-partitions included);
+    ``own``: the partition builders holding each partition's own indexes and checks."""
+    keys, children, own = {}, {}, own or {}
+    for schema, name, partition_by, parent_schema, parent_name, bound, comment, parameters, columns in rows:
         me = QualifiedName(schema, name)
         keys[me] = partition_by
         if parent_name is not None:
-            children.setdefault(QualifiedName(parent_schema, parent_name), []).append((me, bound, comment, parameters))
+            children.setdefault(QualifiedName(parent_schema, parent_name), []).append(
+                (me, bound, comment, parameters, columns))
 
     def partitions_of(parent: QualifiedName) -> tuple:
         return tuple(
             Partition(schema=me.schema, name=me.name, bound=bound, comment=comment,
                       partition_by=keys.get(me), partitions=partitions_of(me),
-                      parameters=tuple(sorted(_parameter(p) for p in parameters or ())))
-            for me, bound, comment, parameters in children.get(parent, ())
+                      parameters=tuple(sorted(_parameter(p) for p in parameters or ())),
+                      indexes=tuple(own[me].indexes) if me in own else (),
+                      checks=tuple(own[me].checks) if me in own else (),
+                      columns=tuple(PartitionColumn(*c) for c in columns or ()))
+            for me, bound, comment, parameters, columns in children.get(parent, ())
         )
 
     return [replace(t, partition_by=keys[t.qualified], partitions=partitions_of(t.qualified))

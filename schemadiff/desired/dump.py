@@ -142,12 +142,11 @@ def _table(table: Table, named) -> dict:
     if table.foreign_keys:
         out["foreign_keys"] = [_foreign_key(fk, named("fk", i)) for i, fk in enumerate(table.foreign_keys)]
     if table.checks:
-        out["checks"] = [_named({"expression": c.expression, **_not_valid(c), **({"no_inherit": True} if c.no_inherit else {}),
-                                 **comment_document(c)}, c.name, named("check", i)) for i, c in enumerate(table.checks)]
+        out["checks"] = [check_document(c, named("check", i)) for i, c in enumerate(table.checks)]
     if table.exclusions:
         out["exclusions"] = [exclusion_document(x, named("exclusion", i)) for i, x in enumerate(table.exclusions)]
     if table.indexes:
-        out["indexes"] = [_index(i) for i in table.indexes]
+        out["indexes"] = [index_document(i) for i in table.indexes]
     out |= partitioning_document(table)
     return out
 
@@ -205,11 +204,16 @@ def _foreign_key(fk, explicit: bool) -> dict:
     return body | timing_document(fk) | _not_valid(fk) | comment_document(fk)
 
 
+def check_document(check, explicit: bool) -> Any:
+    return _named({"expression": check.expression, **_not_valid(check), **({"no_inherit": True} if check.no_inherit else {}),
+                   **comment_document(check)}, check.name, explicit)
+
+
 def _not_valid(constraint) -> dict:
     return {} if constraint.validated else {"not_valid": True}
 
 
-def _index(index) -> dict:
+def index_document(index) -> dict:
     body: dict[str, Any] = {"name": index.name, "columns": list(index.keys)}
     if index.unique:
         body["unique"] = True

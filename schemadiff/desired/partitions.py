@@ -8,7 +8,14 @@
         events_2024_02: FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')
         events_default: default
 
-A partition gets its columns, keys and indexes from its parent, so it is written without them.
+A partition gets its columns, keys and indexes from its parent, so it is written without them;
+what it has of its own is written in its mapping form, with the table's spelling:
+
+        events_p0:
+          values: FOR VALUES IN (0)
+          indexes: [{name: events_p0_kind_idx, columns: [kind]}]
+          checks: [{name: events_p0_small, expression: id < 1000}]
+          columns: {props: {default: "'{}'::jsonb", nullable: false}}
 """
 
 from __future__ import annotations
@@ -16,15 +23,18 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from ..model.partitions import DEFAULT_BOUND, Partition
+from ..model.partitions import DEFAULT_BOUND, Partition, PartitionColumn
 from ..pg import naming
 from .reader import describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
 from .table_details import TableDetailsReader, storage_parameters_data
 
-PARTITION_KEYS = ("values", "from", "to", "in", "modulus", "remainder", "comment", "partition_by", "partitions", "with")
+PARTITION_KEYS = ("values", "from", "to", "in", "modulus", "remainder", "comment", "partition_by", "partitions", "with",
+                  "indexes", "checks", "columns")
+PARTITION_COLUMN_KEYS = ("default", "nullable")
 STRATEGIES = ("range", "list", "hash")
 EXTERNAL = "external"
 _KEY = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$", re.DOTALL)
+_SINGULAR = {"indexes": "index", "checks": "check"}
 _BOUND_WORDS = {"range": "FROM", "list": "IN", "hash": "WITH"}
 
 
@@ -130,11 +140,49 @@ class PartitionsReader(TableDetailsReader):
             if extra["parameters"] and extra.get("partition_by"):
                 self.error(path + ("with",), "a partition that is partitioned in turn holds no rows: it takes no storage "
                                              "parameters (give them to its partitions)")
+            extra |= self.partition_own(body, path, columns, bool(extra.get("partition_by")))
         bound = self.bound(body, path, strategy(key))
         if bound is None:
             return None
         self.claim_partition_name(schema, name, path)
         return Partition(schema=schema, name=name, bound=bound, **extra)
+
+    def partition_own(self, body: dict, path: tuple, columns: set, partitioned: bool) -> dict:
+        """A partition's own indexes, checks and column defaults / NOT NULLs, read as a table's."""
+        where = ".".join(str(p) for p in path[1:])  # errors cite tables.<parent>.partitions.<name>.…
+        if partitioned and (body.get("indexes") or body.get("checks")):
+            self.error(path, "a partition that is partitioned in turn takes no indexes or checks of its own here "
+                             "(give them to its partitions)")
+            return {}
+        indexes = self.indexes(where, body.get("indexes"), columns)
+        checks = self.checks(where, body.get("checks"))
+        for kind, items in (("indexes", indexes), ("checks", checks)):
+            for i, item in enumerate(items):
+                if not item.name:
+                    self.error(path + (kind, i), f"a partition's own {_SINGULAR[kind]} needs a name")
+        return {"indexes": indexes, "checks": checks, "columns": self.partition_columns(body.get("columns"), path + ("columns",), columns)}
+
+    def partition_columns(self, spec: Any, path: tuple, columns: set) -> tuple:
+        if spec is None:
+            return ()
+        if not isinstance(spec, dict):
+            self.error(path, f"columns of a partition must be a mapping of column name to its default and nullable, "
+                             f"not {describe_value(spec)}")
+            return ()
+        out = []
+        for name, body in spec.items():
+            cpath = path + (name,)
+            if name not in columns:
+                self.error(cpath, f"the partition's parent has no column {name!r}{did_you_mean(str(name), columns)}")
+                continue
+            if not isinstance(body, dict):
+                self.error(cpath, f"a partition's column takes default and nullable only, not {describe_value(body)}")
+                continue
+            self.expect_keys(body, PARTITION_COLUMN_KEYS, cpath, f"partition column {name!r}")
+            default = self.text(body.get("default"), cpath + ("default",), "default")
+            nullable = self.boolean(body.get("nullable"), cpath + ("nullable",), "nullable", True)
+            out.append(PartitionColumn(str(name), default.strip() if default else None, not nullable))
+        return tuple(out)
 
     def claim_partition_name(self, schema: str, name: str, path: tuple) -> None:
         taken = getattr(self, "_partition_names", None)
@@ -259,10 +307,25 @@ def _partition_key(partition: Partition, parent_schema: str) -> str:
 
 def _partition_body(partition: Partition) -> Any:
     values = "default" if partition.bound == DEFAULT_BOUND else partition.bound
-    extra = partitioning_document(partition) | storage_parameters_data(partition.parameters)
+    extra = partitioning_document(partition) | storage_parameters_data(partition.parameters) | own_document(partition)
     if partition.comment is None and not extra:
         return values
     body: dict[str, Any] = {"values": values}
     if partition.comment is not None:
         body["comment"] = partition.comment
     return body | extra
+
+
+def own_document(partition: Partition) -> dict:
+    """A partition's own indexes, checks and column defaults / NOT NULLs, as the table writer spells them."""
+    from .dump import check_document, index_document
+
+    out: dict[str, Any] = {}
+    if partition.indexes:
+        out["indexes"] = [index_document(i) for i in partition.indexes]
+    if partition.checks:
+        out["checks"] = [check_document(c, explicit=True) for c in partition.checks]
+    if partition.columns:
+        out["columns"] = {c.name: ({"default": c.default} if c.default is not None else {})
+                          | ({"nullable": False} if c.not_null else {}) for c in partition.columns}
+    return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..model import ForeignKey, QualifiedName, Table
-from ..model.partitions import DEFAULT_BOUND, Partition, partition_tree
+from ..model.partitions import DEFAULT_BOUND, Partition, PartitionColumn, partition_tree
 from ..pg import normalize
 from .changes import AddConstraint, AddIndex, Change, DropIndex, SetTableComment
 
@@ -43,6 +43,21 @@ class DetachPartition:
     parent: QualifiedName
     partition: Partition
     concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class SetPartitionColumn:
+    """Set or clear a partition's own default or NOT NULL on a column (cleared: the parent's again)."""
+    partition: QualifiedName
+    from_: PartitionColumn
+    to: PartitionColumn
+    parent_default: Optional[str] = None  # what a cleared default goes back to
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return tuple(f for f, differs in (
+            ("default", normalize.expression(self.from_.default) != normalize.expression(self.to.default)),
+            ("nullable", self.from_.not_null != self.to.not_null)) if differs)
 
 
 @dataclass(frozen=True)
@@ -115,7 +130,22 @@ def diff_partitioning(current: Table, desired: Table, moved: Moves) -> list[Chan
         return [RepartitionRefused(key, current.partition_by, desired.partition_by)]
     if desired.partition_by is None or desired.partitions_external:
         return []
-    return _diff_level(key, current.partitions, desired.partitions, moved)
+    return _diff_level(key, current.partitions, desired.partitions, moved, _Parent.of(current, desired))
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """The desired defaults of the partitioned table's columns, and the columns whose default it
+    changes: ALTER … SET DEFAULT on it recurses to every partition, so their own are set again."""
+    defaults: tuple = ()
+    reset: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, current: Table, desired: Table) -> "_Parent":
+        before = {c.name: c.default for c in current.columns}
+        return cls(defaults=tuple((c.name, c.default) for c in desired.columns),
+                   reset=frozenset(c.name for c in desired.columns if c.name in before
+                                   and normalize.expression(before[c.name]) != normalize.expression(c.default)))
 
 
 def new_table_partitions(table: Table, moved: Moves) -> list[Change]:
@@ -126,7 +156,7 @@ def new_table_partitions(table: Table, moved: Moves) -> list[Change]:
             for c in _diff_level(table.qualified, (), table.partitions, moved)]
 
 
-def _diff_level(parent: QualifiedName, current: tuple, desired: tuple, moved: Moves) -> list[Change]:
+def _diff_level(parent: QualifiedName, current: tuple, desired: tuple, moved: Moves, columns: "_Parent" = _Parent()) -> list[Change]:
     cur = {p.qualified: p for p in current}
     want = {p.qualified: p for p in desired}
     has_default = not detaches_concurrently(current)
@@ -142,7 +172,7 @@ def _diff_level(parent: QualifiedName, current: tuple, desired: tuple, moved: Mo
         elif name not in want:
             changes.append(DropPartition(parent, p))
     for name in (n for n in want if n in cur):
-        changes += _diff_partition(parent, cur[name], want[name], moved)
+        changes += _diff_partition(parent, cur[name], want[name], moved, columns)
     return changes
 
 
@@ -151,17 +181,38 @@ def detaches_concurrently(siblings: tuple) -> bool:
     return not any(p.bound == DEFAULT_BOUND for p in siblings)
 
 
-def _diff_partition(parent: QualifiedName, old: Partition, new: Partition, moved: Moves) -> list[Change]:
+def _diff_partition(parent: QualifiedName, old: Partition, new: Partition, moved: Moves, columns: _Parent) -> list[Change]:
     changes: list[Change] = []
     if not same_bound(old.bound, new.bound):  # keep the rows: detach, then attach under the new bound
         changes += [DetachPartition(parent, old), AttachPartition(parent, new)]
     if (old.comment or None) != (new.comment or None):
         changes.append(SetTableComment(new.qualified, old.comment, new.comment))
     changes += partition_details(old.parameters, new)
+    changes += _diff_own(old, new, columns)
     if not same_key(old.partition_by, new.partition_by):
         return changes + [RepartitionRefused(new.qualified, old.partition_by, new.partition_by)]
     if new.partition_by and not new.partitions_external:
-        changes += _diff_level(new.qualified, old.partitions, new.partitions, moved)
+        changes += _diff_level(new.qualified, old.partitions, new.partitions, moved, columns)
+    return changes
+
+
+def _diff_own(old: Partition, new: Partition, parent: _Parent) -> list[Change]:
+    """A kept partition's own indexes and checks (as a plain table's) and column defaults / NOT NULLs."""
+    from .tables import _diff_constraints, _diff_indexes
+
+    before = Table(old.schema, old.name, checks=old.checks, indexes=old.indexes)
+    after = Table(new.schema, new.name, checks=new.checks, indexes=new.indexes)
+    changes = _diff_constraints(new.qualified, before, after) + _diff_indexes(new.qualified, before, after)
+    had = {c.name: c for c in old.columns}
+    wants = {c.name: c for c in new.columns}
+    defaults = dict(parent.defaults)
+    for name in sorted(set(had) | set(wants)):
+        was = had.get(name, PartitionColumn(name))
+        if name in parent.reset and was.default is not None:  # the parent's new default overwrote it
+            was = replace(was, default=defaults.get(name))
+        change = SetPartitionColumn(new.qualified, was, wants.get(name, PartitionColumn(name)), defaults.get(name))
+        if change.changed:
+            changes.append(change)
     return changes
 
 
@@ -206,7 +257,7 @@ def _kept(current: tuple, desired: tuple, external: bool) -> tuple:
 
 __all__ = [
     "AddPartitionedForeignKey", "AddPartitionedIndex", "AttachPartition", "CreatePartition", "DetachPartition",
-    "DropPartition", "DropPartitionedIndex", "Moves", "RepartitionRefused", "all_partitions", "diff_partitioning",
+    "DropPartition", "DropPartitionedIndex", "Moves", "RepartitionRefused", "SetPartitionColumn", "all_partitions", "diff_partitioning",
     "moves", "new_table_partitions", "partition_tree", "partitioned_variants",
 ]
 

@@ -2,7 +2,8 @@
 
 A partition is not a table of its own in the model: its columns, keys and indexes come from
 its parent (PostgreSQL clones them), so it is written as a name, a bound and what it may add
-(a comment, storage parameters, a key of its own when it is itself partitioned)."""
+(a comment, storage parameters, a key of its own when it is itself partitioned, and what a
+partition has of its own: indexes, checks, a column default or NOT NULL its parent lacks)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,18 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .names import QualifiedName
+from .tables import CheckConstraint, Index
 
 DEFAULT_BOUND = "DEFAULT"
+
+
+@dataclass(frozen=True)
+class PartitionColumn:
+    """A partition's own default or NOT NULL on a column of its parent (what differs from it)."""
+
+    name: str
+    default: Optional[str] = None
+    not_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,9 @@ class Partition:
     # `partitions: external`: its partitions belong to someone else (pg_partman, a cron job).
     partitions_external: bool = field(default=False, compare=False)
     parameters: tuple[tuple[str, str], ...] = ()  # its own storage parameters (WITH), as Table's
+    indexes: tuple[Index, ...] = ()  # its own, not the clones of its parent's
+    checks: tuple[CheckConstraint, ...] = ()  # its own, not those it inherits
+    columns: tuple[PartitionColumn, ...] = ()  # its own defaults and NOT NULLs, by column name
 
     @property
     def qualified(self) -> QualifiedName:

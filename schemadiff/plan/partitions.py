@@ -11,10 +11,10 @@ from dataclasses import replace
 from ..diff import partitions as pc
 from ..model import QualifiedName, Table
 from ..model.partitions import Partition
-from ..pg.naming import make_object_name, qualify, quote_literal
+from ..pg.naming import make_object_name, qualify, quote_ident, quote_literal
 from . import kinds
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE
-from .render import _comment, _guarded_add_constraint, index_sql, q, storage_parameters_sql
+from .render import _comment, _guarded_add_constraint, constraint_definition, index_sql, q, storage_parameters_sql
 from .statements import DESTRUCTIVE, LOCKING, Hazard, Statement
 
 
@@ -27,14 +27,34 @@ def partition_clause(table: Table) -> str:
 
 def create_partition_sql(parent: QualifiedName, partition: Partition) -> list[str]:
     name = q(partition.qualified)
-    out = [f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {q(parent)} {partition.bound}"
+    out = [f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {q(parent)}{_own_elements(partition)} {partition.bound}"
            + (f" PARTITION BY {partition.partition_by}" if partition.partition_by else "")
            + storage_parameters_sql(partition.parameters)]
     if partition.comment is not None:
         out.append(_comment("TABLE", name, partition.comment))
+    out += [index_sql(partition.qualified, index) for index in partition.indexes]  # a new partition is empty
     if not partition.partitions_external:
         for child in partition.partitions:
             out += create_partition_sql(partition.qualified, child)
+    return out
+
+
+def _own_elements(partition: Partition) -> str:
+    """`` (props DEFAULT '{}', kind NOT NULL, CONSTRAINT small CHECK (…))``: what it has of its own."""
+    elements = [quote_ident(c.name) + (f" DEFAULT {c.default}" if c.default is not None else "")
+                + (" NOT NULL" if c.not_null else "") for c in partition.columns]
+    elements += [constraint_definition(check) for check in partition.checks]
+    return f" ({', '.join(elements)})" if elements else ""
+
+
+def set_partition_column_sql(c: pc.SetPartitionColumn) -> list[str]:
+    alter = f"ALTER TABLE {q(c.partition)} ALTER COLUMN {quote_ident(c.to.name)}"
+    out = []
+    if "default" in c.changed:
+        default = c.to.default if c.to.default is not None else c.parent_default
+        out.append(f"{alter} SET DEFAULT {default}" if default is not None else f"{alter} DROP DEFAULT")
+    if "nullable" in c.changed:
+        out.append(f"{alter} {'SET' if c.to.not_null else 'DROP'} NOT NULL")
     return out
 
 
@@ -141,6 +161,8 @@ def describe(c) -> str:
         return f"detach partition {c.partition.qualified} from {c.parent}" + (" (CONCURRENTLY)" if c.concurrently else "")
     if isinstance(c, pc.RepartitionRefused):
         return f"change the partition key of {c.table} (refused)"
+    if isinstance(c, pc.SetPartitionColumn):
+        return f"set the own {' and '.join(c.changed).replace('nullable', 'NOT NULL')} of column {c.to.name} on partition {c.partition}"
     if isinstance(c, pc.AddPartitionedIndex):
         return f"create index {c.index.name} on partitioned table {c.table}"
     if isinstance(c, pc.DropPartitionedIndex):
@@ -163,6 +185,9 @@ def hazards_of(c) -> tuple:
     if isinstance(c, pc.AddPartitionedIndex):
         return (Hazard(LOCKING, "INDEX_BUILD", f"builds the index on every partition of {c.table} in one transaction "
                        "under SHARE locks: blocks writes until it commits"),)
+    if isinstance(c, pc.SetPartitionColumn) and "nullable" in c.changed and c.to.not_null:
+        return (Hazard(LOCKING, "VALIDATE_SCAN", f"SET NOT NULL scans partition {c.partition} under an {ACCESS_EXCLUSIVE} "
+                       "lock, which blocks reads and writes of it"),)
     if isinstance(c, pc.AddPartitionedForeignKey):
         return (Hazard(LOCKING, "VALIDATE_SCAN", "PostgreSQL cannot add a foreign key NOT VALID to a partitioned table: "
                        "it checks every partition's rows while holding SHARE ROW EXCLUSIVE, which blocks writes"),)
@@ -181,6 +206,8 @@ def lock_of(c) -> str:
     if isinstance(c, pc.DetachPartition):
         return (f"{SHARE_UPDATE_EXCLUSIVE} on {c.parent} (CONCURRENTLY; writes continue)" if c.concurrently
                 else f"{ACCESS_EXCLUSIVE} on {c.parent} (brief; catalog only)")
+    if isinstance(c, pc.SetPartitionColumn):
+        return f"{ACCESS_EXCLUSIVE} on {c.partition}" + (" (while it scans)" if c.to.not_null and "nullable" in c.changed else " (brief)")
     if isinstance(c, pc.AddPartitionedIndex):
         return "SHARE on every partition (whole build; blocks writes)"
     if isinstance(c, pc.DropPartitionedIndex):
@@ -195,6 +222,8 @@ def object_name(c) -> str:
         return str(c.partition.qualified)
     if isinstance(c, pc.RepartitionRefused):
         return str(c.table)
+    if isinstance(c, pc.SetPartitionColumn):
+        return f"{c.partition}.{c.to.name}"
     if isinstance(c, (pc.AddPartitionedIndex, pc.DropPartitionedIndex)):
         return f"{c.table}.{c.index.name}"
     return f"{c.table}.{c.constraint.name}"
@@ -211,6 +240,8 @@ def _render(c) -> list[str]:
         return detach_sql(c)
     if isinstance(c, pc.RepartitionRefused):
         return refuse_sql(c)
+    if isinstance(c, pc.SetPartitionColumn):
+        return set_partition_column_sql(c)
     if isinstance(c, pc.AddPartitionedIndex):
         return [index_sql(c.table, c.index)]
     if isinstance(c, pc.DropPartitionedIndex):
@@ -227,6 +258,7 @@ _CHECK = {  # how `check` reads each as health: (severity, kind, problem)
     pc.AddPartitionedIndex: ("warning", "index", "missing"),
     pc.DropPartitionedIndex: ("warning", "index", "extra"),
     pc.AddPartitionedForeignKey: ("warning", "constraint", "missing"),
+    pc.SetPartitionColumn: ("warning", "column", "differs"),
 }
 
 for _type, (_severity, _kind, _problem) in _CHECK.items():

@@ -35,11 +35,12 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-WHERE t.relkind IN ('r', 'p')
-  AND NOT t.relispartition
+WHERE ((t.relkind IN ('r', 'p') AND NOT t.relispartition
+        AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[])))
+       -- a leaf partition's own index (whatever its schema: it belongs to its parent), not a clone of its parent's
+       OR (t.relkind = 'r' AND t.relispartition AND NOT ic.relispartition))
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
-  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                     AND con.contype IN ('p', 'u', 'x'))

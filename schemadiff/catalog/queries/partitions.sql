@@ -13,6 +13,21 @@ SELECT n.nspname                                         AS schema,
        CASE WHEN c.relispartition THEN
             coalesce(c.reloptions, '{}') || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o
                                                            WHERE tc.oid = c.reltoastrelid), '{}') END AS parameters
+,      -- a partition's own column defaults and NOT NULLs: [name, default or null, NOT NULL], where they differ from its parent's
+       CASE WHEN c.relispartition THEN
+            (SELECT json_agg(json_build_array(a.attname, CASE WHEN own.default_differs THEN pg_get_expr(d.adbin, d.adrelid) END,
+                                               own.not_null) ORDER BY a.attnum)
+             FROM pg_attribute a
+             JOIN pg_attribute pa ON pa.attrelid = p.oid AND pa.attname = a.attname
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+             -- a default it lacks while its parent has one is not its own: the unmanaged report names it
+             CROSS JOIN LATERAL (SELECT d.oid IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid)
+                                        IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid) AS default_differs,
+                                        a.attnotnull AND NOT pa.attnotnull AS not_null) own
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+               AND (own.default_differs OR own.not_null))
+       END AS own_columns
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition

@@ -261,37 +261,34 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     FROM pg_attribute a JOIN tables r ON r.oid = a.attrelid
     WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attoptions IS NOT NULL
     UNION ALL
-    -- kind: partition index (an index of a partition's own, not a clone of its parent's)
+    -- kind: partition index (an index of its own on a partition that is partitioned in turn: the file
+    -- models those of leaf partitions only)
     SELECT 'partition index', NULL, ic.relname, r.nspname, r.relname,
-           'an index of a partition''s own is not managed: a database built from the file has those of its partitioned table only',
+           'an index of a partition''s own on a partition that is partitioned in turn is not managed: '
+           || 'a database built from the file has those of its partitioned table only',
            NULL, NULL, NULL, NULL
     FROM pg_index i JOIN tables r ON r.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
-    WHERE r.relispartition AND NOT ic.relispartition
+    WHERE r.relispartition AND r.relkind = 'p' AND NOT ic.relispartition
       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ic.oid AND con.conrelid = r.oid)
     UNION ALL
-    -- kind: partition constraint (a constraint of a partition's own, not a clone of its parent's)
+    -- kind: partition constraint (a key or foreign key of a partition's own; its own checks are modelled)
     SELECT 'partition constraint', NULL, con.conname, r.nspname, r.relname,
-           'a constraint of a partition''s own is not managed: a database built from the file has those of its partitioned table only',
+           'a key or foreign key of a partition''s own is not managed: a database built from the file has those of its partitioned table only',
            NULL, NULL, NULL, NULL
     FROM pg_constraint con JOIN tables r ON r.oid = con.conrelid
-    WHERE r.relispartition AND con.conparentid = 0 AND con.coninhcount = 0
+    WHERE r.relispartition AND con.conparentid = 0 AND con.coninhcount = 0 AND con.contype <> 'c'
     UNION ALL
-    -- kind: partition column default, partition NOT NULL (one row of `k` each: a partition's own, not its parent's)
-    SELECT k.kind, NULL, a.attname, r.nspname, r.relname, k.why, NULL, NULL, NULL, NULL
+    -- kind: partition column default (a partition without the default its parent has; one of its own is modelled)
+    SELECT 'partition column default', NULL, a.attname, r.nspname, r.relname,
+           'a partition without its partitioned table''s DEFAULT is not managed: a database built from the file has the default',
+           NULL, NULL, NULL, NULL
     FROM tables r
     JOIN pg_inherits inh ON inh.inhrelid = r.oid
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
     JOIN pg_attribute pa ON pa.attrelid = inh.inhparent AND pa.attname = a.attname
-    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
-    CROSS JOIN LATERAL (VALUES
-        ('partition column default', pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid),
-         'DEFAULT ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), 'NULL') || ' of a partition''s own is not managed:'
-         || ' a database built from the file has its partitioned table''s'),
-        ('partition NOT NULL', a.attnotnull AND NOT pa.attnotnull,
-         'NOT NULL of a partition''s own is not managed: a database built from the file has its partitioned table''s nullability')
-    ) k (kind, differs, why)
-    WHERE r.relispartition AND k.differs
+    JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+    WHERE r.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum)
     UNION ALL
     -- kind: partition column comment (partitions do not take their parent's column comments)
     SELECT 'partition column comment', NULL, a.attname, r.nspname, r.relname,
