@@ -119,13 +119,21 @@ def fill(url: str, catalog: Catalog, tables, first: int, rows: int, labels: dict
             # checks, composite, range and extension types).
             nulls = [c for c in filled if leave_null(table, c.name) or not _known(c.type, labels)]
             if table.partition_by is not None or any(
-                    not c.nullable or c.type.removesuffix("[]") in not_null_domains for c in nulls):
-                continue  # rows would not fit: no partition for a generated date, or no NULL allowed
+                    not c.nullable or c.type.removesuffix("[]") in not_null_domains or c.name in _nulls_distinct_keys(table)
+                    for c in nulls):
+                continue  # rows would not fit: no partition for a generated date, or no (second) NULL allowed
             given = [c for c in filled if c not in nulls]
             first = _renumber(conn, rel, given, first, labels)
             _add_rows(conn, rel, table, given, nulls, first, rows, labels)
             first += rows
     return first
+
+
+def _nulls_distinct_keys(table) -> set:
+    """Columns of a NULLS NOT DISTINCT key: two rows holding NULL there collide."""
+    keys = [u.columns for u in table.uniques if u.nulls_not_distinct]
+    keys += [i.keys for i in table.indexes if i.unique and i.nulls_not_distinct]
+    return {column.strip('"') for key in keys for column in key}
 
 
 def _type_name(obj) -> str:

@@ -489,13 +489,22 @@ def _empty_tables_rows_would_break(url: str, before, after) -> None:
     from schemadiff.pg.naming import qualify
 
     old = {t.qualified: {c.name for c in t.columns} for t in before.tables}
-    # A domain's NOT NULL, default and checks apply to the rows a new column of it fills in.
-    domains = {d.name if d.schema == "public" else f"{d.schema}.{d.name}" for d in after.domains}
+    # A domain's NOT NULL, default and checks apply to the rows a new column of it fills in, and a
+    # domain made NOT NULL fails on the NULLs its columns hold (the rows leave them NULL).
+    def name(d) -> str:
+        return d.name if d.schema == "public" else f"{d.schema}.{d.name}"
+
+    domains = {name(d) for d in after.domains}
+    was_nullable = {name(d) for d in before.domains if d.nullable}
+    tightened = {name(d) for d in after.domains if not d.nullable and name(d) in was_nullable}
     with psycopg.connect(url, autocommit=True, connect_timeout=15) as conn:
         for table in after.tables:
             new = [c for c in table.columns if table.qualified in old and c.name not in old[table.qualified]
                    and not c.identity and not c.serial]
             if any(_rows_break(table, c) or c.type.removesuffix("[]") in domains for c in new):
+                conn.execute(f"DELETE FROM {qualify(table.schema, table.name)}")
+        for table in before.tables:  # the domain changes before columns are dropped or retyped
+            if any(c.type.removesuffix("[]") in tightened for c in table.columns):
                 conn.execute(f"DELETE FROM {qualify(table.schema, table.name)}")
 
 

@@ -10,7 +10,7 @@ from ..diff import user_types as ut
 from ..model import Collation, CompositeAttribute, Domain, DomainCheck, QualifiedName, RangeType, default_multirange_name
 from ..pg.naming import qualify, quote_ident, quote_literal
 from . import kinds
-from .render import _comment, _unless, q
+from .render import _comment, _only_if, _unless, q
 from .statements import DESTRUCTIVE, LOCKING, Hazard
 
 SHARE_SCAN = "SHARE on every table with a column of the domain (whole scan; blocks writes)"
@@ -86,6 +86,16 @@ def _replace_domain(c: ut.ReplaceDomain) -> list[str]:
 def create_composite_sql(t) -> str:
     body = ", ".join(_attribute(a) for a in t.attributes)
     return _unless(f"CREATE TYPE {q(t.qualified)} AS ({body})", "duplicate_object")
+
+
+def _add_attribute(c: ut.AddAttribute) -> str:
+    """ADD ATTRIBUTE, skipped once the attribute is there. A catalog guard, not an exception
+    handler: the subtransaction of one failed after a DROP ATTRIBUTE earlier in the same
+    transaction ("cannot start a subtransaction when there are unprocessed inval messages")."""
+    exists = (f"EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.typrelid = a.attrelid"
+              f" WHERE t.oid = {quote_literal(q(c.type))}::regtype AND a.attname = {quote_literal(c.attribute.name)}"
+              " AND NOT a.attisdropped)")
+    return _only_if(f"NOT {exists}", f"ALTER TYPE {q(c.type)} ADD ATTRIBUTE {_attribute(c.attribute)}")
 
 
 def _attribute(a: CompositeAttribute) -> str:
@@ -199,7 +209,7 @@ def register_all() -> None:
       render=lambda c: [f"DROP TYPE IF EXISTS {q(c.type.qualified)}"], hazards=_drop_hazard("composite type"),
       object=_obj, kind="type", **extra)
     r(ut.AddAttribute, describe=lambda c: f"add attribute {c.attribute.name} to type {c.type}",
-      render=lambda c: [_unless(f"ALTER TYPE {q(c.type)} ADD ATTRIBUTE {_attribute(c.attribute)}", "duplicate_column")],
+      render=lambda c: [_add_attribute(c)],
       object=_obj, kind="type", **differs)
     r(ut.DropAttribute, describe=lambda c: f"drop attribute {c.attribute.name} of type {c.type}"
       + (" (to add it again at the end, in the file's order)" if c.reorder else ""),
