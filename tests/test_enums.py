@@ -104,3 +104,28 @@ def test_an_enum_rebuild_keeps_the_indexes_and_checks_whose_text_survives_unchan
     assert sql("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'posts_published_has_id'") == [
         ("CHECK (((status <> 'published'::status) OR (id > 0)))",)]
     assert converged(database_url, without_spam)
+
+
+KEYED_BY_MOOD = """
+enums:
+  mood: [sad, ok]
+tables:
+  users:
+    columns: {mood_col: {type: mood, nullable: false}, at: {type: timestamptz, nullable: false}}
+    primary_key: [mood_col, at]
+  events:
+    columns: {id: bigint, ref_mood: mood, ref_at: timestamptz}
+    foreign_keys:
+      - {columns: [ref_mood, ref_at], references: "users(mood_col, at)", on_delete: cascade}
+"""
+
+
+def test_a_foreign_key_between_columns_of_a_rebuilt_enum_is_dropped_and_added_around_the_rebuild(database_url, sql):
+    """Found by the convergence suite: the rebuild converted users.mood_col first, and the key
+    from events (still of the old type) 'cannot be implemented'."""
+    apply(database_url, KEYED_BY_MOOD)
+    sql("INSERT INTO users VALUES ('ok', '2024-01-01'); INSERT INTO events VALUES (1, 'ok', '2024-01-01')")
+    rebuilt = KEYED_BY_MOOD.replace("mood: [sad, ok]", "mood: [ok, happy]")
+    apply(database_url, rebuilt, allow_destructive=True)
+    assert converged(database_url, rebuilt)
+    assert sql("SELECT ref_mood::text FROM events") == [("ok",)]

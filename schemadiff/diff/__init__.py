@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Catalog, QualifiedName, Table
-from .changes import AddColumn, AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropTable, RenameTable
+from .changes import (
+    AddColumn, AddConstraint, AddIndex, Change, CreateSchema, CreateTable, DropConstraint, DropTable, RecreateEnum,
+    RenameTable,
+)
 from .comments import diff_enum_comments, diff_schema_comments, diff_table_comments
 from .extensions import after_moves, diff_extensions
 from .keyed import keyed_diff, match_renames
@@ -74,7 +77,30 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
             old = _renamed_table(old, key)
         changes += partitioned_variants(diff_table(old, desired_map[key], old_name), old, desired_map[key])
         changes += diff_partitioning(old, desired_map[key], moved)
-    return _with_domain_nullability(changes, desired)
+    return _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
+
+
+def _foreign_keys_around_enum_rebuilds(changes: list, current: Catalog, desired: Catalog) -> list:
+    """An enum rebuild converts its columns one by one: a foreign key between two of them (or
+    from one) would meet columns of two types half-way ("cannot be implemented"). Such keys are
+    dropped before the rebuild and added again after it, unless the diff does so already."""
+    rebuilt = {(table, column) for c in changes if isinstance(c, RecreateEnum) for table, column, _ in c.columns}
+    if not rebuilt:
+        return changes
+    handled = {(c.table, c.constraint.name) for c in changes if isinstance(c, (AddConstraint, DropConstraint))}
+    live = current.table_map()
+    extra: list = []
+    for table in desired.tables:
+        old = live.get(table.qualified)
+        if old is None:
+            continue
+        old_keys = {fk.name: fk for fk in old.foreign_keys}
+        for fk in table.foreign_keys:
+            touches = any((table.qualified, col) in rebuilt for col in fk.columns) or \
+                any((fk.ref_table, col) in rebuilt for col in fk.ref_columns)
+            if touches and fk.name in old_keys and (table.qualified, fk.name) not in handled:
+                extra += [DropConstraint(table.qualified, old_keys[fk.name]), AddConstraint(table.qualified, fk)]
+    return changes + extra
 
 
 def _with_domain_nullability(changes: list, desired: Catalog) -> list:
