@@ -20,11 +20,7 @@ from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
 from .canonicalize_types import canonicalize_domains
-from .probes import first_value, succeeds
-
-
-class _Rollback(Exception):
-    pass
+from .probes import first_value, rolled_back, succeeds
 
 
 def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
@@ -39,7 +35,7 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not work:
         return desired
     try:
-        canonical = _ask_server(conn, work)
+        canonical = rolled_back(conn, work, lambda i, pair: _probe_table(conn, i, *pair))
     except Exception:  # a read-only standby, no TEMP privilege: compare textually only
         return desired
     tables = {t.qualified: t for t in desired.tables}
@@ -103,18 +99,6 @@ def _index_suspects(table: Table, live: Table) -> list:
     old = {i.name: i for i in live.indexes}
     return [i for i in table.indexes if i.name in old and not same_index(i, old[i.name])
             and (i.unique, i.method) == (old[i.name].unique, old[i.name].method)]
-
-
-def _ask_server(conn, work) -> dict:
-    results: dict = {}
-    try:
-        with conn.transaction():
-            for i, (table, live) in enumerate(work):
-                results[i] = _probe_table(conn, i, table, live)
-            raise _Rollback()
-    except _Rollback:
-        pass
-    return results
 
 
 def _probe_table(conn, i: int, table: Table, live: Table) -> dict:

@@ -10,11 +10,7 @@ from dataclasses import replace
 from ..model import Catalog, Domain
 from ..pg import normalize
 from .tables import _strip_outer_parens
-from .probes import succeeds
-
-
-class _Rollback(Exception):
-    pass
+from .probes import rolled_back, succeeds
 
 
 def canonicalize_domains(conn, current: Catalog, desired: Catalog) -> Catalog:
@@ -26,7 +22,7 @@ def canonicalize_domains(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not work:
         return desired
     try:
-        probed = _ask_server(conn, work)
+        probed = rolled_back(conn, work, lambda i, pair: _probe(conn, i, pair[0]))
     except Exception:  # a read-only standby, no TEMP privilege: compare textually only
         return desired
     adopted = {d.qualified: _adopt(d, old, probed.get(i)) for i, (d, old) in enumerate(work)}
@@ -41,18 +37,6 @@ def _suspects(domain: Domain, live: Domain) -> bool:
     old = {c.name: c for c in live.checks}
     return (domain.default is not None and live.default is not None and _differs(domain.default, live.default)) or any(
         c.name in old and _differs(c.expression, old[c.name].expression) for c in domain.checks)
-
-
-def _ask_server(conn, work) -> dict:
-    results: dict = {}
-    try:
-        with conn.transaction():
-            for i, (domain, _) in enumerate(work):
-                results[i] = _probe(conn, i, domain)
-            raise _Rollback()
-    except _Rollback:
-        pass
-    return results
 
 
 def _probe(conn, i: int, domain: Domain):

@@ -12,7 +12,7 @@ from ..model.partitions import Partition, PartitionColumn
 from ..pg import normalize
 from ..pg.naming import quote_ident
 from .tables import _parameter, _TableBuilder
-from .probes import succeeds
+from .probes import rolled_back, succeeds
 
 
 def partition_builders(rows) -> dict:
@@ -51,24 +51,17 @@ def settle_partitions(conn, current: Catalog, desired: Catalog) -> Catalog:
     by the live text: ``FROM ('2024-01-01')`` on a timestamptz key is printed
     ``FROM ('2024-01-01 00:00:00+00')``, in the session's time zone. Asked on scratch temporary
     tables in a transaction that is always rolled back; nothing is asked when texts agree."""
-    from .canonicalize import _Rollback
-
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables
             if t.partition_by and t.qualified in live and live[t.qualified].partition_by]
     work = [(t, old) for t, old in work if _differs(t, old)]
     if not work:
         return desired
-    settled = {}
     try:
-        with conn.transaction():
-            for i, (table, old) in enumerate(work):
-                settled[table.qualified] = _settle_table(_Probe(conn, table, i), table, old)
-            raise _Rollback()
-    except _Rollback:
-        pass
+        answers = rolled_back(conn, work, lambda i, pair: _settle_table(_Probe(conn, pair[0], i), *pair))
     except Exception:  # a read-only standby, no TEMP privilege: compare textually only
         return desired
+    settled = {work[i][0].qualified: table for i, table in answers.items()}
     return replace(desired, tables=tuple(settled.get(t.qualified, t) for t in desired.tables))
 
 

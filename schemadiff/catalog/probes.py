@@ -4,7 +4,7 @@ and read one value back."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 
 def succeeds(conn, sql: str) -> bool:
@@ -20,3 +20,21 @@ def succeeds(conn, sql: str) -> bool:
 def first_value(conn, sql: str, params) -> Optional[str]:
     row = conn.execute(sql, params).fetchone()
     return row[0] if row else None
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def rolled_back(conn, work: Sequence, probe: Callable) -> dict:
+    """``probe(i, item)`` for each item of ``work``, in one transaction that is always rolled
+    back, so that no scratch object outlives the question; the answers by position."""
+    answers: dict = {}
+    try:
+        with conn.transaction():
+            for i, item in enumerate(work):
+                answers[i] = probe(i, item)
+            raise _RolledBack()
+    except _RolledBack:
+        pass
+    return answers
