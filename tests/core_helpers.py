@@ -72,3 +72,14 @@ def apply_yaml(url: str, text: str, allow_destructive: bool = True) -> engine.Ap
 
 def statements(plan: Plan) -> list[str]:
     return [s.sql for s in plan.statements]
+
+
+# The smallest schema the CLI tests apply: one table with a key.
+USERS_SCHEMA = """\
+tables:
+  users:
+    columns:
+      id: bigserial
+      email: text
+    primary_key: id
+"""

@@ -11,15 +11,7 @@ import pytest
 from conftest import run_in_process
 
 from schemadiff.config import ConfigError, find_config, resolve
-
-SCHEMA = """\
-tables:
-  users:
-    columns:
-      id: bigserial
-      email: text
-    primary_key: id
-"""
+from core_helpers import USERS_SCHEMA as SCHEMA
 
 
 @pytest.fixture

@@ -14,15 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from schemadiff.cli import cli
-
-SCHEMA = """\
-tables:
-  users:
-    columns:
-      id: bigserial
-      email: text
-    primary_key: id
-"""
+from core_helpers import USERS_SCHEMA as SCHEMA
 
 
 def run(*args):

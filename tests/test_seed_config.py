@@ -15,15 +15,7 @@ from schemadiff.deploy.apply import DeployLock
 from schemadiff.desired import loads
 from schemadiff.errors import LockNotAcquired
 from schemadiff.model import QualifiedName
-
-SCHEMA = """\
-tables:
-  users:
-    columns:
-      id: bigserial
-      email: text
-    primary_key: id
-"""
+from core_helpers import USERS_SCHEMA as SCHEMA
 
 
 @pytest.fixture
