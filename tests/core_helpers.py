@@ -83,3 +83,27 @@ tables:
       email: text
     primary_key: id
 """
+
+
+def load(text: str):
+    """A schema text (indented as in a test) as a catalog."""
+    return desired.loads(dedent(text))
+
+
+def problems(text: str) -> str:
+    """The one-paragraph error a schema text is refused with."""
+    import pytest
+
+    from schemadiff.errors import SchemaFileError
+
+    with pytest.raises(SchemaFileError) as raised:
+        load(text)
+    return str(raised.value)
+
+
+def sqls(current, wanted) -> list[str]:
+    """The SQL of the plan from ``current`` to ``wanted``, without a database."""
+    from schemadiff.diff import diff
+    from schemadiff.plan import build_plan
+
+    return [s.sql for s in build_plan(diff(current, wanted)).statements]

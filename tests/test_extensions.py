@@ -9,29 +9,14 @@ import pytest
 import yaml
 
 from conftest import fresh_database
-from core_helpers import dedent, invoke, output
+from core_helpers import invoke, load, output, problems, sqls
 from schemadiff import desired
 from schemadiff.diff import diff
 from schemadiff.diff.extensions import CreateExtension, DropExtension, SetExtensionSchema, UpdateExtension
-from schemadiff.errors import SchemaFileError
 from schemadiff.model import Catalog, Extension, catalog_hash
 from schemadiff.monitor.check import findings_from_changes
 from schemadiff.monitor.findings import CRITICAL
 from schemadiff.plan import build_plan
-
-
-def load(text: str) -> Catalog:
-    return desired.loads(dedent(text))
-
-
-def problems(text: str) -> str:
-    with pytest.raises(SchemaFileError) as raised:
-        load(text)
-    return str(raised.value)
-
-
-def sqls(current: Catalog, wanted: Catalog) -> list[str]:
-    return [s.sql for s in build_plan(diff(current, wanted)).statements]
 
 
 # The file ---------------------------------------------------------------------------------

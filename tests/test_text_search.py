@@ -11,12 +11,10 @@ import yaml
 from catalog_fingerprint import fingerprint
 
 from conftest import fresh_database
-from core_helpers import invoke, output
-from prodsafe_helpers import apply, converged, dedent, plan
-from schemadiff import desired
+from core_helpers import invoke, load, output, problems, sqls
+from prodsafe_helpers import apply, converged, plan
 from schemadiff.diff import diff
 from schemadiff.diff import text_search as ts
-from schemadiff.errors import SchemaFileError
 from schemadiff.model import Catalog, QualifiedName, TextSearchConfiguration, TextSearchDictionary
 from schemadiff.monitor.check import findings_from_changes
 from schemadiff.monitor.findings import CRITICAL
@@ -35,20 +33,6 @@ text_search:
         "asciihword, hword_asciipart": english_stem
       comment: English without accents
 """
-
-
-def load(text: str) -> Catalog:
-    return desired.loads(dedent(text))
-
-
-def problems(text: str) -> str:
-    with pytest.raises(SchemaFileError) as raised:
-        load(text)
-    return str(raised.value)
-
-
-def sqls(current: Catalog, wanted: Catalog) -> list[str]:
-    return [s.sql for s in build_plan(diff(current, wanted)).statements]
 
 
 # The file ------------------------------------------------------------------------------------
