@@ -121,6 +121,7 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
     """The unmanaged objects of the schemas ``desired`` manages (one query)."""
-    from ..catalog.unmanaged import read_unmanaged
+    from ..catalog.unmanaged import read_unmanaged, without_managed
 
-    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    return without_managed(read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target),
+                                          ignore=target.ignore), desired)
