@@ -173,7 +173,7 @@ def test_create_change_and_drop_converge(database_url, sql):
     apply(database_url, changed)
     assert converged(database_url, changed)
     smaller = changed.split("  app.secret():")[0] + "procedures: {}\n"
-    apply(database_url, smaller, allow_destructive=True) if False else apply(database_url, smaller)
+    apply(database_url, smaller)
     assert converged(database_url, smaller)
     assert sql("SELECT count(*) FROM pg_proc WHERE proname IN ('secret', 'archive')") == [(0,)]
 
@@ -288,3 +288,23 @@ def test_a_c_function_is_reported_as_left_out_not_lost(database_url, sql, projec
     assert result.returncode == 0, output(result)
     assert "C-language function public.my_abs(integer)" in output(result)
     assert "functions" not in yaml.safe_load((project / "schema.yaml").read_text())
+
+
+def test_a_steady_state_plan_sends_no_query_per_function(database_url, sql, monkeypatch):
+    from schemadiff import db, desired
+    from schemadiff.engine import Target, plan_against
+
+    def counted(text: str) -> int:
+        apply(database_url, text)
+        monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
+        conn = db.connect(database_url)
+        try:
+            before = db.queries_sent
+            assert plan_against(conn, Target(database_url), desired.loads(text)).empty
+            return db.queries_sent - before
+        finally:
+            conn.close()
+
+    one = "functions:\n  f0(a int = 0):\n    returns: int\n    sql_body: RETURN a+1\n"
+    many = "functions:\n" + "".join(f"  f{i}(a int = {i}):\n    returns: int\n    sql_body: RETURN a+{i}\n" for i in range(20))
+    assert counted(one) == counted(many)
