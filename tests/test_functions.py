@@ -308,3 +308,12 @@ def test_a_steady_state_plan_sends_no_query_per_function(database_url, sql, monk
     one = "functions:\n  f0(a int = 0):\n    returns: int\n    sql_body: RETURN a+1\n"
     many = "functions:\n" + "".join(f"  f{i}(a int = {i}):\n    returns: int\n    sql_body: RETURN a+{i}\n" for i in range(20))
     assert counted(one) == counted(many)
+
+
+def test_functions_of_schemas_the_file_does_not_manage_are_left_alone(database_url, sql, project):
+    sql("CREATE SCHEMA other; CREATE FUNCTION other.f() RETURNS int LANGUAGE sql RETURN 1")
+    text = "functions: {g(): {returns: int, sql_body: RETURN 2}}\n"
+    assert [s.sql for s in plan(database_url, text).statements if "other" in s.sql] == []
+    (project / "schema.yaml").write_text(text)
+    result = invoke("plan", cwd=project, url=database_url)
+    assert "create function g()" in output(result) and "other" not in output(result)

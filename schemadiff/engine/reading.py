@@ -41,7 +41,7 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions")},
                    schemas=tuple(s for s in live.schemas if s in schemas))
     return managed(target, live)
 
