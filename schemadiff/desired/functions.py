@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..model import Catalog, Function
-from ..model.functions import PARALLEL, VOLATILITIES
+from ..model.functions import LIST_SETTINGS, PARALLEL, VOLATILITIES
 from ..pg import naming
 from ..pg.routines import SignatureError, arguments_text, parse_signature, split_key
 from .reader import Reader, describe_value, split_qualified
@@ -33,9 +33,6 @@ from .reader import Reader, describe_value, split_qualified
 FUNCTION_KEYS = ("returns", "language", "body", "body_file", "sql_body", "sql_body_file", "volatility", "strict",
                  "security_definer", "leakproof", "parallel", "cost", "rows", "set", "comment")
 PROCEDURE_KEYS = ("language", "body", "body_file", "sql_body", "sql_body_file", "security_definer", "set", "comment")
-# Settings whose value is a list of names, written unquoted (PostgreSQL's GUC_LIST_QUOTE ones).
-LIST_SETTINGS = ("search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries",
-                 "local_preload_libraries")
 
 
 class FunctionsReader(Reader):

@@ -17,6 +17,9 @@ from .names import QualifiedName
 ARGUMENT_MODES = ("in", "out", "inout", "variadic")
 VOLATILITIES = ("volatile", "stable", "immutable")
 PARALLEL = ("unsafe", "restricted", "safe")
+# Settings whose value is a list of names, written unquoted (PostgreSQL's GUC_LIST_QUOTE ones).
+LIST_SETTINGS = ("search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries",
+                 "local_preload_libraries")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..diff import functions as fn
 from ..model import Function
+from ..model.functions import LIST_SETTINGS
 from ..pg.naming import qualify, quote_ident, quote_literal
 from ..pg.routines import arguments_text
 from . import kinds
@@ -15,8 +16,6 @@ from .render import _comment
 from .statements import LOCKING, Hazard
 
 NO_CHECK = "SET LOCAL check_function_bodies = off"
-LIST_SETTINGS = ("search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries",
-                 "local_preload_libraries")
 
 
 def signature(f: Function, schema: str = "", name: str = "") -> str:
