@@ -146,6 +146,27 @@ ACCEPTED = {
               parser: default
               mappings: {"asciiword, word": [app.unaccent_dict, english_stem], email: simple}
     """,
+    "functions and procedures": """
+        functions:
+          touch:
+            returns: trigger
+            language: plpgsql
+            body: BEGIN RETURN NEW; END
+          add(a integer, b integer DEFAULT 1):
+            returns: integer
+            sql_body: RETURN a + b
+            volatility: immutable
+            strict: true
+            parallel: safe
+            cost: 2
+            set: {search_path: "public, pg_temp"}
+            comment: adds
+        procedures:
+          archive(days integer):
+            language: plpgsql
+            security_definer: true
+            body: BEGIN NULL; END
+    """,
 }
 
 
@@ -193,6 +214,9 @@ REJECTED = {
     "unknown text search key": "text_search: {dictionary: {}}",
     "dictionary without template": "text_search: {dictionaries: {d: {options: {rules: unaccent}}}}",
     "mapping to no dictionary": "text_search: {configurations: {c: {mappings: {word: []}}}}",
+    "unknown function key": "functions: {f: {returns: int, body: x, immutable: true}}",
+    "unknown volatility": "functions: {f: {returns: int, body: x, volatility: pure}}",
+    "procedure with a result": "procedures: {p: {returns: int, body: x}}",
 }
 
 

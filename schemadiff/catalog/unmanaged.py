@@ -67,6 +67,22 @@ def read_unmanaged(conn, schemas: Optional[Sequence[str]] = None,
     return tuple(o for o in objects if not _skipped(o, skipped, ignore))
 
 
+def managed_kinds(catalog) -> frozenset[str]:
+    """The kinds of the unmanaged report that ``catalog`` (a schema file) manages: those rows
+    are left out of the report, since the file creates, changes and drops such objects."""
+    kinds = set()
+    if catalog.manages_functions:
+        kinds.add("function")
+    if catalog.manages_procedures:
+        kinds.add("procedure")
+    return frozenset(kinds)
+
+
+def without_managed(objects: Sequence[Unmanaged], catalog) -> tuple[Unmanaged, ...]:
+    kinds = managed_kinds(catalog)
+    return tuple(o for o in objects if o.kind not in kinds)
+
+
 def migration_tool_tables(catalog, names: Iterable[QualifiedName]) -> tuple[Unmanaged, ...]:
     """The tables of ``names`` (other migration tools' version tables) that ``catalog`` holds:
     schemadiff leaves them alone, and says so."""

@@ -11,6 +11,7 @@ from pathlib import Path as FsPath
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
 from .extensions import ExtensionsReader
+from .functions import FunctionsReader
 from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
@@ -24,7 +25,7 @@ from .user_types import UserTypesReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "functions", "procedures", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -56,7 +57,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -75,6 +76,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
                  "ranges": self.ranges(self.mapping(doc.get("range_types"), ("range_types",), "range_types"), user_types),
                  **self.text_search(doc.get("text_search"))}
         sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
+        functions = self.functions(doc)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
         if not self.problems:
@@ -85,6 +87,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
                               manages_extensions="extensions" in doc, schema_comments=schema_comments,
-                              manages_text_search="text_search" in doc, **kinds)
+                              manages_text_search="text_search" in doc, functions=functions,
+                              manages_functions="functions" in doc, manages_procedures="procedures" in doc, **kinds)
 
 

@@ -19,6 +19,7 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
+from .functions import Block, dump_functions
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -99,6 +100,7 @@ def _document(catalog: Catalog, keep) -> dict:
         doc["text_search"] = dump_text_search(catalog)
     if catalog.sequences:
         doc["sequences"] = sequences_document(catalog)
+    doc.update(dump_functions(catalog))
     doc["tables"] = {}
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
@@ -244,5 +246,10 @@ def _represent_list(dumper, data):
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+def _represent_block(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
+
+
 _Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(Block, _represent_block)
 _Dumper.add_representer(list, _represent_list)

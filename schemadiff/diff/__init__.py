@@ -22,6 +22,7 @@ from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
 from .text_search import diff_text_search
+from .functions import diff_functions
 from .types import diff_enums
 from .user_types import diff_user_types
 
@@ -41,6 +42,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     changes += enum_changes + diff_enum_comments(current, desired, enum_changes)
     changes += diff_user_types(current, desired)
     changes += diff_sequences(current, desired)
+    changes += diff_functions(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())

@@ -28,7 +28,9 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     Tables the ``ignore`` setting names are neither written nor listed, and neither is
     anything on them: the project said so."""
     from ..catalog.inspect import inspect
-    from ..catalog.unmanaged import migration_tool_tables, read_unmanaged
+    from dataclasses import replace
+
+    from ..catalog.unmanaged import migration_tool_tables, read_unmanaged, without_managed
     from ..deploy.tracking import TOOL_TABLES
     from ..desired.dump import dump
     from ..model import QualifiedName
@@ -41,6 +43,10 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     # Other migration tools' tracking tables are left alone, and said to be.
     tools = migration_tool_tables(live, TOOL_TABLES)
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
+    # The file written manages the functions and procedures it lists: no longer left out.
+    live = replace(live, manages_functions=any(not f.procedure for f in live.functions),
+                   manages_procedures=any(f.procedure for f in live.functions))
+    left_out = without_managed(left_out, live)
     left_out = tools + left_out
     return SchemaText(live, dump(live, left_out), left_out)
 

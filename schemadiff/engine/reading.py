@@ -41,7 +41,7 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions")},
                    schemas=tuple(s for s in live.schemas if s in schemas))
     return managed(target, live)
 
@@ -121,6 +121,7 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
     """The unmanaged objects of the schemas ``desired`` manages (one query)."""
-    from ..catalog.unmanaged import read_unmanaged
+    from ..catalog.unmanaged import read_unmanaged, without_managed
 
-    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    return without_managed(read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target),
+                                          ignore=target.ignore), desired)

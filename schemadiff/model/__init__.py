@@ -25,13 +25,14 @@ from .types import (
 from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
+from .functions import Argument, Function
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary",
+    "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -57,6 +58,13 @@ class Catalog:
     ts_configurations: tuple[TextSearchConfiguration, ...] = ()
     # True for a file with a `text_search:` key; without one, those in the database are left alone.
     manages_text_search: bool = field(default=False, compare=False)
+    functions: tuple[Function, ...] = ()  # functions and procedures, by (schema, name, identity)
+    # True for a file with a `functions:` (`procedures:`) key; without one, those live are left alone.
+    manages_functions: bool = field(default=False, compare=False)
+    manages_procedures: bool = field(default=False, compare=False)
+
+    def function_map(self) -> dict[tuple, Function]:
+        return {f.key: f for f in self.functions}
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -87,7 +95,8 @@ class Catalog:
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
-                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False) -> Catalog:
+                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
+                   functions=(), manages_functions: bool = False, manages_procedures: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -96,10 +105,12 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
              "ranges": by_name(ranges), "collations": by_name(collations),
              "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations)}
-    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
+    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *functions, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
-                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search)
+                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
+                   functions=tuple(sorted(functions, key=lambda f: f.key)), manages_functions=manages_functions,
+                   manages_procedures=manages_procedures)
 
 
 def catalog_hash(catalog: Catalog) -> str:

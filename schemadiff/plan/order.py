@@ -13,6 +13,7 @@ from ..diff import user_types as ut
 from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
+from ..diff import functions as fn
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -32,6 +33,10 @@ PHASES = (
     ch.RenameEnumValue, ch.AddEnumValue, (ut.CreateDomain, ut.CreateComposite, ut.CreateRange),
     (ut.SetDomainDefault, ut.SetDomainNullable, ut.DropDomainCheck, ut.AddDomainCheck, ut.DropAttribute,
      ut.AlterAttribute, ut.AddAttribute, ut.ReplaceRange), ut.ValidateDomainCheck,
+    # Functions after the types their arguments and results use, before the tables whose
+    # defaults, checks, indexes and generated columns call them (new ones by depth: after
+    # the new functions their defaults or SQL body call).
+    (fn.CreateFunction, fn.ChangeFunction, fn.ReplaceFunction),
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
     ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
@@ -41,10 +46,12 @@ PHASES = (
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition, pc.SetPartitionColumn,
-    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
+    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
+    "functions-after-tables",  # those whose SQL-standard body or row types need the tables
+    seq.DropSequence, fn.DropFunction,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
-    (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
+    (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
@@ -61,6 +68,8 @@ def _phase(change) -> int:
         return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
+    if getattr(change, "after_tables", False):
+        return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
         key = "add-foreign-keys" if isinstance(change.constraint, ForeignKey) else "add-keys"
         return PHASES.index(key)

@@ -36,12 +36,24 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     FROM relations r
     JOIN (VALUES ('v', 'view'), ('m', 'materialized view'), ('f', 'foreign table')) k (relkind, kind) ON k.relkind = r.relkind::text
     UNION ALL
-    -- kind: function, procedure, aggregate, window function (one row of `k` each)
-    SELECT k.kind, n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
-           k.kind || 's are not managed',
+    -- kind: function, procedure, aggregate, window function (one row of `k` each); functions and
+    -- procedures a functions: (procedures:) key cannot write are kinds of their own:
+    -- kind: C-language function, function with TRANSFORM, function with SUPPORT
+    SELECT CASE WHEN p.prokind NOT IN ('f', 'p') THEN k.kind
+                WHEN l.lanname IN ('c', 'internal') THEN 'C-language ' || k.kind
+                WHEN p.protrftypes IS NOT NULL THEN k.kind || ' with TRANSFORM'
+                WHEN p.prosupport <> 0 THEN k.kind || ' with SUPPORT'
+                ELSE k.kind END,
+           n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, NULL,
+           CASE WHEN p.prokind IN ('f', 'p') AND l.lanname IN ('c', 'internal')
+                THEN 'functions in C (or internal) are not managed: a database built from the file lacks it'
+                WHEN p.prokind IN ('f', 'p') AND (p.protrftypes IS NOT NULL OR p.prosupport <> 0)
+                THEN 'TRANSFORM FOR TYPE and SUPPORT are not managed: a database built from the file lacks it'
+                ELSE k.kind || 's are not managed' END,
            'pg_proc'::regclass, p.oid, 'pg_proc'::regclass, ARRAY[p.oid]
     FROM pg_proc p
     JOIN managed_ns n ON n.oid = p.pronamespace
+    JOIN pg_language l ON l.oid = p.prolang
     JOIN (VALUES ('f', 'function'), ('p', 'procedure'), ('a', 'aggregate'), ('w', 'window function')) k (prokind, kind)
       ON k.prokind = p.prokind::text
     UNION ALL
