@@ -67,6 +67,15 @@ def read_unmanaged(conn, schemas: Optional[Sequence[str]] = None,
     return tuple(o for o in objects if not _skipped(o, skipped, ignore))
 
 
+def managed_kinds(catalog) -> frozenset[str]:
+    """The kinds of the unmanaged report that ``catalog`` (a schema file) manages: those rows
+    are the file's to create, change and drop, and are left out of the report."""
+    kinds: set = set()
+    if catalog.manages_views:
+        kinds |= {"view", "materialized view"}
+    return frozenset(kinds)
+
+
 def migration_tool_tables(catalog, names: Iterable[QualifiedName]) -> tuple[Unmanaged, ...]:
     """The tables of ``names`` (other migration tools' version tables) that ``catalog`` holds:
     schemadiff leaves them alone, and says so."""

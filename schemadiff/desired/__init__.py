@@ -21,10 +21,11 @@ from .tables import TablesReader
 from .text_search import TextSearchReader
 from .types import TypesReader
 from .user_types import UserTypesReader
+from .views import ViewsReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "views", "materialized_views", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -56,7 +57,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, ViewsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -77,6 +78,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
+        views = self.views(doc)
+        self.check_view_names(views)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
@@ -85,6 +88,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
                               manages_extensions="extensions" in doc, schema_comments=schema_comments,
-                              manages_text_search="text_search" in doc, **kinds)
+                              manages_text_search="text_search" in doc, views=views,
+                              manages_views="views" in doc or "materialized_views" in doc, **kinds)
 
 

@@ -17,7 +17,15 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
     live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
-    return managed(target, live)
+    return managed(target, of_managed_kinds(live, desired))
+
+
+def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
+    """``live`` without the kinds ``desired`` leaves alone (views, for a file without
+    ``views:``): they are neither diffed nor hashed, and stay in the unmanaged report."""
+    from dataclasses import replace
+
+    return live if desired.manages_views else replace(live, views=())
 
 
 def own_tables(target: Target) -> list:
@@ -41,9 +49,9 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "views")},
                    schemas=tuple(s for s in live.schemas if s in schemas))
-    return managed(target, live)
+    return managed(target, of_managed_kinds(live, desired))
 
 
 class LiveRead:
@@ -123,4 +131,8 @@ def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
     """The unmanaged objects of the schemas ``desired`` manages (one query)."""
     from ..catalog.unmanaged import read_unmanaged
 
-    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    from ..catalog.unmanaged import managed_kinds
+
+    kinds = managed_kinds(desired)
+    found = read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    return tuple(o for o in found if o.kind not in kinds)

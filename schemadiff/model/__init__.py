@@ -25,13 +25,14 @@ from .types import (
 from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
+from .views import View
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary",
+    "TextSearchConfiguration", "TextSearchDictionary", "View",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -57,6 +58,9 @@ class Catalog:
     ts_configurations: tuple[TextSearchConfiguration, ...] = ()
     # True for a file with a `text_search:` key; without one, those in the database are left alone.
     manages_text_search: bool = field(default=False, compare=False)
+    views: tuple[View, ...] = ()  # views and materialized views
+    # True for a file with a `views:` or `materialized_views:` key; without one, views are left alone.
+    manages_views: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -77,6 +81,9 @@ class Catalog:
         """Domains, composite and range types by qualified name."""
         return {t.qualified: t for t in (*self.domains, *self.composites, *self.ranges)}
 
+    def view_map(self) -> dict[QualifiedName, View]:
+        return {v.qualified: v for v in self.views}
+
     def extension_map(self) -> dict[str, Extension]:
         return {e.name: e for e in self.extensions}
 
@@ -87,7 +94,8 @@ class Catalog:
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
-                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False) -> Catalog:
+                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False, views=(),
+                   manages_views: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -95,11 +103,13 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     tables, enums = by_name(tables), by_name(enums)
     kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
              "ranges": by_name(ranges), "collations": by_name(collations),
-             "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations)}
+             "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations),
+             "views": by_name(views)}
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
-                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search)
+                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
+                   manages_views=manages_views)
 
 
 def catalog_hash(catalog: Catalog) -> str:

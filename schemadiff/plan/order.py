@@ -13,6 +13,7 @@ from ..diff import user_types as ut
 from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
+from ..diff import views as vw
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -23,6 +24,8 @@ from .describe import object_name
 # dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
+    # Views go before anything they read changes or goes (views over others first: reverse depth).
+    (vw.DropViewIndex, vw.DropView),
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
     (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
@@ -41,15 +44,18 @@ PHASES = (
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition, pc.SetPartitionColumn,
-    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
+    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
+    # Views once tables, columns and keys are done, each after the views it reads (depth).
+    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
+    seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
     (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
-                       cm.SetConstraintComment),
+                       cm.SetConstraintComment, vw.SetViewComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
-_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView)
 
 
 def _phase(change) -> int:
