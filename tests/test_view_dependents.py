@@ -137,3 +137,13 @@ def test_a_view_the_file_does_not_manage_is_left_to_the_unmanaged_hazard():
     wanted = Catalog(tables=(Table("public", "t", (Column("a", "bigint"),)),))
     assert [type(c).__name__ for c in diff(current, wanted)] == ["AlterColumn"]
     assert QualifiedName("public", "t") == diff(current, wanted)[0].table
+
+
+def test_check_names_the_change_not_the_views_made_again_around_it():
+    from schemadiff.monitor.check import findings_from_changes
+
+    live_view = View("public", "v", "SELECT a FROM t", depends_on=(Reference("column", "public", "t", "a"),))
+    current = Catalog(tables=(Table("public", "t", (Column("a", "integer"),)),), views=(live_view,), manages_views=True)
+    wanted = Catalog(tables=(Table("public", "t", (Column("a", "bigint"),)),), views=(View("public", "v", "SELECT a FROM t"),),
+                     manages_views=True)
+    assert [(f.kind, f.problem) for f in findings_from_changes(diff(current, wanted))] == [("column", "differs")]

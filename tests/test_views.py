@@ -139,6 +139,7 @@ def test_changes_to_views_converge(database_url, sql):
     changed = VIEWS.replace("where active", "where active and price > 0") \
                    .replace("comment: what the shop sells", "comment: on sale") \
                    .replace("check_option: local", "check_option: cascaded") \
+                   .replace("with: {security_barrier: true}", "with: {}") \
                    .replace("indexes: [{columns: active, unique: true}]", "with_data: false")
     the_plan = plan(database_url, changed)
     kinds = {s.kind for s in the_plan.statements}
@@ -146,6 +147,7 @@ def test_changes_to_views_converge(database_url, sql):
     apply(database_url, changed)
     assert converged(database_url, changed)
     assert sql("SELECT relispopulated FROM pg_class WHERE relname = 'item_totals'") == [(False,)]
+    assert sql("SELECT reloptions FROM pg_class WHERE relname = 'cheap_items'") == [(["check_option=cascaded"],)]
     apply(database_url, VIEWS)
     assert converged(database_url, VIEWS)
 
