@@ -122,9 +122,12 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
     def ignored(schema: str, name: str) -> bool:
         return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
 
-    # A sequence owned by an ignored table is ignored with it.
+    # A sequence owned by an ignored table is ignored with it; a view that reads one is too (a
+    # database built from the file could not make it).
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
-                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
+                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))),
+                   views=tuple(v for v in catalog.views if not ignored(v.schema, v.name)
+                               and not any(ignored(r.schema, r.name) for r in v.depends_on if r.what in ("relation", "column"))))
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
