@@ -60,16 +60,17 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     if not kinds or not queue:
         return changes
     dropped = {(k.name, k.about(c)) for k in kinds for c in changes if k.about(c) is not None and k.dropped(c)}
+    live = {k.name: k.live(current) for k in kinds}
+    wanted = {k.name: k.desired(desired) for k in kinds}
     redo: dict = {}
     while queue:
         what, schema, name, column, label = queue.pop(0)
         for kind in kinds:
-            wanted = kind.desired(desired)
-            for key, obj in kind.live(current).items():
-                if (kind.name, key) in redo or (kind.name, key) in dropped or key not in wanted:
+            for key, obj in live[kind.name].items():
+                if (kind.name, key) in redo or (kind.name, key) in dropped or key not in wanted[kind.name]:
                     continue
                 if any(ref.touches(what, schema, name, column) for ref in obj.depends_on):
-                    redo[(kind.name, key)] = (kind, obj, wanted[key], label)
+                    redo[(kind.name, key)] = (kind, obj, wanted[kind.name][key], label)
                     target = kind.target(obj)
                     if target is not None:
                         queue.append((*target, None, f"the re-creation of {obj_label(kind, obj)}"))

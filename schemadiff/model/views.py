@@ -8,6 +8,7 @@ schema-qualified, as the inspector reads them back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from .dependencies import Reference
@@ -52,9 +53,14 @@ class View:
 
     def relations(self) -> frozenset:
         """The (schema or None, name) of every relation its query reads (parse tree)."""
-        from ..pg.sqltree import relations
+        return _relations(self.query)
 
-        return relations(self.query)
+
+@lru_cache(maxsize=4096)
+def _relations(query: str) -> frozenset:
+    from ..pg.sqltree import relations
+
+    return relations(query)
 
 
 def clean_query(text: str) -> str:
