@@ -147,3 +147,28 @@ def test_check_names_the_change_not_the_views_made_again_around_it():
     wanted = Catalog(tables=(Table("public", "t", (Column("a", "bigint"),)),), views=(View("public", "v", "SELECT a FROM t"),),
                      manages_views=True)
     assert [(f.kind, f.problem) for f in findings_from_changes(diff(current, wanted))] == [("column", "differs")]
+
+
+def _over_t(*columns: Column) -> tuple:
+    live = View("public", "v", "SELECT a FROM t", depends_on=(Reference("column", "public", "t", "a"),))
+    over = View("public", "w", "SELECT a FROM v", depends_on=(Reference("column", "public", "v", "a"),))
+    current = Catalog(tables=(Table("public", "t", (Column("a", "text"), Column("b", "text"))),), views=(live, over),
+                      manages_views=True)
+    wanted = Catalog(tables=(Table("public", "t", columns),), views=(View("public", "v", "SELECT a FROM t"),
+                                                                     View("public", "w", "SELECT a FROM v")), manages_views=True)
+    return current, wanted
+
+
+def test_a_collation_change_remakes_the_views_over_the_column_and_the_views_over_those():
+    current, wanted = _over_t(Column("a", "text", collation="C"), Column("b", "text"))
+    changes = diff(current, wanted)
+    assert {c.reason for c in changes if isinstance(c, vw.DropView)} == {
+        "re-created around the collation change of public.t.a"}
+    statements = [s.sql for s in build_plan(changes).statements]
+    assert statements[:2] == ["DROP VIEW IF EXISTS public.w", "DROP VIEW IF EXISTS public.v"]
+    assert [s.split(" AS")[0] for s in statements[-2:]] == ["CREATE OR REPLACE VIEW public.v", "CREATE OR REPLACE VIEW public.w"]
+
+
+def test_dropping_a_column_no_view_reads_leaves_the_views_alone():
+    current, wanted = _over_t(Column("a", "text"))
+    assert [type(c).__name__ for c in diff(current, wanted)] == ["DropColumn"]

@@ -73,7 +73,7 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
                     redo[(kind.name, key)] = (kind, obj, wanted[kind.name][key], label)
                     target = kind.target(obj)
                     if target is not None:
-                        queue.append((*target, None, f"the re-creation of {obj_label(kind, obj)}"))
+                        queue.append((*target, None, label))  # a view over it: made again around the same change
     if not redo:
         return changes
     kept = [c for c in changes if not any((k.name, k.about(c)) in redo for k in kinds if k.about(c) is not None)]
@@ -82,10 +82,6 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
         reason = f"re-created around {label}"
         extra += [kind.drop(live, current, reason), kind.create(wanted, desired, reason)]
     return kept + extra
-
-
-def obj_label(kind: DependentKind, obj) -> str:
-    return f"{getattr(obj, 'kind', kind.name)} {obj.qualified}"
 
 
 # -- what changes touch ---------------------------------------------------------------------------
