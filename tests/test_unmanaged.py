@@ -37,10 +37,9 @@ CREATE STATISTICS users_name_email ON name, email FROM users;
 GRANT SELECT ON users TO PUBLIC;
 """
 
-# (kind, how inspect names it) for each object of UNMANAGED
+# (kind, how inspect names it) for each object of UNMANAGED that inspect leaves out (its
+# view and materialized view it writes under views: and materialized_views:)
 EXPECTED = [
-    ("view", "view public.active_users"),
-    ("materialized view", "materialized view public.user_count"),
     ("function", "function public.touch()"),
     ("trigger", "trigger users_touch on public.users"),
     ("row-level security", "row-level security on public.users"),
@@ -89,6 +88,9 @@ def test_inspect_lists_each_left_out_object_with_its_kind_on_stderr_and_in_the_f
     for kind, label in left_out:
         assert any(line.startswith(f"  {label}: ") for line in result.stderr.splitlines()), (label, result.stderr)
         assert any(line.startswith(f"#   {label}: ") for line in comment), (label, text)
+    # views and materialized views are the file's (views:, materialized_views:), not left out
+    written = yaml.safe_load(text)
+    assert "active_users" in written["views"] and "user_count" in written["materialized_views"]
 
 
 def test_inspect_lists_a_foreign_table_and_its_server_but_not_what_the_extension_owns(database_url, sql, tmp_path):
@@ -140,7 +142,9 @@ def test_inspect_lists_nothing_on_an_ignored_table(database_url, sql, tmp_path):
     (tmp_path / "schemadiff.toml").write_text('ignore = ["base_log"]\n')
     result, text = _inspect(database_url, tmp_path)
     assert "trigger base_log_touch" not in result.stderr and "base_log" not in yaml.safe_load(text)["tables"]
-    assert "view public.base_log_view: views are not managed" in result.stderr  # not a table the setting names
+    # a view that reads an ignored table cannot be built from the file: left out, and named
+    assert "view public.base_log_view: views are not managed" in result.stderr
+    assert "views" not in yaml.safe_load(text)
 
 
 def test_inspect_names_the_version_table_of_another_migration_tool_it_leaves_out(database_url, sql, tmp_path):
@@ -184,9 +188,9 @@ def test_inspect_writes_what_a_partition_has_of_its_own_and_names_the_rest(datab
 
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):
     sql(TABLES)
-    sql('CREATE VIEW "two\nlines" AS SELECT 1 AS one')
+    sql('CREATE FUNCTION "two\nlines"() RETURNS int LANGUAGE sql AS $$SELECT 1$$')
     result, text = _inspect(database_url, tmp_path)
-    assert "view public.two\\nlines: views are not managed" in text
+    assert "function public.two\\nlines(): functions are not managed" in text
     assert set(yaml.safe_load(text)["tables"]) == {"users", "base_log"}
 
 
@@ -291,8 +295,10 @@ def test_check_json_lists_unmanaged_objects_without_making_the_status_worse(data
     report = json.loads(run_cli("check", "--format", "json", cwd=tmp_path, url=database_url).stdout)
     assert clean["unmanaged"] == {"count": 0, "objects": []}
     assert report["status"] == clean["status"] == "ok"
-    assert report["unmanaged"]["count"] == len(EXPECTED)
-    assert sorted(o["kind"] for o in report["unmanaged"]["objects"]) == sorted(k for k, _ in EXPECTED)
+    # a file without views: leaves views alone, and they stay unmanaged
+    kinds = [k for k, _ in EXPECTED] + ["view", "materialized view"]
+    assert report["unmanaged"]["count"] == len(kinds)
+    assert sorted(o["kind"] for o in report["unmanaged"]["objects"]) == sorted(kinds)
 
 
 def test_check_json_names_the_pending_change_an_unmanaged_object_is_affected_by(populated, tmp_path):

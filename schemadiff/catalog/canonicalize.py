@@ -21,6 +21,7 @@ from ..pg.naming import quote_ident
 from ..plan.render import index_sql
 from .canonicalize_types import canonicalize_domains
 from .canonicalize_functions import canonicalize_functions
+from .canonicalize_views import canonicalize_views
 from .probes import first_value, rolled_back, succeeds
 
 
@@ -32,6 +33,7 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     desired = settle_partitions(conn, current, desired)
     desired = canonicalize_domains(conn, current, desired)
     desired = canonicalize_functions(conn, current, desired)
+    desired = canonicalize_views(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

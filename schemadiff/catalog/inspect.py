@@ -14,9 +14,10 @@ from .text_search import text_search_from_rows
 from .functions import functions_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
+from .views import built_views, view_builders
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search", "functions")
+               "extensions", "text_search", "functions", "views")
 
 
 @lru_cache(maxsize=None)
@@ -33,7 +34,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     tables = tables_from_rows(rows["tables"])
     partitions = partition_builders(rows["partitions"])
     attach_constraints(tables | partitions, rows["constraints"])
-    attach_indexes(tables | partitions, rows["indexes"])
+    views = view_builders(rows["views"])
+    attach_indexes(tables | partitions | views, rows["indexes"])
     sequences = attach_sequences(tables, rows["sequences"], excluded)
     enums = [Enum(schema, name, tuple(labels), comment=comment) for schema, name, labels, comment in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
@@ -43,7 +45,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
-                          **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]))
+                          **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
+                          views=built_views(views))
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

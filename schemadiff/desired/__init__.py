@@ -22,10 +22,11 @@ from .tables import TablesReader
 from .text_search import TextSearchReader
 from .types import TypesReader
 from .user_types import UserTypesReader
+from .views import ViewsReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "functions", "procedures", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -57,7 +58,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, ViewsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -79,6 +80,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         functions = self.functions(doc)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
+        views = self.views(doc)
+        self.check_view_names(views)
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
@@ -88,6 +91,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
                               manages_extensions="extensions" in doc, schema_comments=schema_comments,
                               manages_text_search="text_search" in doc, functions=functions,
-                              manages_functions="functions" in doc, manages_procedures="procedures" in doc, **kinds)
+                              manages_functions="functions" in doc, manages_procedures="procedures" in doc, views=views,
+                              manages_views="views" in doc or "materialized_views" in doc, **kinds)
 
 

@@ -20,6 +20,7 @@ from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
 from .functions import Block, dump_functions
+from .views import dump_views
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -105,6 +106,7 @@ def _document(catalog: Catalog, keep) -> dict:
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
+    doc.update(dump_views(catalog))
     return doc
 
 
@@ -253,3 +255,12 @@ def _represent_block(dumper, data):
 _Dumper.add_representer(dict, _represent_dict)
 _Dumper.add_representer(Block, _represent_block)
 _Dumper.add_representer(list, _represent_list)
+
+
+def _represent_str(dumper, data):
+    """Multi-line text (a view's query) as a literal block, as a person would write it."""
+    block = "\n" in data and not any(line != line.rstrip() for line in data.split("\n"))
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if block else None)
+
+
+_Dumper.add_representer(str, _represent_str)

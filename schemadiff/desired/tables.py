@@ -226,8 +226,8 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
             out.append(UniqueConstraint(name, columns, renamed_from=renamed, **details))
         return tuple(out)
 
-    def indexes(self, table_key, spec, known: set) -> tuple:
-        path = ("tables", table_key, "indexes")
+    def indexes(self, table_key, spec, known: set, path: tuple = ()) -> tuple:
+        path = path or ("tables", table_key, "indexes")
         out = []
         for i, item in enumerate(self.listing(spec, path, "indexes")):
             ipath = path + (i,)

@@ -25,6 +25,8 @@ from .text_search import diff_text_search
 from .functions import diff_functions
 from .types import diff_enums
 from .user_types import diff_user_types
+from .views import diff_views
+from .dependents import with_dependents
 
 
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
@@ -79,7 +81,9 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
             old = _renamed_table(old, key)
         changes += partitioned_variants(diff_table(old, desired_map[key], old_name), old, desired_map[key])
         changes += diff_partitioning(old, desired_map[key], moved)
-    return _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
+    changes += diff_views(current, desired)
+    changes = _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
+    return with_dependents(changes, current, desired)
 
 
 def _foreign_keys_around_enum_rebuilds(changes: list, current: Catalog, desired: Catalog) -> list:

@@ -22,6 +22,9 @@ class SchemaText:
     left_out: tuple = ()
 
 
+WRITTEN_KINDS = frozenset({"view", "materialized view"})
+
+
 def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) -> SchemaText:
     """The live database (``schemas``, default every user schema) as schema.yaml text,
     without schemadiff's own tables and the ignored ones; what it cannot write is listed.
@@ -40,6 +43,8 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     with connection(target) as conn:
         live = without_ignored(inspect(conn, schemas, exclude=schemadiff_tables(target)), target.ignore)
         left_out = read_unmanaged(conn, schemas, exclude=own_tables(target), ignore=target.ignore)
+    written = {(v.schema, v.name) for v in live.views}  # the file says them now
+    left_out = tuple(o for o in left_out if not (o.kind in WRITTEN_KINDS and (o.schema, o.name) in written))
     # Other migration tools' tracking tables are left alone, and said to be.
     tools = migration_tool_tables(live, TOOL_TABLES)
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])

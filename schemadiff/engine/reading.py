@@ -17,7 +17,15 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
     live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
-    return managed(target, live)
+    return managed(target, of_managed_kinds(live, desired))
+
+
+def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
+    """``live`` without the kinds ``desired`` leaves alone (views, for a file without
+    ``views:``): they are neither diffed nor hashed, and stay in the unmanaged report."""
+    from dataclasses import replace
+
+    return live if desired.manages_views else replace(live, views=())
 
 
 def own_tables(target: Target) -> list:
@@ -41,9 +49,9 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "views")},
                    schemas=tuple(s for s in live.schemas if s in schemas))
-    return managed(target, live)
+    return managed(target, of_managed_kinds(live, desired))
 
 
 class LiveRead:
@@ -114,9 +122,12 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
     def ignored(schema: str, name: str) -> bool:
         return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
 
-    # A sequence owned by an ignored table is ignored with it.
+    # A sequence owned by an ignored table is ignored with it; a view that reads one is too (a
+    # database built from the file could not make it).
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
-                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
+                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))),
+                   views=tuple(v for v in catalog.views if not ignored(v.schema, v.name)
+                               and not any(ignored(r.schema, r.name) for r in v.depends_on if r.what in ("relation", "column"))))
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:

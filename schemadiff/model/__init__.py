@@ -26,13 +26,14 @@ from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
 from .functions import Argument, Function
+from .views import View
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function",
+    "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "View",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -65,6 +66,9 @@ class Catalog:
 
     def function_map(self) -> dict[tuple, Function]:
         return {f.key: f for f in self.functions}
+    views: tuple[View, ...] = ()  # views and materialized views
+    # True for a file with a `views:` or `materialized_views:` key; without one, views are left alone.
+    manages_views: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -85,6 +89,9 @@ class Catalog:
         """Domains, composite and range types by qualified name."""
         return {t.qualified: t for t in (*self.domains, *self.composites, *self.ranges)}
 
+    def view_map(self) -> dict[QualifiedName, View]:
+        return {v.qualified: v for v in self.views}
+
     def extension_map(self) -> dict[str, Extension]:
         return {e.name: e for e in self.extensions}
 
@@ -96,7 +103,8 @@ class Catalog:
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
                    ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
-                   functions=(), manages_functions: bool = False, manages_procedures: bool = False) -> Catalog:
+                   functions=(), manages_functions: bool = False, manages_procedures: bool = False, views=(),
+                   manages_views: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -104,13 +112,14 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     tables, enums = by_name(tables), by_name(enums)
     kinds = {"sequences": by_name(sequences), "domains": by_name(domains), "composites": by_name(composites),
              "ranges": by_name(ranges), "collations": by_name(collations),
-             "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations)}
+             "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations),
+             "views": by_name(views)}
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *functions, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
                    schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
                    functions=tuple(sorted(functions, key=lambda f: f.key)), manages_functions=manages_functions,
-                   manages_procedures=manages_procedures)
+                   manages_procedures=manages_procedures, manages_views=manages_views)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -115,6 +115,13 @@ def findings_from_changes(changes) -> list[Finding]:
 
 
 def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_constraints) -> list[Finding]:
+    reason = getattr(c, "reason", "")
+    if reason.startswith("re-created around"):  # the change it is made again around is the finding
+        return []
+    if reason and type(c).__name__ in ("DropView", "CreateView"):  # made again: one finding, from the create
+        view = c.view
+        return [] if type(c).__name__ == "DropView" else [
+            Finding(WARNING, "view", "differs", display(view.qualified), f"{view.kind} {view.qualified} differs ({reason})")]
     if isinstance(c, ch.CreateTable):
         return [Finding(CRITICAL, "table", "missing", display(c.table.qualified), f"table {c.table.qualified} is missing")] + [
             Finding(CRITICAL, "index", "missing", i.name, f"index {i.name} on {c.table.qualified} is missing") for i in c.table.indexes]

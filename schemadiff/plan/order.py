@@ -14,6 +14,7 @@ from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
 from ..diff import functions as fn
+from ..diff import views as vw
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -24,6 +25,8 @@ from .describe import object_name
 # dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
+    # Views go before anything they read changes or goes (views over others first: reverse depth).
+    (vw.DropViewIndex, vw.DropView),
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
     (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
@@ -48,15 +51,17 @@ PHASES = (
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition, pc.SetPartitionColumn,
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
+    # Views once tables, columns and keys are done, each after the views it reads (depth).
+    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
     seq.DropSequence, fn.DropFunction,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
     (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
-                       cm.SetConstraintComment),
+                       cm.SetConstraintComment, vw.SetViewComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
-_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange)
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView)
 
 
 def _phase(change) -> int:

@@ -1,4 +1,4 @@
--- Secondary indexes: every index not created by a primary key, unique or exclusion
+-- Secondary indexes (of tables and materialized views): every index not created by a primary key, unique or exclusion
 -- constraint. Key texts are cut out of the whole pg_get_indexdef (the only place that prints
 -- a key's COLLATE) along the bare per-column texts (bare_keys); ``keys`` appends the operator
 -- class and ordering by hand, for a definition that cannot be walked.
@@ -35,7 +35,7 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-WHERE ((t.relkind IN ('r', 'p') AND NOT t.relispartition
+WHERE ((t.relkind IN ('r', 'p', 'm') AND NOT t.relispartition
         AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[])))
        -- a leaf partition's own index (whatever its schema: it belongs to its parent), not a clone of its parent's
        OR (t.relkind = 'r' AND t.relispartition AND NOT ic.relispartition))

@@ -1,0 +1,137 @@
+"""Dependents dropped before, and made again after, a change PostgreSQL refuses while they
+exist: a column's type or collation changing, a column or table dropped, an enum or domain
+rebuilt, a view or function dropped and re-created. A view (or a view over that view, …) that
+reads what the change touches, and that the file still declares, is dropped first and created
+again from the file afterwards, its ``reason`` naming the change.
+
+Generic: each dependent kind (views now; triggers, policies and functions can follow) registers
+where its live objects are (each with ``depends_on``, see ``model/dependencies``), how to drop
+and create one, and how other objects name it; each change that touches something registers
+what it touches. Only kinds the file manages are handled: an unmanaged dependent keeps the
+UNMANAGED_DEPENDENT hazard of ``plan/unmanaged``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from ..model import Catalog
+from . import changes as ch
+from . import user_types as ut
+from . import views as vw
+
+# (what, schema, name, column) of a Reference, and how a description names the change.
+Touch = tuple[str, str, str, Optional[str], str]
+
+
+@dataclass(frozen=True)
+class DependentKind:
+    """A kind of object that depends on others and can be dropped and made again."""
+
+    name: str
+    managed: Callable[[Catalog], bool]
+    live: Callable[[Catalog], dict]  # key -> live object (with depends_on)
+    desired: Callable[[Catalog], dict]  # key -> desired object
+    drop: Callable[[Any, Catalog, str], Any]  # (live object, current catalog, reason) -> change
+    create: Callable[[Any, Catalog, str], Any]  # (desired object, desired catalog, reason) -> change
+    target: Callable[[Any], Optional[tuple]]  # how others' depends_on name it: (what, schema, name)
+    about: Callable[[Any], Optional[Any]]  # the key of the object a change is about (None: another)
+    dropped: Callable[[Any], bool]  # whether that change drops it (DropView), not alter it in place
+
+
+KINDS: list[DependentKind] = []
+TOUCHES: list[Callable[[Any], list]] = []
+
+
+def register_kind(kind: DependentKind) -> None:
+    KINDS.append(kind)
+
+
+def register_touch(touches: Callable[[Any], list]) -> None:
+    """``touches(change) -> [Touch, ...]``: what a change does that its dependents must not see."""
+    TOUCHES.append(touches)
+
+
+def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
+    """``changes`` with each managed live dependent of what they touch dropped before and made
+    again after them (a change already planned on such an object in place becomes part of it)."""
+    kinds = [k for k in KINDS if k.managed(desired)]
+    queue = [t for c in changes for touches in TOUCHES for t in touches(c)]
+    if not kinds or not queue:
+        return changes
+    dropped = {(k.name, k.about(c)) for k in kinds for c in changes if k.about(c) is not None and k.dropped(c)}
+    live = {k.name: k.live(current) for k in kinds}
+    wanted = {k.name: k.desired(desired) for k in kinds}
+    redo: dict = {}
+    while queue:
+        what, schema, name, column, label = queue.pop(0)
+        for kind in kinds:
+            for key, obj in live[kind.name].items():
+                if (kind.name, key) in redo or (kind.name, key) in dropped or key not in wanted[kind.name]:
+                    continue
+                if any(ref.touches(what, schema, name, column) for ref in obj.depends_on):
+                    redo[(kind.name, key)] = (kind, obj, wanted[kind.name][key], label)
+                    target = kind.target(obj)
+                    if target is not None:
+                        queue.append((*target, None, label))  # a view over it: made again around the same change
+    if not redo:
+        return changes
+    kept = [c for c in changes if not any((k.name, k.about(c)) in redo for k in kinds if k.about(c) is not None)]
+    extra = []
+    for kind, live, wanted, label in redo.values():
+        reason = f"re-created around {label}"
+        extra += [kind.drop(live, current, reason), kind.create(wanted, desired, reason)]
+    return kept + extra
+
+
+# -- what changes touch ---------------------------------------------------------------------------
+
+def _table_touches(change) -> list:
+    if isinstance(change, ch.AlterColumn) and {"type", "collation"} & set(change.changed):
+        what = "type" if "type" in change.changed else "collation"
+        t = change.table
+        return [("column", t.schema, t.name, change.to.name, f"the {what} change of {t}.{change.to.name}")]
+    if isinstance(change, ch.DropColumn):
+        t = change.table
+        return [("column", t.schema, t.name, change.column.name, f"the drop of column {t}.{change.column.name}")]
+    if isinstance(change, ch.DropTable):
+        t = change.table.qualified
+        return [("relation", t.schema, t.name, None, f"the drop of table {t}")]
+    return []
+
+
+def _type_touches(change) -> list:
+    if isinstance(change, (ch.RecreateEnum, ut.ReplaceDomain)):
+        word = "enum" if isinstance(change, ch.RecreateEnum) else "domain"
+        old = change.from_.qualified
+        label = f"the rebuild of {word} {old}"
+        return [("type", old.schema, old.name, None, label)] + [
+            ("column", table.schema, table.name, column, label) for table, column, _ in change.columns]
+    return []
+
+
+def _view_touches(change) -> list:
+    if isinstance(change, vw.DropView):
+        v = change.view
+        return [("relation", v.schema, v.name, None, f"the {'re-creation' if change.reason else 'drop'} of {v.kind} {v.qualified}")]
+    return []
+
+
+def _views_kind() -> DependentKind:
+    def about(change):
+        return change.view_key if type(change).__module__ == vw.__name__ else None
+
+    return DependentKind(
+        name="view", managed=lambda c: c.manages_views, live=lambda c: c.view_map(), desired=lambda c: c.view_map(),
+        drop=lambda v, cat, reason: vw.DropView(v, vw.live_depths(cat).get(v.qualified, 0), reason),
+        create=lambda v, cat, reason: vw.CreateView(v, vw.desired_depths(cat).get(v.qualified, 0), reason),
+        target=lambda v: ("relation", v.schema, v.name), about=about,
+        dropped=lambda c: isinstance(c, vw.DropView))
+
+
+register_kind(_views_kind())
+register_touch(_table_touches)
+register_touch(_type_touches)
+register_touch(_view_touches)
+
+__all__ = ["DependentKind", "KINDS", "TOUCHES", "Touch", "register_kind", "register_touch", "with_dependents"]
