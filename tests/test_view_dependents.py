@@ -172,3 +172,32 @@ def test_a_collation_change_remakes_the_views_over_the_column_and_the_views_over
 def test_dropping_a_column_no_view_reads_leaves_the_views_alone():
     current, wanted = _over_t(Column("a", "text"))
     assert [type(c).__name__ for c in diff(current, wanted)] == ["DropColumn"]
+
+
+PRICED_BY_FUNCTION = """
+tables:
+  items:
+    columns:
+      id: bigint
+      price: numeric(6,2)
+    primary_key: id
+functions:
+  public.taxed(p numeric):
+    returns: numeric
+    language: sql
+    body: SELECT p * 1.2
+views:
+  taxed_items:
+    query: SELECT id, taxed(price) AS gross FROM items
+"""
+
+
+def test_a_function_dropped_and_remade_takes_the_views_that_call_it_along(database_url):
+    apply(database_url, PRICED_BY_FUNCTION)
+    changed = PRICED_BY_FUNCTION.replace("returns: numeric", "returns: double precision") \
+                                .replace("SELECT p * 1.2", "SELECT (p * 1.2)::double precision")
+    kinds = [(s.kind, s.object) for s in plan(database_url, changed).statements]
+    assert [k for i, (k, _) in enumerate(kinds) if i == 0 or kinds[i - 1][0] != k] == \
+        ["DropView", "ReplaceFunction", "CreateView"]
+    apply(database_url, changed)
+    assert converged(database_url, changed)

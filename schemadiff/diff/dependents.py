@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 
 from ..model import Catalog
 from . import changes as ch
+from . import functions as fn
 from . import user_types as ut
 from . import views as vw
 
@@ -117,6 +118,15 @@ def _view_touches(change) -> list:
     return []
 
 
+def _function_touches(change) -> list:
+    """A function dropped and made again (its result type changes, say): what calls it goes first."""
+    if isinstance(change, (fn.ReplaceFunction, fn.DropFunction)):
+        what, schema, signature = change.touches
+        verb = "re-creation" if isinstance(change, fn.ReplaceFunction) else "drop"
+        return [(what, schema, signature, None, f"the {verb} of function {schema}.{signature}")]
+    return []
+
+
 def _views_kind() -> DependentKind:
     def about(change):
         return change.view_key if type(change).__module__ == vw.__name__ else None
@@ -133,5 +143,6 @@ register_kind(_views_kind())
 register_touch(_table_touches)
 register_touch(_type_touches)
 register_touch(_view_touches)
+register_touch(_function_touches)
 
 __all__ = ["DependentKind", "KINDS", "TOUCHES", "Touch", "register_kind", "register_touch", "with_dependents"]

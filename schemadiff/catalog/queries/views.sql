@@ -3,7 +3,7 @@
 -- names come out bare, others qualified. columns: [[name, type], ...] in order; column_comments:
 -- [[column, comment], ...]; depends_on: [[what, schema, name, column], ...] from pg_depend of the
 -- view's _RETURN rule: columns it reads ('column'), relations ('relation'), functions
--- ('function', name with its identity arguments) and types ('type', arrays as their element),
+-- ('function', name with its identity argument types, as Function.signature) and types ('type', arrays as their element),
 -- leaving out pg_catalog's and information_schema's.
 SELECT n.nspname AS schema,
        c.relname AS name,
@@ -29,7 +29,7 @@ SELECT n.nspname AS schema,
             LEFT JOIN pg_attribute ra ON ra.attrelid = rc.oid AND ra.attnum = d.refobjsubid AND d.refobjsubid > 0
             WHERE d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid AND rc.oid <> c.oid
             UNION ALL
-            SELECT 'function', pn.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL
+            SELECT 'function', pn.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', NULL
             FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
             WHERE d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
             UNION ALL
