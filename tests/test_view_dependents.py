@@ -5,11 +5,13 @@ views before the views they read, and makes them again from the file afterwards.
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from conftest import fresh_database
 from prodsafe_helpers import apply, converged, plan
 from schemadiff.catalog.inspect import inspect
 from schemadiff.diff import diff
+from schemadiff.errors import DestructiveChangeRefused
 from schemadiff.diff import views as vw
 from schemadiff.model import Catalog, Column, QualifiedName, Table, View
 from schemadiff.model.dependencies import Reference
@@ -201,3 +203,16 @@ def test_a_function_dropped_and_remade_takes_the_views_that_call_it_along(databa
         ["DropView", "ReplaceFunction", "CreateView"]
     apply(database_url, changed)
     assert converged(database_url, changed)
+
+
+def test_apply_refuses_a_type_change_an_unmanaged_view_reads_and_changes_nothing(database_url, sql):
+    without_views = LAYERED.split("views:")[0]
+    apply(database_url, without_views)
+    sql("CREATE VIEW by_hand AS SELECT id, price FROM items")
+    wider = without_views.replace("numeric(4,2)", "numeric(6,2)")
+    statement = next(s for s in plan(database_url, wider).statements if s.kind == "AlterColumn")
+    assert statement.level != "safe" and any(h.code == "UNMANAGED_DEPENDENT" for h in statement.hazards)
+    with pytest.raises(DestructiveChangeRefused, match="by_hand"):
+        apply(database_url, wider)
+    assert sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+               " WHERE attrelid = 'items'::regclass AND attname = 'price'") == [("numeric(4,2)",)]

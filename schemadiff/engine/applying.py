@@ -9,6 +9,7 @@ from .. import __version__
 from ..deploy import versions
 from ..deploy.apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
 from ..errors import DestructiveChangeRefused, PrivilegeMissing
+from ..plan.unmanaged import CODE as UNMANAGED_DEPENDENT
 from ..model import Catalog
 from ..plan import Plan, PlanOptions
 from .planning import plan_against
@@ -29,13 +30,23 @@ class ApplyResult:
 
 
 def refuse_destructive(plan: Plan, outcome: str = "Nothing was changed.") -> None:
-    if not plan.destructive:
+    """Refuse a plan that would lose data, or that reaches objects the file does not manage (a
+    view the file leaves alone reading a column whose type changes), unless allowed."""
+    refused = [s for s in plan.statements if s.destructive or _reaches_unmanaged(s)]
+    if not refused:
         return
-    listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if h.kind == 'destructive')})"
-                       for s in plan.destructive)
-    raise DestructiveChangeRefused(
-        f"the plan would lose data and --allow-destructive was not given: {listed}. {outcome}"
-    )
+    listed = "; ".join(f"{s.description} ({', '.join(h.message for h in s.hazards if _refusing(h))})"
+                       for s in refused)
+    what = "would lose data" if plan.destructive else "reaches objects the schema file does not manage"
+    raise DestructiveChangeRefused(f"the plan {what} and --allow-destructive was not given: {listed}. {outcome}")
+
+
+def _refusing(hazard) -> bool:
+    return hazard.kind == "destructive" or hazard.code == UNMANAGED_DEPENDENT
+
+
+def _reaches_unmanaged(statement) -> bool:
+    return any(h.code == UNMANAGED_DEPENDENT for h in statement.hazards)
 
 
 def refuse_unrunnable(plan: Plan) -> None:
