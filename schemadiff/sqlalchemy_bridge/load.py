@@ -163,7 +163,10 @@ class _Reader:
         pk_columns = [c.name for c in table.primary_key.columns]
         body["columns"] = {c.name: self.column(table, c) for c in table.columns}
         if pk_columns:
-            body["primary_key"] = self.named(self.name(table.primary_key), {"columns": pk_columns})
+            pk_body = {"columns": pk_columns} | _timing(table.primary_key)
+            if table.primary_key.dialect_options["postgresql"].get("include"):
+                pk_body["include"] = _names(table.primary_key.dialect_options["postgresql"]["include"])
+            body["primary_key"] = self.named(self.name(table.primary_key), pk_body)
         uniques, checks, fks = [], [], []
         from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 
