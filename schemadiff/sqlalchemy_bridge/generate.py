@@ -113,7 +113,7 @@ class _Writer:
         for enum in c.enums:
             if enum.qualified not in self.enum_vars:
                 self.left_out.append(f"enum {enum.schema}.{enum.name} (no column uses it)")
-        used = {t.schema for t in c.tables}
+        used = {t.schema for t in c.tables} | {q.schema for q in self.enum_vars}
         for schema in c.schemas:
             if schema != "public" and schema not in used:
                 self.left_out.append(f"schema {schema} (no table in it)")

@@ -220,7 +220,7 @@ class _Reader:
             self.where(where, f"default={_describe(column.default)} is set by SQLAlchemy on INSERT, not a server default")
         if column.onupdate is not None:
             self.where(where, f"onupdate={_describe(column.onupdate)} is set by SQLAlchemy on UPDATE")
-        if column.server_onupdate is not None:
+        if column.server_onupdate is not None and column.computed is None:  # Computed sets it to itself
             self.where(where, "server_onupdate is a hint to SQLAlchemy (a trigger must do it)")
         if column.identity is not None:
             body["identity"] = _identity(column.identity)
@@ -274,7 +274,7 @@ class _Reader:
         if not name:
             self.problems.append(Problem(f"{column.table.fullname}.{column.name}: a native Enum needs a name", self.spec))
             return
-        schema = enum.schema or (column.table.schema if enum.inherit_schema else None)
+        schema = enum.schema
         key = name if not schema or schema == "public" else f"{schema}.{name}"
         values = list(enum.enums)
         if key in self.enums and self.enums[key] != values:
