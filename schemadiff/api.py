@@ -22,22 +22,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Optional
+from typing import Any, Optional, Union
 
 from . import db
 from .errors import SchemadiffError
 
 log = logging.getLogger("schemadiff")
 
-def configuration(database_url: Optional[str] = None, schema_path: Optional[str] = None):
-    """The project's :class:`~schemadiff.config.Settings` with the arguments on top."""
+Database = Union[str, Any, None]  # a URL, or a SQLAlchemy Engine / AsyncEngine (see database_url_of)
+
+def database_url_of(database) -> Optional[str]:
+    """A URL string for ``database``: a URL as given, or the URL (with its credentials) of
+    an application's SQLAlchemy ``Engine`` or ``AsyncEngine``, read without importing
+    SQLAlchemy; any ``postgresql+driver://`` becomes ``postgresql://`` (schemadiff's own
+    driver connects)."""
+    if database is None or isinstance(database, str):
+        return database
+    url = getattr(database, "url", None)
+    render = getattr(url, "render_as_string", None)
+    if render is None:
+        raise TypeError(f"database_url must be a URL string or a SQLAlchemy Engine/AsyncEngine, not {type(database).__name__}")
+    if not str(getattr(url, "drivername", "")).startswith("postgresql"):
+        raise SchemadiffError(f"the engine's database is {url.drivername}, not PostgreSQL")
+    return render(hide_password=False).replace(f"{url.drivername}://", "postgresql://", 1)
+
+
+def configuration(database_url=None, schema_path: Optional[str] = None):
+    """The project's :class:`~schemadiff.config.Settings` with the arguments on top
+    (``database_url``: a URL, or a SQLAlchemy ``Engine`` / ``AsyncEngine``)."""
     from .config import resolve
 
-    return resolve({"database_url": database_url,
+    return resolve({"database_url": database_url_of(database_url),
                     "schema": str(schema_path) if schema_path else os.environ.get("SCHEMADIFF_SCHEMA")})
 
 
-def project(database_url: Optional[str] = None, schema_path: Optional[str] = None, **target_overrides):
+def project(database_url: Database = None, schema_path: Optional[str] = None, **target_overrides):
     """The engine's :class:`~schemadiff.engine.Project` for the configuration and the
     arguments, as the CLI builds it; without a URL, the embedded development server next to
     the schema file."""
@@ -87,7 +106,7 @@ def apply_with(project, *, allow_destructive: bool = False) -> tuple[bool, list[
     return True, applied
 
 
-def initialize_database_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+def initialize_database_sync(database_url: Database = None, schema_path: Optional[str] = None, *,
                              allow_destructive: bool = False) -> bool:
     """Bring the database to the schema file (creating what is missing; never dropping
     unless ``allow_destructive``). False on any failure, with the error logged."""
@@ -99,7 +118,7 @@ def initialize_database_sync(database_url: Optional[str] = None, schema_path: Op
     return apply_with(found, allow_destructive=allow_destructive)[0]
 
 
-def apply_pending_migrations_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+def apply_pending_migrations_sync(database_url: Database = None, schema_path: Optional[str] = None, *,
                                   allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Run the pending plan: (success, descriptions of the statements applied)."""
     try:
@@ -119,7 +138,7 @@ def _named_schema(schema_path: Optional[str]) -> str:
     return str(schema_path or os.environ.get("SCHEMADIFF_SCHEMA") or DEFAULTS["schema"])
 
 
-def check_database_status_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+def check_database_status_sync(database_url: Database = None, schema_path: Optional[str] = None) -> dict:
     """``initialized``, ``current_version`` (str or None), ``pending_migrations`` (what the
     plan would run), ``applied_migrations`` (versions recorded), ``schema_valid``,
     ``schema_issues`` (finding messages), plus ``status``, ``error``, ``pending`` (statements
@@ -129,12 +148,16 @@ def check_database_status_sync(database_url: Optional[str] = None, schema_path: 
     try:
         found = engine.status(project(database_url, schema_path))
     except Exception as exc:
-        return engine.failed_status(_named_schema(schema_path), database_url or os.environ.get("DATABASE_URL"),
+        try:
+            named_url = database_url_of(database_url)
+        except Exception:
+            named_url = None
+        return engine.failed_status(_named_schema(schema_path), named_url or os.environ.get("DATABASE_URL"),
                                     _error_text(exc), "unknown")
     return found.as_dict()
 
 
-def check_database_health_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+def check_database_health_sync(database_url: Database = None, schema_path: Optional[str] = None, *,
                                statement_timeout: float = 10.0) -> dict:
     """``connectivity``, ``tables``, ``indexes`` and ``overall_healthy`` as the seed's health
     check, plus ``status``, ``columns``, ``constraints``, ``version`` and every finding
@@ -152,7 +175,7 @@ def check_database_health_sync(database_url: Optional[str] = None, schema_path: 
     return out
 
 
-def get_migration_status_sync(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+def get_migration_status_sync(database_url: Database = None, schema_path: Optional[str] = None) -> dict:
     """``history`` (recorded versions, newest first, as dicts), ``current_version``,
     ``applied_migrations``, ``pending_migrations`` and ``up_to_date``."""
     from . import engine
@@ -180,32 +203,32 @@ def get_migration_status_sync(database_url: Optional[str] = None, schema_path: O
 
 # --- awaitable forms ------------------------------------------------------------------------
 
-async def initialize_database(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+async def initialize_database(database_url: Database = None, schema_path: Optional[str] = None, *,
                               allow_destructive: bool = False) -> bool:
     """Awaitable :func:`initialize_database_sync`."""
     return await asyncio.to_thread(initialize_database_sync, database_url, schema_path,
                                    allow_destructive=allow_destructive)
 
 
-async def check_database_status(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+async def check_database_status(database_url: Database = None, schema_path: Optional[str] = None) -> dict:
     """Awaitable :func:`check_database_status_sync`."""
     return await asyncio.to_thread(check_database_status_sync, database_url, schema_path)
 
 
-async def check_database_health(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+async def check_database_health(database_url: Database = None, schema_path: Optional[str] = None, *,
                                 statement_timeout: float = 10.0) -> dict:
     """Awaitable :func:`check_database_health_sync`."""
     return await asyncio.to_thread(check_database_health_sync, database_url, schema_path,
                                    statement_timeout=statement_timeout)
 
 
-async def apply_pending_migrations(database_url: Optional[str] = None, schema_path: Optional[str] = None, *,
+async def apply_pending_migrations(database_url: Database = None, schema_path: Optional[str] = None, *,
                                    allow_destructive: bool = False) -> tuple[bool, list[str]]:
     """Awaitable :func:`apply_pending_migrations_sync`."""
     return await asyncio.to_thread(apply_pending_migrations_sync, database_url, schema_path,
                                    allow_destructive=allow_destructive)
 
 
-async def get_migration_status(database_url: Optional[str] = None, schema_path: Optional[str] = None) -> dict:
+async def get_migration_status(database_url: Database = None, schema_path: Optional[str] = None) -> dict:
     """Awaitable :func:`get_migration_status_sync`."""
     return await asyncio.to_thread(get_migration_status_sync, database_url, schema_path)

@@ -119,7 +119,7 @@ def file_settings(path: Path) -> dict:
         name = out.pop("version_schema")
         table = out.get("version_table", DEFAULTS["version_table"]).rpartition(".")[2]
         out["version_table"] = f"{name}.{table}"
-    if "schema" in out and not Path(out["schema"]).is_absolute():
+    if "schema" in out and not Path(out["schema"]).is_absolute() and not out["schema"].startswith("sqlalchemy:"):
         out["schema"] = _relative(path.parent / out["schema"])
     return out
 

@@ -81,3 +81,27 @@ def test_the_schema_file_readers_never_shadow_each_others_methods():
             if callable(value) and not name.startswith("__"):
                 owners.setdefault(name, []).append(cls.__name__)
     assert {n: o for n, o in owners.items() if len(o) > 1} == {}
+
+
+def test_commands_that_do_not_use_models_never_import_sqlalchemy(tmp_path):
+    """``import sqlalchemy`` costs about 0.2 s: only a ``sqlalchemy:`` source or
+    ``schemadiff models`` may pay it."""
+    import subprocess
+    import sys
+
+    root = PACKAGE.parent
+    probe = (
+        "import sys\n"
+        "from schemadiff.cli import cli\n"
+        "for args in (['--help'], ['--schema', sys.argv[1], 'validate'], ['diff', sys.argv[1], sys.argv[1]],\n"
+        "             ['--schema', sys.argv[1], 'lint']):\n"
+        "    try:\n"
+        "        cli(args, prog_name='schemadiff')\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import schemadiff.api\n"
+        "print('IMPORTED' if 'sqlalchemy' in sys.modules else 'CLEAN')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(root / "schema.yaml")], capture_output=True, text=True,
+                          cwd=tmp_path, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip().splitlines()[-1] == "CLEAN", done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from monitoring_support import write_schema
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "fastapi_app" / "app.py"
+sys.path.insert(0, str(APP.parent))  # app.py imports its generated models.py
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +47,17 @@ def test_startup_fails_clearly_when_initialization_fails(example, database_url, 
         with TestClient(example.create_app(database_url, schema)):
             pass
     assert sql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy'") == [(1,)]
+
+
+def test_the_generated_models_agree_with_schema_yaml_and_serve_queries(example, database_url, monkeypatch):
+    """examples/fastapi_app/models.py is `schemadiff models` of schema.yaml; CI's check:"""
+    from click.testing import CliRunner
+
+    from schemadiff.cli import cli
+
+    root = APP.parents[2]
+    monkeypatch.chdir(APP.parent)
+    agree = CliRunner().invoke(cli, ["diff", str(root / "schema.yaml"), "sqlalchemy:models:Base", "--exit-code"])
+    assert agree.exit_code == 0, agree.output
+    with TestClient(example.create_app(database_url, str(root / "schema.yaml"))) as client:
+        assert client.get("/users/count").json() == {"users": 0}

@@ -1,5 +1,6 @@
-"""Desired-state files named on the command line: a path, or ``git:REF:PATH`` read with
-``git show REF:PATH`` (so a PR can be compared with its base without a database)."""
+"""Desired-state sources named on the command line or in the configuration: a path,
+``git:REF:PATH`` read with ``git show REF:PATH`` (so a PR can be compared with its base
+without a database), or SQLAlchemy models as ``sqlalchemy:package.module:Base``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..errors import Problem, SchemadiffError, SchemaFileError
 from ..model import Catalog
 
 GIT_PREFIX = "git:"
+SQLALCHEMY_PREFIX = "sqlalchemy:"  # the same as sqlalchemy_bridge.PREFIX, without importing it
 
 
 def read_text(spec: str, cwd: Optional[str] = None) -> str:
@@ -36,8 +38,14 @@ def read_text(spec: str, cwd: Optional[str] = None) -> str:
 
 
 def load(spec: str, cwd: Optional[str] = None) -> tuple[Catalog, str]:
-    """Load and validate a file or ``git:REF:PATH``; also return its text."""
+    """Load and validate a file, ``git:REF:PATH`` or ``sqlalchemy:module:attribute``; also
+    return its text (for models, the schema.yaml they amount to)."""
     from . import loads
+
+    if spec.startswith(SQLALCHEMY_PREFIX):  # imports SQLAlchemy only when a source asks for it
+        from ..sqlalchemy_bridge.load import load as load_models
+
+        return load_models(spec, cwd)
 
     text = read_text(spec, cwd)
     return loads(text, spec), text

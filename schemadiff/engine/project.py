@@ -59,9 +59,11 @@ class Project:
         return Project(config.overridden(self.settings, **given), self._announce, **self._target_overrides)
 
     def load(self):
-        """(desired catalog, its text) of the schema file."""
-        from ..desired import load_with_source
+        """(desired catalog, its text) of the schema file (or the SQLAlchemy models it names)."""
+        from ..desired import load_with_source, sources
 
+        if self.schema.startswith(sources.SQLALCHEMY_PREFIX):
+            return sources.load(self.schema)
         return load_with_source(self.schema)
 
     def data_migrations(self, data_dir=None):
