@@ -231,7 +231,36 @@ def schema_doc(draw) -> dict:
             pk = tables[tname]["primary_key"]
             tables[tname]["primary_key"] = {"columns": [pk] if isinstance(pk, str) else pk, **comment}
     doc["tables"] = tables
+    doc.update(draw(view_docs(tables)))  # always the key: a version without views drops them
     return doc
+
+
+def _relation(name: str) -> str:
+    return ".".join(_q(part) for part in name.split("."))
+
+
+@st.composite
+def view_docs(draw, tables: dict) -> dict:
+    """Views over the random tables, and a second layer over the first, so that a column's
+    type changing, or a column or table going, between two versions takes them through the
+    drop-and-re-create path; sometimes a materialized view with an index on top."""
+    plain = sorted(t for t in tables if t != PARTITIONED)
+    if not plain or draw(st.integers(0, 2)) == 0:
+        return {"views": {}}
+    base = draw(st.sampled_from(plain))
+    picked = draw(st.lists(st.sampled_from(sorted(tables[base]["columns"])), min_size=1, max_size=3, unique=True))
+    select = ", ".join(_q(c) for c in picked)
+    views = {"v_first": {"query": f"SELECT {select} FROM {_relation(base)}"}}
+    kept = draw(st.lists(st.sampled_from(picked), min_size=1, max_size=len(picked), unique=True))
+    upper = ", ".join(_q(c) for c in kept)
+    if draw(st.booleans()):
+        views["app.v_second"] = {"query": f"SELECT {upper} FROM v_first", **draw(maybe_comment())}
+    out: dict = {"views": views}
+    if draw(st.integers(0, 2)) == 0:
+        out["materialized_views"] = {"m_counts": {
+            "query": f"SELECT count(*) AS n, {_q(kept[0])} FROM v_first GROUP BY {_q(kept[0])}",
+            "with_data": draw(st.booleans())}}
+    return out
 
 
 PARTITIONED = "app.readings"  # never referenced: its key stays put, its partitions come and go
