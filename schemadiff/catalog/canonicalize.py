@@ -20,6 +20,7 @@ from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
 from .canonicalize_types import canonicalize_domains
+from .canonicalize_grants import canonicalize_grants
 from .probes import first_value, rolled_back, succeeds
 
 
@@ -30,6 +31,7 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
     desired = settle_partitions(conn, current, desired)
     desired = canonicalize_domains(conn, current, desired)
+    desired = canonicalize_grants(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

@@ -11,11 +11,12 @@ from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
 from .partitions import partition_builders, with_partitions
 from .sequences import attach_sequences
 from .text_search import text_search_from_rows
+from .grants import grants_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search")
+               "extensions", "text_search", "grants")
 
 
 @lru_cache(maxsize=None)
@@ -42,7 +43,9 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
-                          **text_search_from_rows(rows["text_search"]))
+                          **text_search_from_rows(rows["text_search"]),
+                          grants=[g for g in grants_from_rows(rows["grants"])
+                                  if QualifiedName(g.target.schema, g.target.name) not in excluded])
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

@@ -67,6 +67,15 @@ def read_unmanaged(conn, schemas: Optional[Sequence[str]] = None,
     return tuple(o for o in objects if not _skipped(o, skipped, ignore))
 
 
+def managed_kinds(catalog) -> frozenset[str]:
+    """The kinds of the report (``-- kind:`` of queries/unmanaged.sql) that ``catalog`` manages:
+    their rows stay in the query, for files without the key, and are dropped for files with it."""
+    kinds: set = set()
+    if catalog.manages_grants:  # default privileges (ALTER DEFAULT PRIVILEGES) stay unmanaged
+        kinds |= {"privileges", "schema privileges", "type privileges"}
+    return frozenset(kinds)
+
+
 def migration_tool_tables(catalog, names: Iterable[QualifiedName]) -> tuple[Unmanaged, ...]:
     """The tables of ``names`` (other migration tools' version tables) that ``catalog`` holds:
     schemadiff leaves them alone, and says so."""

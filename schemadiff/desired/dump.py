@@ -19,6 +19,7 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
+from .grants import dump_grants
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -103,6 +104,8 @@ def _document(catalog: Catalog, keep) -> dict:
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
+    if catalog.grants:
+        doc["privileges"] = dump_grants(catalog)
     return doc
 
 

@@ -42,6 +42,13 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     tools = migration_tool_tables(live, TOOL_TABLES)
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
     left_out = tools + left_out
+    if live.grants:  # written under `privileges:`, so no longer left out
+        from dataclasses import replace
+
+        from ..catalog.unmanaged import managed_kinds
+
+        kinds = managed_kinds(replace(live, manages_grants=True))
+        left_out = tuple(o for o in left_out if o.kind not in kinds)
     return SchemaText(live, dump(live, left_out), left_out)
 
 

@@ -17,7 +17,15 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
     and ignored tables."""
     live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
-    return managed(target, live)
+    return managed(target, _grants_if_managed(live, desired))
+
+
+def _grants_if_managed(live: Catalog, desired: Catalog) -> Catalog:
+    """A file without ``privileges:`` leaves grants alone: they are not even part of the live
+    catalog then (a GRANT made elsewhere does not change its fingerprint)."""
+    from dataclasses import replace
+
+    return live if desired.manages_grants or not live.grants else replace(live, grants=())
 
 
 def own_tables(target: Target) -> list:
@@ -42,8 +50,9 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
                       for kind in ("domains", "composites", "ranges", "collations", "sequences")},
-                   schemas=tuple(s for s in live.schemas if s in schemas))
-    return managed(target, live)
+                   schemas=tuple(s for s in live.schemas if s in schemas),
+                   grants=tuple(g for g in live.grants if g.target.schema in schemas))
+    return managed(target, _grants_if_managed(live, desired))
 
 
 class LiveRead:
@@ -116,6 +125,8 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
 
     # A sequence owned by an ignored table is ignored with it.
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
+                   grants=tuple(g for g in catalog.grants if g.target.kind not in ("table", "column")
+                                or not ignored(g.target.schema, g.target.name)),
                    sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
 
 
@@ -123,4 +134,8 @@ def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
     """The unmanaged objects of the schemas ``desired`` manages (one query)."""
     from ..catalog.unmanaged import read_unmanaged
 
-    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    from ..catalog.unmanaged import managed_kinds
+
+    kinds = managed_kinds(desired)
+    found = read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    return tuple(o for o in found if o.kind not in kinds)

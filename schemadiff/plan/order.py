@@ -13,6 +13,7 @@ from ..diff import user_types as ut
 from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
+from ..diff import grants as gr
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -44,6 +45,9 @@ PHASES = (
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
+    # Privileges last, every object they name made by now: revokes first (a grant option
+    # taken back before the same privilege is granted plainly).
+    gr.RevokePrivileges, gr.GrantPrivileges,
     (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
