@@ -248,3 +248,13 @@ def test_privileges_are_no_longer_reported_unmanaged_when_the_file_manages_them(
         managed = engine.read_unmanaged_of(conn, target, desired.loads("tables: {}\nprivileges: {}"))
     assert [o.kind for o in without] == ["privileges"]
     assert managed == ()
+
+
+def test_a_table_revoke_keeps_the_column_privileges_the_file_keeps(database_url, sql, roles):
+    app = roles[0]
+    sql(f"CREATE TABLE t (id int, email text); GRANT SELECT ON t TO {app}; GRANT SELECT (email) ON t TO {app}")
+    text = f"tables: {{t: {{columns: {{id: integer, email: text}}}}}}\nprivileges: {{{app}: {{column t.email: [select]}}}}\n"
+    apply(database_url, text)
+    assert converged(database_url, text)
+    assert sql(f"SELECT has_column_privilege('{app}', 't', 'email', 'SELECT'), has_table_privilege('{app}', 't', 'SELECT')") \
+        == [(True, False)]

@@ -42,6 +42,7 @@ def diff_grants(current: Catalog, desired: Catalog, renames: dict | None = None,
         return []
     cur = {g.key: g for g in (_renamed(g, renames or {}) for g in current.grants)}
     want = {g.key: g for g in desired.grants}
+    cur = _after_table_revokes(cur, want)
     changes: list = []
     for key in sorted(set(cur) | set(want)):
         target, grantee = key
@@ -52,6 +53,25 @@ def diff_grants(current: Catalog, desired: Catalog, renames: dict | None = None,
         new = dict(want[key].privileges if key in want else default)
         changes += pair_changes(target, grantee, old, new)
     return changes
+
+
+def _after_table_revokes(cur: dict, want: dict) -> dict:
+    """PostgreSQL's REVOKE of a privilege on a table revokes it on every column too: the
+    columns' live sets are read as they will be after the table's revokes (which run first),
+    so that what the file keeps on a column is granted again."""
+    taken: dict = {}
+    for key, grant in cur.items():
+        target, grantee = key
+        if target.kind == "table":
+            new = dict(want[key].privileges) if key in want else {}
+            taken[(target.schema, target.name, grantee)] = {p for p in dict(grant.privileges) if p not in new}
+    out = dict(cur)
+    for key, grant in cur.items():
+        target, grantee = key
+        lost = taken.get((target.schema, target.name, grantee)) if target.kind == "column" else None
+        if lost:
+            out[key] = replace(grant, privileges=tuple(p for p in grant.privileges if p[0] not in lost))
+    return out
 
 
 def pair_changes(target: GrantTarget, grantee: str, old: dict, new: dict) -> list:
