@@ -258,3 +258,66 @@ def test_a_table_revoke_keeps_the_column_privileges_the_file_keeps(database_url,
     assert converged(database_url, text)
     assert sql(f"SELECT has_column_privilege('{app}', 't', 'email', 'SELECT'), has_table_privilege('{app}', 't', 'SELECT')") \
         == [(True, False)]
+
+
+def test_the_json_schemas_describe_the_key_and_a_plan_with_a_revoke():
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from schemadiff.plan.report import plan_dict
+
+    def schema(name: str):
+        return jsonschema.Draft202012Validator(json.loads(resources.files("schemadiff").joinpath(name).read_text()))
+
+    document = yaml.safe_load("privileges: {app: {table users: [select, insert with grant option]},"
+                              " PUBLIC: {'function public.f(integer, text)': []}}")
+    schema("schema.json").validate(document)
+    assert not schema("schema.json").is_valid({"privileges": {"app": {"tabel users": ["select"]}}})
+    before, after = load("privileges: {app: {table users: [select]}}"), load("privileges: {}")
+    the_plan = build_plan(diff(before, after))
+    schema("plan.schema.json").validate(plan_dict(the_plan))
+    assert plan_dict(the_plan)["summary"]["permission"] == 1
+
+
+# Default privileges ----------------------------------------------------------------------------
+
+def test_default_privileges_are_rules_per_role_schema_and_kind_of_object():
+    catalog = load("""
+        schemas: [app]
+        default_privileges:
+          app_owner:
+            tables in schema app: {app_user: [select, insert with grant option]}
+            functions: {PUBLIC: [], app_user: [execute]}
+            types: {PUBLIC: [usage]}          # the built-in default: no rule
+    """)
+    assert [(g.role, g.schema, g.objects, g.grantee, g.privileges) for g in catalog.default_grants] == [
+        ("app_owner", "", "functions", "PUBLIC", ()),
+        ("app_owner", "", "functions", "app_user", (("EXECUTE", False),)),
+        ("app_owner", "app", "tables", "app_user", (("INSERT", True), ("SELECT", False)))]
+    assert "must be one of tables" in problems("default_privileges: {r: {tabels: {x: [select]}}}")
+    assert "schema app is not managed" in problems("default_privileges: {r: {tables in schema app: {x: [select]}}}")
+
+
+def test_default_privileges_converge_and_round_trip_through_inspect(pg_server, database_url, sql, roles, tmp_path):
+    owner, reader = roles
+    text = f"""
+schemas: [app]
+default_privileges:
+  {owner}:
+    tables in schema app: {{{reader}: [select]}}
+    functions: {{PUBLIC: []}}
+"""
+    apply(database_url, text)
+    assert converged(database_url, text)
+    assert sql("SELECT count(*) FROM pg_default_acl") == [(2,)]
+    (tmp_path / ".git").mkdir()
+    assert invoke("inspect", "--out", "schema.yaml", cwd=tmp_path, url=database_url).returncode == 0
+    written = yaml.safe_load((tmp_path / "schema.yaml").read_text())
+    assert written["default_privileges"] == {owner: {"functions": {"PUBLIC": []}, "tables in schema app": {reader: ["select"]}}}
+    assert invoke("plan", "--exit-code", cwd=tmp_path, url=database_url).returncode == 0
+    apply(database_url, "schemas: [app]\ndefault_privileges: {}\n")
+    assert sql("SELECT count(*) FROM pg_default_acl") == [(0,)]
+    assert converged(database_url, "schemas: [app]\ndefault_privileges: {}\n")
+    assert converged(database_url, "schemas: [app]\n")  # without the key: left alone either way

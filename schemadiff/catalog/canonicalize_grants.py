@@ -10,7 +10,7 @@ import json
 from dataclasses import replace
 
 from ..errors import GrantTargetMissing
-from ..model import Catalog
+from ..model import Catalog, Grant, GrantTarget
 from ..model.grants import PUBLIC
 from ..model.sequences import serial_sequence_name
 
@@ -44,14 +44,16 @@ SELECT 'target', i, canonical FROM found
 def canonicalize_grants(conn, current: Catalog, desired: Catalog) -> Catalog:
     """``desired`` with function signatures spelled as the live catalog spells them; raises
     GrantTargetMissing for a role or object that is missing."""
-    if not desired.manages_grants:
+    held = {g.key for g in current.grants} | {g.key for g in current.default_grants}
+    suspects = [g for g in desired.grants if g.key not in held] if desired.manages_grants else []
+    rules = [g for g in desired.default_grants if g.key not in held] if desired.manages_default_grants else []
+    if not suspects and not rules:
         return desired
-    held = {g.key for g in current.grants}
-    suspects = [g for g in desired.grants if g.key not in held]
-    if not suspects:
-        return desired
-    known_roles = {g.grantee for g in current.grants} | {PUBLIC}
-    roles = sorted({g.grantee for g in suspects} - known_roles)
+    known_roles = {g.grantee for g in current.grants} | {g.grantee for g in current.default_grants} \
+        | {g.role for g in current.default_grants} | {PUBLIC}
+    wanted_roles = {g.grantee for g in suspects} | {g.grantee for g in rules} | {g.role for g in rules}
+    roles = sorted(wanted_roles - known_roles)
+    suspects += [Grant(GrantTarget("schema", g.schema), PUBLIC) for g in rules if g.schema]
     targets = sorted({g.target for g in suspects})
     payload = [{"i": i, "kind": t.kind, "schema": t.schema, "name": t.name, "col": t.column} for i, t in enumerate(targets)]
     with conn.cursor() as cur:

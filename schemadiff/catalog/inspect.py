@@ -44,8 +44,13 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]),
-                          grants=[g for g in grants_from_rows(rows["grants"])
-                                  if QualifiedName(g.target.schema, g.target.name) not in excluded])
+                          **_kept_grants(grants_from_rows(rows["grants"]), excluded))
+
+
+def _kept_grants(found: dict, excluded: set) -> dict:
+    """Grants on schemadiff's own (and ignored) tables are not the file's."""
+    return {**found, "grants": [g for g in found["grants"]
+                                if QualifiedName(g.target.schema, g.target.name) not in excluded]}
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

@@ -71,8 +71,10 @@ def managed_kinds(catalog) -> frozenset[str]:
     """The kinds of the report (``-- kind:`` of queries/unmanaged.sql) that ``catalog`` manages:
     their rows stay in the query, for files without the key, and are dropped for files with it."""
     kinds: set = set()
-    if catalog.manages_grants:  # default privileges (ALTER DEFAULT PRIVILEGES) stay unmanaged
+    if catalog.manages_grants:
         kinds |= {"privileges", "schema privileges", "type privileges"}
+    if catalog.manages_default_grants:
+        kinds.add("default privileges")
     return frozenset(kinds)
 
 

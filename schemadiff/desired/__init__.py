@@ -11,7 +11,7 @@ from pathlib import Path as FsPath
 from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
 from .extensions import ExtensionsReader
-from .grants import GrantsReader
+from .default_grants import DefaultGrantsReader
 from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
@@ -25,7 +25,7 @@ from .user_types import UserTypesReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "privileges", "default_privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -57,7 +57,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, GrantsReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, DefaultGrantsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -79,6 +79,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
         grants = self.grants(doc.get("privileges"))
+        default_grants = self.default_grants(doc.get("default_privileges"))
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
@@ -88,8 +89,10 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         catalog = sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
                                  manages_extensions="extensions" in doc, schema_comments=schema_comments,
                                  manages_text_search="text_search" in doc, grants=grants,
-                                 manages_grants="privileges" in doc, **kinds)
+                                 manages_grants="privileges" in doc, default_grants=default_grants,
+                                 manages_default_grants="default_privileges" in doc, **kinds)
         self.check_grant_schemas(grants, set(catalog.schemas) | {"public"})
+        self.check_default_grant_schemas(default_grants, set(catalog.schemas) | {"public"})
         if self.problems:
             raise SchemaFileError(self.problems)
         return catalog

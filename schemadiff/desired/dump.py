@@ -20,6 +20,7 @@ from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
 from .grants import dump_grants
+from .default_grants import dump_default_grants
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -106,6 +107,8 @@ def _document(catalog: Catalog, keep) -> dict:
         doc["tables"][key] = body
     if catalog.grants:
         doc["privileges"] = dump_grants(catalog)
+    if catalog.default_grants:
+        doc["default_privileges"] = dump_default_grants(catalog)
     return doc
 
 

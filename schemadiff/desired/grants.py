@@ -61,23 +61,27 @@ class GrantsReader(Reader):
         target = self.grant_target(key, path)
         if target is None:
             return None
-        items = [value] if isinstance(value, str) else self.listing(value, path, f"the privileges on {key}")
+        return Grant(target, grantee, self.privilege_set(target.kind, value, path, f"the privileges on {key}"))
+
+    def privilege_set(self, kind: str, value: Any, path: tuple, what: str) -> tuple[tuple[str, bool], ...]:
+        """``[select, insert with grant option]`` → sorted (privilege, grantable) pairs."""
+        items = [value] if isinstance(value, str) else self.listing(value, path, what)
         pairs: dict = {}
         for i, item in enumerate(items):
-            text = " ".join(str(item).split()).lower() if isinstance(item, str) else None
+            text = " ".join(item.split()).lower() if isinstance(item, str) else None
             if text is None:
                 self.error(path + (i,), f"a privilege must be a word such as select, not {describe_value(item)}")
                 continue
             grantable = text.endswith(_GRANT_OPTION)
             name = text[:-len(_GRANT_OPTION)].strip().upper() if grantable else text.upper()
-            allowed = PRIVILEGES[target.kind]
+            allowed = PRIVILEGES[kind]
             if name not in allowed:
-                self.error(path + (i,), f"{text!r} is not a privilege on a {target.kind}; expected one of: "
+                self.error(path + (i,), f"{text!r} is not a privilege on a {kind}; expected one of: "
                                         f"{', '.join(p.lower() for p in allowed)} (add 'with grant option' to let "
                                         "the grantee grant it on)")
                 continue
             pairs[name] = pairs.get(name, False) or grantable
-        return Grant(target, grantee, tuple(sorted(pairs.items())))
+        return tuple(sorted(pairs.items()))
 
     def grant_target(self, key: Any, path: tuple) -> Optional[GrantTarget]:
         text = " ".join(str(key).split())

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model import Catalog, Grant, GrantTarget
-from ..model.grants import default_privileges
+from ..model import Catalog, DefaultGrant, Grant, GrantTarget
+from ..model.grants import default_grant_base, default_privileges
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,35 @@ def renames_and_drops(changes: list) -> tuple[dict, frozenset]:
                 if qualified is not None:
                     dropped.add((qualified.schema, qualified.name))
     return renames, frozenset(dropped)
+
+
+@dataclass(frozen=True)
+class GrantDefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES FOR ROLE … [IN SCHEMA …] GRANT … ON <objects> TO …"""
+    rule: DefaultGrant  # role, schema, objects, grantee; its privileges are those granted
+    grantable: bool = False
+
+
+@dataclass(frozen=True)
+class RevokeDefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES FOR ROLE … [IN SCHEMA …] REVOKE [GRANT OPTION FOR] … FROM …"""
+    rule: DefaultGrant  # its privileges are those revoked
+    grant_option_only: bool = False
+
+
+def diff_default_grants(current: Catalog, desired: Catalog) -> list:
+    """Default privileges, per (role, schema, objects, grantee), as grants are per object."""
+    if not desired.manages_default_grants:
+        return []
+    cur = {g.key: g for g in current.default_grants}
+    want = {g.key: g for g in desired.default_grants}
+    changes: list = []
+    for key in sorted(set(cur) | set(want)):
+        base = default_grant_base(DefaultGrant(*key))
+        old = dict(cur[key].privileges if key in cur else base)
+        new = dict(want[key].privileges if key in want else base)
+        for c in pair_changes(GrantTarget("schema", ""), key[3], old, new):
+            rule = DefaultGrant(*key, privileges=tuple((p, False) for p in c.privileges))
+            changes.append(GrantDefaultPrivileges(rule, c.grantable) if isinstance(c, GrantPrivileges)
+                           else RevokeDefaultPrivileges(rule, c.grant_option_only))
+    return changes

@@ -42,12 +42,13 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     tools = migration_tool_tables(live, TOOL_TABLES)
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
     left_out = tools + left_out
-    if live.grants:  # written under `privileges:`, so no longer left out
+    if live.grants or live.default_grants:  # written under `privileges:`, so no longer left out
         from dataclasses import replace
 
         from ..catalog.unmanaged import managed_kinds
 
-        kinds = managed_kinds(replace(live, manages_grants=True))
+        kinds = managed_kinds(replace(live, manages_grants=bool(live.grants),
+                                      manages_default_grants=bool(live.default_grants)))
         left_out = tuple(o for o in left_out if o.kind not in kinds)
     return SchemaText(live, dump(live, left_out), left_out)
 

@@ -21,11 +21,16 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
 
 
 def _grants_if_managed(live: Catalog, desired: Catalog) -> Catalog:
-    """A file without ``privileges:`` leaves grants alone: they are not even part of the live
-    catalog then (a GRANT made elsewhere does not change its fingerprint)."""
+    """A file without ``privileges:`` (``default_privileges:``) leaves grants (default
+    privileges) alone: they are not even part of the live catalog then (a GRANT made elsewhere
+    does not change its fingerprint)."""
     from dataclasses import replace
 
-    return live if desired.manages_grants or not live.grants else replace(live, grants=())
+    if not desired.manages_grants and live.grants:
+        live = replace(live, grants=())
+    if not desired.manages_default_grants and live.default_grants:
+        live = replace(live, default_grants=())
+    return live
 
 
 def own_tables(target: Target) -> list:
@@ -51,7 +56,8 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
                       for kind in ("domains", "composites", "ranges", "collations", "sequences")},
                    schemas=tuple(s for s in live.schemas if s in schemas),
-                   grants=tuple(g for g in live.grants if g.target.schema in schemas))
+                   grants=tuple(g for g in live.grants if g.target.schema in schemas),
+                   default_grants=tuple(g for g in live.default_grants if not g.schema or g.schema in schemas))
     return managed(target, _grants_if_managed(live, desired))
 
 

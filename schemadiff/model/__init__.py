@@ -25,14 +25,14 @@ from .types import (
 from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
-from .grants import Grant, GrantTarget
+from .grants import DefaultGrant, Grant, GrantTarget
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary", "Grant", "GrantTarget",
+    "TextSearchConfiguration", "TextSearchDictionary", "DefaultGrant", "Grant", "GrantTarget",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -62,6 +62,10 @@ class Catalog:
     grants: tuple[Grant, ...] = ()
     # True for a file with a `privileges:` key; without one, grants in the database are left alone.
     manages_grants: bool = field(default=False, compare=False)
+    # ALTER DEFAULT PRIVILEGES rules where they differ from the built-in defaults.
+    default_grants: tuple[DefaultGrant, ...] = ()
+    # True for a file with a `default_privileges:` key; without one, those rules are left alone.
+    manages_default_grants: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -93,7 +97,8 @@ class Catalog:
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
                    ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
-                   grants=(), manages_grants: bool = False) -> Catalog:
+                   grants=(), manages_grants: bool = False, default_grants=(),
+                   manages_default_grants: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -106,7 +111,8 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
                    schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
-                   grants=tuple(sorted(grants)), manages_grants=manages_grants)
+                   grants=tuple(sorted(grants)), manages_grants=manages_grants,
+                   default_grants=tuple(sorted(default_grants)), manages_default_grants=manages_default_grants)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -84,3 +84,38 @@ def default_privileges(target: GrantTarget, grantee: str) -> tuple[tuple[str, bo
 
 def is_default(grant: Grant) -> bool:
     return grant.privileges == default_privileges(grant.target, grant.grantee)
+
+
+# ALTER DEFAULT PRIVILEGES … ON <objects>: the kind of object each word gives privileges on.
+DEFAULT_OBJECTS = {"tables": "table", "sequences": "sequence", "functions": "function", "types": "type",
+                   "schemas": "schema"}
+
+
+@dataclass(frozen=True, order=True)
+class DefaultGrant:
+    """What ``grantee`` will hold on the ``objects`` (tables, sequences, functions, types,
+    schemas) ``role`` creates from now on, in ``schema`` ("" for every schema), where that
+    differs from the default (``ALTER DEFAULT PRIVILEGES FOR ROLE role [IN SCHEMA schema]``)."""
+
+    role: str
+    schema: str
+    objects: str
+    grantee: str
+    privileges: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        return (self.role, self.schema, self.objects, self.grantee)
+
+    @property
+    def label(self) -> str:
+        where = f" in schema {self.schema}" if self.schema else ""
+        return f"default privileges of {self.role} on {self.objects}{where}"
+
+
+def default_grant_base(grant: DefaultGrant) -> tuple[tuple[str, bool], ...]:
+    """A rule for every schema replaces the built-in defaults (it may take PUBLIC's EXECUTE
+    away); a rule for one schema only adds to them, so its base is nothing."""
+    if grant.schema:
+        return ()
+    return default_privileges(GrantTarget(DEFAULT_OBJECTS[grant.objects], ""), grant.grantee)

@@ -68,7 +68,39 @@ def revoke_hazards(c: gr.RevokePrivileges) -> tuple:
     return (Hazard(PERMISSION, "REVOKES_ACCESS", message),)
 
 
+def default_sql(c) -> str:
+    rule = c.rule
+    head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(rule.role)}"
+    head += f" IN SCHEMA {quote_ident(rule.schema)}" if rule.schema else ""
+    words = ", ".join(p for p, _ in rule.privileges)
+    if isinstance(c, gr.GrantDefaultPrivileges):
+        option = " WITH GRANT OPTION" if c.grantable else ""
+        return f"{head} GRANT {words} ON {rule.objects.upper()} TO {grantee_sql(rule.grantee)}{option}"
+    option = "GRANT OPTION FOR " if c.grant_option_only else ""
+    return f"{head} REVOKE {option}{words} ON {rule.objects.upper()} FROM {grantee_sql(rule.grantee)}"
+
+
+def describe_default(c) -> str:
+    rule = c.rule
+    words = _words(p for p, _ in rule.privileges)
+    if isinstance(c, gr.GrantDefaultPrivileges):
+        return f"grant {words} to {rule.grantee} in the {rule.label}" + (" with grant option" if c.grantable else "")
+    what = f"grant option for {words}" if c.grant_option_only else words
+    return f"revoke {what} from {rule.grantee} in the {rule.label}"
+
+
+def default_revoke_hazards(c) -> tuple:
+    return (Hazard(PERMISSION, "REVOKES_ACCESS", f"{c.rule.objects} {c.rule.role} creates from now on will not give "
+                                                 f"{c.rule.grantee} {_words(p for p, _ in c.rule.privileges)}"
+                                                 "; objects that exist keep what they have"),)
+
+
 def register_all() -> None:
+    kinds.register(gr.GrantDefaultPrivileges, describe=describe_default, render=lambda c: [default_sql(c)],
+                   object=lambda c: c.rule.label, kind="default privileges", problem="missing")
+    kinds.register(gr.RevokeDefaultPrivileges, describe=describe_default, render=lambda c: [default_sql(c)],
+                   hazards=default_revoke_hazards, object=lambda c: c.rule.label, kind="default privileges",
+                   problem="extra")
     kinds.register(gr.GrantPrivileges, describe=describe_grant, render=lambda c: [grant_sql(c)],
                    object=lambda c: str(c.target), kind="privileges", problem="missing")
     kinds.register(gr.RevokePrivileges, describe=describe_revoke, render=lambda c: [revoke_sql(c)],

@@ -48,6 +48,8 @@ PHASES = (
     # Privileges last, every object they name made by now: revokes first (a grant option
     # taken back before the same privilege is granted plainly).
     gr.RevokePrivileges, gr.GrantPrivileges,
+    # Default privileges after them, so that what this plan creates gets only the file's grants.
+    gr.RevokeDefaultPrivileges, gr.GrantDefaultPrivileges,
     (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then

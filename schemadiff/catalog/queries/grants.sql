@@ -2,7 +2,8 @@
 -- query: one row per object whose access list is not the default (acl IS NULL means the
 -- default), with its entries [grantee, privilege, grantable] other than the owner's own.
 -- Kinds: schema; table (also views, materialized views, foreign tables); sequence; column;
--- function (also procedures, aggregates); type (not array, multirange or table row types).
+-- function (also procedures, aggregates); type (not array, multirange or table row types);
+-- and the default privileges (pg_default_acl) of every schema or a managed one.
 -- The public schema's access list as initdb left it (pg_init_privs) counts as the default.
 -- Objects an extension owns are left out. A function is named by its identity signature
 -- f(integer, text), types as format_type prints them under search_path = public.
@@ -39,6 +40,16 @@ objects (kind, schema, name, col, owner, acl, classid, objid) AS (
     WHERE t.typacl IS NOT NULL AND t.typtype IN ('b', 'c', 'd', 'e', 'r')
       AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
       AND (t.typrelid = 0 OR EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
+    UNION ALL
+    -- ALTER DEFAULT PRIVILEGES rules: kind 'default tables' …, schema '' for every schema, name the
+    -- role whose new objects get them (FOR ROLE); its own entries are left out like an owner's.
+    SELECT 'default ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+                                              WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' END,
+           COALESCE(n.nspname, ''), pg_get_userbyid(d.defaclrole), NULL, d.defaclrole, d.defaclacl,
+           'pg_default_acl'::regclass, d.oid
+    FROM pg_default_acl d
+    LEFT JOIN managed_ns n ON n.oid = d.defaclnamespace
+    WHERE d.defaclnamespace = 0 OR n.oid IS NOT NULL
 )
 SELECT o.kind, o.schema, o.name, o.col,
        COALESCE((SELECT jsonb_agg(jsonb_build_array(CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(e.grantee) END,
