@@ -74,3 +74,8 @@ class ApplyFailed(SchemadiffError):
 class PrivilegeMissing(SchemadiffError):
     """The connected role lacks a privilege a read or a statement needs; names the GRANT
     (or the ownership) that would fix it."""
+
+
+class GrantTargetMissing(SchemadiffError):
+    """The file's ``privileges:`` name a role that does not exist, or an object that neither
+    exists nor is declared in the file; found before anything runs, nothing is changed."""

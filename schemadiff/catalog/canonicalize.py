@@ -22,6 +22,7 @@ from ..plan.render import index_sql
 from .canonicalize_types import canonicalize_domains
 from .canonicalize_functions import canonicalize_functions
 from .canonicalize_views import canonicalize_views
+from .canonicalize_grants import canonicalize_grants
 from .probes import first_value, rolled_back, succeeds
 
 
@@ -34,6 +35,7 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     desired = canonicalize_domains(conn, current, desired)
     desired = canonicalize_functions(conn, current, desired)
     desired = canonicalize_views(conn, current, desired)
+    desired = canonicalize_grants(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

@@ -12,12 +12,13 @@ from .partitions import partition_builders, with_partitions
 from .sequences import attach_sequences
 from .text_search import text_search_from_rows
 from .functions import functions_from_rows
+from .grants import grants_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search", "functions", "views")
+               "extensions", "text_search", "functions", "views", "grants")
 
 
 @lru_cache(maxsize=None)
@@ -46,7 +47,13 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
-                          views=built_views(views))
+                          views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded))
+
+
+def _kept_grants(found: dict, excluded: set) -> dict:
+    """Grants on schemadiff's own (and ignored) tables are not the file's."""
+    return {**found, "grants": [g for g in found["grants"]
+                                if QualifiedName(g.target.schema, g.target.name) not in excluded]}
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

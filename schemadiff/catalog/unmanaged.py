@@ -77,6 +77,10 @@ def managed_kinds(catalog) -> frozenset[str]:
         kinds.add("procedure")
     if catalog.manages_views:
         kinds |= {"view", "materialized view"}
+    if catalog.manages_grants:
+        kinds |= {"privileges", "schema privileges", "type privileges"}
+    if catalog.manages_default_grants:
+        kinds.add("default privileges")
     return frozenset(kinds)
 
 

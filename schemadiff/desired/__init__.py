@@ -12,6 +12,7 @@ from ..errors import Problem, SchemaFileError
 from ..model import Catalog, sorted_catalog
 from .extensions import ExtensionsReader
 from .functions import FunctionsReader
+from .default_grants import DefaultGrantsReader
 from .names import NamesReader
 from .partitions import PartitionsReader
 from .reader import describe_value, type_name
@@ -26,7 +27,8 @@ from .views import ViewsReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "privileges",
+            "default_privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -58,7 +60,8 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, ViewsReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, ViewsReader,
+              DefaultGrantsReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -82,16 +85,25 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         self.check_partition_names(tables)
         views = self.views(doc)
         self.check_view_names(views)
+        grants = self.grants(doc.get("privileges"))
+        default_grants = self.default_grants(doc.get("default_privileges"))
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
         if self.problems:
             raise SchemaFileError(self.problems)
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
-        return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
-                              manages_extensions="extensions" in doc, schema_comments=schema_comments,
-                              manages_text_search="text_search" in doc, functions=functions,
-                              manages_functions="functions" in doc, manages_procedures="procedures" in doc, views=views,
-                              manages_views="views" in doc or "materialized_views" in doc, **kinds)
+        catalog = sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
+                                 manages_extensions="extensions" in doc, schema_comments=schema_comments,
+                                 manages_text_search="text_search" in doc, functions=functions,
+                                 manages_functions="functions" in doc, manages_procedures="procedures" in doc, views=views,
+                                 manages_views="views" in doc or "materialized_views" in doc, grants=grants,
+                                 manages_grants="privileges" in doc, default_grants=default_grants,
+                                 manages_default_grants="default_privileges" in doc, **kinds)
+        self.check_grant_schemas(grants, set(catalog.schemas) | {"public"})
+        self.check_default_grant_schemas(default_grants, set(catalog.schemas) | {"public"})
+        if self.problems:
+            raise SchemaFileError(self.problems)
+        return catalog
 
 

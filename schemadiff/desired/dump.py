@@ -21,6 +21,8 @@ from .extensions import dump_extensions
 from .text_search import dump_text_search
 from .functions import Block, dump_functions
 from .views import dump_views
+from .grants import dump_grants
+from .default_grants import dump_default_grants
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -107,6 +109,10 @@ def _document(catalog: Catalog, keep) -> dict:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
     doc.update(dump_views(catalog))
+    if catalog.grants:
+        doc["privileges"] = dump_grants(catalog)
+    if catalog.default_grants:
+        doc["default_privileges"] = dump_default_grants(catalog)
     return doc
 
 

@@ -16,6 +16,7 @@ from .changes import (
 )
 from .comments import diff_enum_comments, diff_schema_comments, diff_table_comments
 from .extensions import after_moves, diff_extensions
+from .grants import diff_default_grants, diff_grants, renames_and_drops
 from .keyed import keyed_diff, match_renames
 from .partitions import all_partitions, detached_table, detaches_concurrently, diff_partitioning, moves, new_table_partitions, partition_details, partitioned_variants
 from .sequences import diff_sequences, settle_sequences
@@ -83,7 +84,8 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += diff_partitioning(old, desired_map[key], moved)
     changes += diff_views(current, desired)
     changes = _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
-    return with_dependents(changes, current, desired)
+    changes = with_dependents(changes, current, desired)
+    return changes + diff_grants(current, desired, *renames_and_drops(changes)) + diff_default_grants(current, desired)
 
 
 def _foreign_keys_around_enum_rebuilds(changes: list, current: Catalog, desired: Catalog) -> list:

@@ -53,6 +53,14 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
                    manages_procedures=any(f.procedure for f in live.functions))
     left_out = without_managed(left_out, live)
     left_out = tools + left_out
+    if live.grants or live.default_grants:  # written under `privileges:`, so no longer left out
+        from dataclasses import replace
+
+        from ..catalog.unmanaged import managed_kinds
+
+        kinds = managed_kinds(replace(live, manages_grants=bool(live.grants),
+                                      manages_default_grants=bool(live.default_grants)))
+        left_out = tuple(o for o in left_out if o.kind not in kinds)
     return SchemaText(live, dump(live, left_out), left_out)
 
 

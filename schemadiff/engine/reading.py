@@ -22,10 +22,17 @@ def read_live(conn, target: Target, desired: Catalog) -> Catalog:
 
 def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
     """``live`` without the kinds ``desired`` leaves alone (views, for a file without
-    ``views:``): they are neither diffed nor hashed, and stay in the unmanaged report."""
+    ``views:``; grants for one without ``privileges:``): they are neither diffed nor hashed
+    (a GRANT made elsewhere does not change the fingerprint), and stay in the unmanaged report."""
     from dataclasses import replace
 
-    return live if desired.manages_views else replace(live, views=())
+    if not desired.manages_views and live.views:
+        live = replace(live, views=())
+    if not desired.manages_grants and live.grants:
+        live = replace(live, grants=())
+    if not desired.manages_default_grants and live.default_grants:
+        live = replace(live, default_grants=())
+    return live
 
 
 def own_tables(target: Target) -> list:
@@ -50,7 +57,9 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
                       for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "views")},
-                   schemas=tuple(s for s in live.schemas if s in schemas))
+                   schemas=tuple(s for s in live.schemas if s in schemas),
+                   grants=tuple(g for g in live.grants if g.target.schema in schemas),
+                   default_grants=tuple(g for g in live.default_grants if not g.schema or g.schema in schemas))
     return managed(target, of_managed_kinds(live, desired))
 
 
@@ -127,7 +136,9 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
                    sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))),
                    views=tuple(v for v in catalog.views if not ignored(v.schema, v.name)
-                               and not any(ignored(r.schema, r.name) for r in v.depends_on if r.what in ("relation", "column"))))
+                               and not any(ignored(r.schema, r.name) for r in v.depends_on if r.what in ("relation", "column"))),
+                   grants=tuple(g for g in catalog.grants if g.target.kind not in ("table", "column")
+                                or not ignored(g.target.schema, g.target.name)))
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:

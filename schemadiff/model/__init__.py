@@ -27,6 +27,7 @@ from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
 from .functions import Argument, Function
 from .views import View
+from .grants import DefaultGrant, Grant, GrantTarget
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
@@ -34,6 +35,7 @@ __all__ = [
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
     "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "View",
+    "DefaultGrant", "Grant", "GrantTarget",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -69,6 +71,14 @@ class Catalog:
     views: tuple[View, ...] = ()  # views and materialized views
     # True for a file with a `views:` or `materialized_views:` key; without one, views are left alone.
     manages_views: bool = field(default=False, compare=False)
+    # (object, grantee) privileges where they differ from the default (model/grants.py).
+    grants: tuple[Grant, ...] = ()
+    # True for a file with a `privileges:` key; without one, grants in the database are left alone.
+    manages_grants: bool = field(default=False, compare=False)
+    # ALTER DEFAULT PRIVILEGES rules where they differ from the built-in defaults.
+    default_grants: tuple[DefaultGrant, ...] = ()
+    # True for a file with a `default_privileges:` key; without one, those rules are left alone.
+    manages_default_grants: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -104,7 +114,8 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
                    ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
                    functions=(), manages_functions: bool = False, manages_procedures: bool = False, views=(),
-                   manages_views: bool = False) -> Catalog:
+                   manages_views: bool = False, grants=(), manages_grants: bool = False, default_grants=(),
+                   manages_default_grants: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -119,7 +130,9 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
                    schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
                    functions=tuple(sorted(functions, key=lambda f: f.key)), manages_functions=manages_functions,
-                   manages_procedures=manages_procedures, manages_views=manages_views)
+                   manages_procedures=manages_procedures, manages_views=manages_views,
+                   grants=tuple(sorted(grants)), manages_grants=manages_grants,
+                   default_grants=tuple(sorted(default_grants)), manages_default_grants=manages_default_grants)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -14,16 +14,16 @@ from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
 from . import constraints as _constraints  # noqa: F401  (registers its change rules)
 from . import kinds, render
-from . import comments, extensions, functions, partitions, sequences, table_details, text_search, user_types, views  # noqa: F401  (each registers its change types with kinds)
+from . import comments, extensions, functions, grants, partitions, sequences, table_details, text_search, user_types, views  # noqa: F401  (each registers its change types with kinds)
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
 from .privileges import Blocked, Privileges, needs
-from .statements import DESTRUCTIVE, LOCKING, Hazard, Plan, PlanHashes, PlanOptions, Statement
+from .statements import DESTRUCTIVE, LOCKING, PERMISSION, Hazard, Plan, PlanHashes, PlanOptions, Statement
 from .unmanaged import dependent_hazards
 
 __all__ = [
-    "DESTRUCTIVE", "LOCKING", "Hazard", "Plan", "PlanHashes", "PlanOptions", "Statement", "build_plan",
+    "DESTRUCTIVE", "LOCKING", "PERMISSION", "Hazard", "Plan", "PlanHashes", "PlanOptions", "Statement", "build_plan",
     "describe", "hazards_of", "lock_of", "order",
 ]
 

@@ -15,6 +15,7 @@ from ..diff import table_details as td
 from ..diff import text_search as ts
 from ..diff import functions as fn
 from ..diff import views as vw
+from ..diff import grants as gr
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -56,6 +57,11 @@ PHASES = (
     seq.DropSequence, fn.DropFunction,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
+    # Privileges last, every object they name made by now: revokes first (a grant option
+    # taken back before the same privilege is granted plainly).
+    gr.RevokePrivileges, gr.GrantPrivileges,
+    # Default privileges after them, so that what this plan creates gets only the file's grants.
+    gr.RevokeDefaultPrivileges, gr.GrantDefaultPrivileges,
     (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment, vw.SetViewComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then

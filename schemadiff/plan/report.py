@@ -7,10 +7,10 @@ import json
 from collections import Counter
 from typing import Optional
 
-from . import DESTRUCTIVE, LOCKING, Plan, Statement
+from . import DESTRUCTIVE, LOCKING, PERMISSION, Plan, Statement
 
 PLAN_JSON_VERSION = 1
-_COLORS = {"safe": "32", LOCKING: "33", DESTRUCTIVE: "31", "ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
+_COLORS = {"safe": "32", LOCKING: "33", PERMISSION: "33", DESTRUCTIVE: "31", "ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 
 
 def _paint(text: str, level: str, color: bool) -> str:
@@ -26,6 +26,8 @@ def verdict(plan: Plan) -> str:
         parts.append(f"{counts[DESTRUCTIVE]} destructive")
     if counts[LOCKING]:
         parts.append(f"{counts[LOCKING]} locking")
+    if counts[PERMISSION]:
+        parts.append(f"{counts[PERMISSION]} permission")
     return ", ".join(parts) + "."
 
 
@@ -133,6 +135,7 @@ _OBJECT = {
 _MEANING = {
     DESTRUCTIVE: "Deletes or may lose data: `apply` refuses it without `--allow-destructive`.",
     LOCKING: "Locks or scans tables: no data is lost, but review when it runs.",
+    PERMISSION: "Takes privileges away from roles: no data is lost, but an application relying on them fails.",
     "safe": "Only safe changes: no data is lost and no long locks are taken.",
 }
 
@@ -150,8 +153,9 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
         lines += ["✅ **No schema changes.**", ""] + lint_lines
         return "\n".join(lines).rstrip("\n") + "\n"
     counts = plan.counts()
-    worst = DESTRUCTIVE if counts[DESTRUCTIVE] else LOCKING if counts[LOCKING] else "safe"
-    icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", "safe": "✅"}[worst]
+    worst = DESTRUCTIVE if counts[DESTRUCTIVE] else LOCKING if counts[LOCKING] else \
+        PERMISSION if counts[PERMISSION] else "safe"
+    icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", PERMISSION: "⚠️", "safe": "✅"}[worst]
     lines += [f"{icon} **{verdict(plan)}** {_MEANING[worst]}", ""]
     if plan.blocked:
         lines += [f"🛑 **The connected role cannot run {len(plan.blocked)} step(s) of this plan; `apply` will refuse it.**", ""]

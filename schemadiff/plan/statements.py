@@ -10,11 +10,14 @@ from ..model import Catalog, QualifiedName, catalog_hash
 
 DESTRUCTIVE = "destructive"
 LOCKING = "locking"
+# Takes access away from a role (REVOKE): no data is lost and nothing locks, but an
+# application that relied on it starts failing.
+PERMISSION = "permission"
 
 
 @dataclass(frozen=True)
 class Hazard:
-    """Why a statement needs care: ``kind`` is destructive or locking, ``code`` names it."""
+    """Why a statement needs care: ``kind`` is destructive, locking or permission, ``code`` names it."""
 
     kind: str
     code: str
@@ -45,7 +48,8 @@ class Statement:
     @property
     def level(self) -> str:
         kinds = {h.kind for h in self.hazards}
-        return DESTRUCTIVE if DESTRUCTIVE in kinds else LOCKING if LOCKING in kinds else "safe"
+        return DESTRUCTIVE if DESTRUCTIVE in kinds else LOCKING if LOCKING in kinds \
+            else PERMISSION if PERMISSION in kinds else "safe"
 
 
 class PlanHashes:
@@ -100,7 +104,7 @@ class Plan:
             or next((i for i, s in enumerate(self.statements, 1) if s == statement), None)
 
     def counts(self) -> dict:
-        out = {"safe": 0, LOCKING: 0, DESTRUCTIVE: 0}
+        out = {"safe": 0, LOCKING: 0, DESTRUCTIVE: 0, PERMISSION: 0}
         for s in self.statements:
             out[s.level] += 1
         return out
