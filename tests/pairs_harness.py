@@ -11,8 +11,8 @@ between steps (``database_reset``, which checks that it gave back a pristine dat
 3. ``closure_apply``, ``closure_catalog``, ``closure_fixpoint``: after.yaml applied to an empty
    database rebuilds the expected catalog exactly, with an empty plan afterwards;
 4. ``build_before``: build before.sql in an empty database;
-5. ``apply``: ``schemadiff apply --allow-destructive`` after.yaml to it (the plan is shown
-   first, so that a failure can quote it);
+5. ``apply``: ``schemadiff apply --allow-destructive`` after.yaml to it (what it ran, or
+   when it fails the plan it meant to run, is quoted by the report of any failure);
 6. ``fixpoint``: a second ``plan --exit-code`` is empty;
 7. ``same_catalog``: the fingerprint now equals the expected one (schemadiff's version table
    aside).
@@ -54,7 +54,7 @@ class PairRun:
     """What each stage of one case came to: None when it held, else why not."""
     case: str
     outcomes: dict = field(default_factory=dict)
-    plan_text: str = ""  # the plan from before to after, as `schemadiff plan` showed it
+    plan_text: str = ""  # the plan from before to after: as apply ran it, or as `plan` shows it
 
     def run(self, stage: str, step: Callable[[], Optional[str]]) -> None:
         failed = [s for s in REQUIRES.get(stage, ()) if self.outcomes.get(s) is not None]
@@ -78,7 +78,7 @@ class PairRun:
                  f" (stages failed: {', '.join(self.failures)})"]
         for stage in self.failures:
             lines += ["", f"--- {stage}:", str(self.outcomes[stage]).rstrip()]
-        lines += ["", "--- the plan from before.sql to after.sql:", self.plan_text.rstrip() or "(none)"]
+        lines += ["", "--- the plan from before.sql to after.sql:", self.plan_text.rstrip() or "(not reached)"]
         return "\n".join(lines)
 
 
@@ -152,9 +152,14 @@ def run_pair(pg_server: str, workdir: Path, case_dir: Path, roles,
             return failed
 
         def apply() -> Optional[str]:
-            shown = invoke("plan", cwd=workdir, url=scratch.url)
-            pair.plan_text = output(shown)
-            return cli("apply", "--allow-destructive", cwd=workdir, url=scratch.url)
+            result = invoke("apply", "--allow-destructive", cwd=workdir, url=scratch.url)
+            if result.returncode == 0:
+                pair.plan_text = output(result)  # what it ran, statement by statement
+                return None
+            # A failed apply changed nothing (or stopped part way, as its output says): the
+            # plan it meant to run, for the report.
+            pair.plan_text = output(invoke("plan", cwd=workdir, url=scratch.url))
+            return f"`schemadiff apply --allow-destructive` exit {result.returncode}:\n{output(result)}"
 
         pair.run("build", build_after)
         pair.run("inspect", inspect)
