@@ -9,14 +9,17 @@ versions are kept apart (``extension_versions``) so a caller may ignore them. Ex
 definitions are read with ``search_path`` set to ``pg_catalog`` alone, so every name in them is
 schema-qualified the same way whatever the connection's own search_path.
 
-Objects of kinds not described here (views, functions, triggers, policies, rules, statistics
-objects, foreign tables) are listed by name under ``uncovered``, so that at least their
-presence is compared.
+Views, materialized views, functions and procedures, triggers, policies and privileges are
+described by ``fingerprint_dependents``. Objects of kinds described nowhere (aggregates, rules,
+statistics objects, foreign tables) are listed by name under ``uncovered``, so that at least
+their presence is compared.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Sequence
+
+from fingerprint_dependents import DependentsReader
 
 SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
 
@@ -47,6 +50,12 @@ def fingerprint(conn, schemas: Optional[Sequence[str]] = None, ignore_tables: It
             "range_types": reader.range_types(),
             "collations": reader.collations(),
             "text_search": reader.text_search(),
+            "views": reader.views("v"),
+            "materialized_views": reader.views("m"),
+            "routines": reader.routines(),
+            "triggers": reader.triggers(),
+            "policies": reader.policies(),
+            "privileges": reader.privileges(),
             "uncovered": reader.uncovered(),
         }
     return result
@@ -56,7 +65,9 @@ LABELS = {
     "schemas": "schema", "extensions": "extension", "extension_versions": "extension version",
     "tables": "table", "sequences": "sequence", "enums": "enum", "domains": "domain",
     "composite_types": "composite type", "range_types": "range type", "collations": "collation",
-    "text_search": "text search object", "uncovered": "uncovered",
+    "text_search": "text search object", "views": "view", "materialized_views": "materialized view",
+    "routines": "routine", "triggers": "trigger", "policies": "policy", "privileges": "privileges of",
+    "uncovered": "uncovered",
 }
 
 
@@ -92,7 +103,7 @@ def _walk(head: str, path: list, a: Any, b: Any, lines: list) -> None:
         lines.append(f"{head}: {where + ' ' if where else ''}{a!r} vs {b!r}")
 
 
-class _Reader:
+class _Reader(DependentsReader):
     def __init__(self, conn, schemas: Optional[list], ignored: list):
         self.conn, self.params = conn, {"schemas": schemas, "ignored": ignored}
 
@@ -376,24 +387,13 @@ class _Reader:
 
     def uncovered(self) -> dict:
         rows = self.rows(f"""
-            SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                                  ELSE 'foreign table' END, n.nspname || '.' || c.relname
+            SELECT 'foreign table', n.nspname || '.' || c.relname
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('v', 'm', 'f') AND {self.table_filter()}
+            WHERE c.relkind = 'f' AND {self.table_filter()}
             UNION ALL
-            SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            SELECT 'aggregate', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE {self.in_schemas()} AND {not_from_extension('pg_proc', 'p.oid')}
-              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                              AND d.objid = p.oid AND d.deptype = 'i')  -- a range type's constructors
-            UNION ALL
-            SELECT 'trigger', n.nspname || '.' || c.relname || '.' || tg.tgname
-            FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE NOT tg.tgisinternal AND {self.table_filter()}
-            UNION ALL
-            SELECT 'policy', n.nspname || '.' || c.relname || '.' || po.polname
-            FROM pg_policy po JOIN pg_class c ON c.oid = po.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE {self.table_filter()}
+            WHERE p.prokind = 'a' AND {self.in_schemas()} AND {not_from_extension('pg_proc', 'p.oid')}
             UNION ALL
             SELECT 'rule', n.nspname || '.' || c.relname || '.' || r.rulename
             FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -239,6 +239,15 @@ def fresh_database(admin_url: str, prefix: str = "t_") -> Iterator[str]:
             conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
 
 
+@pytest.fixture(scope="session")
+def cluster_roles(pg_server: str):
+    """Creates the roles SQL fixtures name in a ``-- roles:`` line, once per session, under
+    unique names (``cluster_roles.substitute(text)``); dropped at the end of the session."""
+    from cluster_roles import session_roles
+
+    yield from session_roles(pg_server)
+
+
 @pytest.fixture
 def database_url(pg_server: str) -> Iterator[str]:
     """URL of a fresh, empty database, dropped after the test."""
