@@ -197,7 +197,8 @@ def test_objects_an_extension_owns_are_neither_managed_nor_reported(database_url
     result = invoke("plan", "--exit-code", cwd=project, url=database_url)
     assert result.returncode == 0, output(result)
     assert invoke("inspect", "--out", "inspected.yaml", cwd=project, url=database_url).returncode == 0
-    assert yaml.safe_load((project / "inspected.yaml").read_text()) == {"extensions": ["citext"], "tables": {}}
+    inspected = yaml.safe_load((project / "inspected.yaml").read_text())
+    assert {k: v for k, v in inspected.items() if v} == {"extensions": ["citext"]}  # the other keys: empty
     checked = invoke("check", cwd=project, url=database_url)
     assert "owned" not in output(checked)
 

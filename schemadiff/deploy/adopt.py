@@ -125,7 +125,7 @@ def adopt(directory, url: str) -> tuple[Catalog, str]:
             catalog = inspect(conn, None, exclude=[versions.DEFAULT_TABLE, *SYSTEM_TABLES])
         finally:
             conn.close()
-    return catalog, dump(catalog)
+    return catalog, dump(catalog, whole_database=True)
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,41 @@ ALL = "all"
 _KINDS = ("pk", "unique", "fk", "check", "exclusion")
 
 
-def dump(catalog: Catalog, left_out: Sequence = ()) -> str:
+def dump(catalog: Catalog, left_out: Sequence = (), whole_database: bool = False) -> str:
     """YAML text that loads back to ``catalog``; a constraint's name is written only where
     PostgreSQL's own rule would not give it. ``left_out`` (catalog.unmanaged.Unmanaged: what
-    the database holds that the file cannot say) is listed in a comment at the top."""
+    the database holds that the file cannot say) is listed in a comment at the top.
+
+    ``whole_database`` (what ``inspect`` and ``adopt`` write): the key of every kind a file may
+    leave alone is written even when the database has none of it (``views: {}``), so that the
+    file says "none" rather than "not mine", and applying it elsewhere drops what it lacks."""
     keep = _names_to_keep(catalog, _document(catalog, keep=set()))
-    text = _text(_document(catalog, keep))
+    text = _text(_with_every_key(_document(catalog, keep), whole_database, left_out))
     if keep != ALL and not _round_trips(catalog, text):
-        text = _text(_document(catalog, ALL))
+        text = _text(_with_every_key(_document(catalog, ALL), whole_database, left_out))
     return HEADER + left_out_comment(left_out) + text
+
+
+# The top-level keys whose absence means "leave those objects alone", and their empty values.
+GATED_KEYS = {"extensions": [], "text_search": {}, "functions": {}, "procedures": {}, "views": {},
+              "privileges": {}, "default_privileges": {}}
+
+
+# The key that manages each kind of the left-out report (catalog/queries/unmanaged.sql).
+_KEY_OF_LEFT_OUT = {"view": "views", "materialized view": "views", "function": "functions", "procedure": "procedures",
+                    "trigger": "triggers", "policy": "policies", "row-level security": "policies",
+                    "privileges": "privileges", "schema privileges": "privileges", "type privileges": "privileges",
+                    "default privileges": "default_privileges"}
+
+
+def _with_every_key(doc: dict, whole_database: bool, left_out: Sequence) -> dict:
+    """``doc`` with the empty keys ``whole_database`` asks for, except those of a kind an
+    object left out is of: a file that says "no views" would drop the view it could not write."""
+    if not whole_database:
+        return doc
+    held_back = {_KEY_OF_LEFT_OUT.get(obj.kind) for obj in left_out}
+    return {**doc, **{key: empty for key, empty in GATED_KEYS.items()
+                      if key not in doc and key not in held_back and not (key == "views" and "materialized_views" in doc)}}
 
 
 def left_out_comment(left_out: Sequence) -> str:

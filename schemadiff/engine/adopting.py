@@ -61,7 +61,7 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
         kinds = managed_kinds(replace(live, manages_grants=bool(live.grants),
                                       manages_default_grants=bool(live.default_grants)))
         left_out = tuple(o for o in left_out if o.kind not in kinds)
-    return SchemaText(live, dump(live, left_out), left_out)
+    return SchemaText(live, dump(live, left_out, whole_database=True), left_out)
 
 
 def adopt(project: Project, directory) -> SchemaText:
