@@ -19,6 +19,8 @@ from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
+from .canonicalize_security import canonicalize_policies
+from .canonicalize_triggers import canonicalize_triggers
 from .canonicalize_types import canonicalize_domains
 from .probes import first_value, rolled_back, succeeds
 
@@ -30,6 +32,8 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
     desired = settle_partitions(conn, current, desired)
     desired = canonicalize_domains(conn, current, desired)
+    desired = canonicalize_triggers(conn, current, desired)
+    desired = canonicalize_policies(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

@@ -18,13 +18,15 @@ from .references import ReferencesReader
 from .schemas import SchemasReader
 from .sequences import SequencesReader
 from .tables import TablesReader
+from .security import SecurityReader
 from .text_search import TextSearchReader
+from .triggers import TriggersReader
 from .types import TypesReader
 from .user_types import UserTypesReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "triggers", "policies", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -56,7 +58,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader):
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, TriggersReader, SecurityReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -77,6 +79,9 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
+        kinds["triggers"] = self.triggers(doc.get("triggers"))
+        kinds["row_security"], mentions_rls = self.row_security(doc.get("tables"))
+        kinds["policies"] = self.policies(doc.get("policies"), {t.qualified for t in tables})
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
@@ -85,6 +90,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         schemas += tuple(e.schema for e in extensions)  # an extension's schema is the file's to create
         return sorted_catalog(tables, enums, schemas, sequences=sequences, extensions=extensions,
                               manages_extensions="extensions" in doc, schema_comments=schema_comments,
-                              manages_text_search="text_search" in doc, **kinds)
+                              manages_text_search="text_search" in doc, manages_triggers="triggers" in doc,
+                              manages_row_security=mentions_rls or "policies" in doc,
+                              manages_policies="policies" in doc, **kinds)
 
 

@@ -19,6 +19,8 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
+from .security import dump_policies, row_security_of
+from .triggers import dump_triggers
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -100,9 +102,17 @@ def _document(catalog: Catalog, keep) -> dict:
     if catalog.sequences:
         doc["sequences"] = sequences_document(catalog)
     doc["tables"] = {}
+    tables_written = {t.qualified: _table_key(t) for t in catalog.tables}
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
+    for table, mode in row_security_of(catalog).items():
+        if table in tables_written:
+            doc["tables"][tables_written[table]]["row_level_security"] = mode
+    if catalog.triggers:
+        doc["triggers"] = dump_triggers(catalog)
+    if catalog.policies:
+        doc["policies"] = dump_policies(catalog)
     return doc
 
 

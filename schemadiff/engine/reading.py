@@ -41,7 +41,9 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "row_security")},
+                   triggers=tuple(t for t in live.triggers if t.schema in schemas),
+                   policies=tuple(p for p in live.policies if p.schema in schemas),
                    schemas=tuple(s for s in live.schemas if s in schemas))
     return managed(target, live)
 
@@ -115,12 +117,17 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
         return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
 
     # A sequence owned by an ignored table is ignored with it.
+    # So are its triggers, policies and row-level security.
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
-                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))))
+                   sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))),
+                   triggers=tuple(t for t in catalog.triggers if not ignored(t.schema, t.table)),
+                   policies=tuple(p for p in catalog.policies if not ignored(p.schema, p.table)),
+                   row_security=tuple(r for r in catalog.row_security if not ignored(r.schema, r.name)))
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:
     """The unmanaged objects of the schemas ``desired`` manages (one query)."""
-    from ..catalog.unmanaged import read_unmanaged
+    from ..catalog.unmanaged import read_unmanaged, without_managed
 
-    return read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    found = read_unmanaged(conn, managed_schemas(desired), exclude=own_tables(target), ignore=target.ignore)
+    return without_managed(found, desired)

@@ -25,13 +25,15 @@ from .types import (
 from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
+from .triggers import Trigger
+from .security import Policy, RowSecurity
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary",
+    "TextSearchConfiguration", "TextSearchDictionary", "Trigger", "Policy", "RowSecurity",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -57,6 +59,16 @@ class Catalog:
     ts_configurations: tuple[TextSearchConfiguration, ...] = ()
     # True for a file with a `text_search:` key; without one, those in the database are left alone.
     manages_text_search: bool = field(default=False, compare=False)
+    triggers: tuple[Trigger, ...] = ()
+    # True for a file with a `triggers:` key; without one, triggers in the database are left alone.
+    manages_triggers: bool = field(default=False, compare=False)
+    # Tables with row-level security on, and policies. A file that never mentions row-level
+    # security (no table's `row_level_security:`, no `policies:`) leaves both alone: turning
+    # it off unasked would open every row.
+    row_security: tuple[RowSecurity, ...] = ()
+    manages_row_security: bool = field(default=False, compare=False)
+    policies: tuple[Policy, ...] = ()
+    manages_policies: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -87,7 +99,9 @@ class Catalog:
 
 def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), composites=(), ranges=(),
                    collations=(), extensions=(), manages_extensions: bool = False, schema_comments=(),
-                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False) -> Catalog:
+                   ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
+                   triggers=(), manages_triggers: bool = False, row_security=(), manages_row_security: bool = False,
+                   policies=(), manages_policies: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -99,7 +113,10 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
     all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
-                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search)
+                   schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
+                   triggers=tuple(sorted(triggers, key=attrgetter("key"))), manages_triggers=manages_triggers,
+                   row_security=by_name(row_security), manages_row_security=manages_row_security,
+                   policies=tuple(sorted(policies, key=attrgetter("key"))), manages_policies=manages_policies)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -13,6 +13,8 @@ from ..diff import user_types as ut
 from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
+from ..diff import security as sec
+from ..diff import triggers as tg
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -23,6 +25,8 @@ from .describe import object_name
 # dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
+    # Triggers and policies go before anything they use (a column, a function) changes or goes.
+    tg.DropTrigger, sec.DropPolicy,
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
     (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
@@ -41,11 +45,16 @@ PHASES = (
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition, pc.SetPartitionColumn,
-    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity, seq.DropSequence,
+    "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
+    # Triggers once their tables (and views) are in place; then policies, then row-level
+    # security switched on: a table is never enabled before its policies exist.
+    (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
+    sec.RenamePolicy, (sec.CreatePolicy, sec.ReplacePolicy, sec.AlterPolicy), sec.SetRowSecurity,
+    seq.DropSequence,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
     (ch.SetTableComment, ts.SetTextSearchComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
-                       cm.SetConstraintComment),
+                       cm.SetConstraintComment, tg.SetTriggerComment, sec.SetPolicyComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
