@@ -10,7 +10,7 @@ import yaml
 
 from conftest import fresh_database
 from core_helpers import invoke, load, output, problems, sqls
-from prodsafe_helpers import apply, converged, plan
+from prodsafe_helpers import apply, converged
 from schemadiff.diff import diff
 from schemadiff.diff import triggers as tg
 from schemadiff.model import Catalog, Trigger

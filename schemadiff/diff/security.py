@@ -75,12 +75,12 @@ def diff_row_security(current: Catalog, desired: Catalog) -> list:
     if not desired.manages_row_security:
         return []
     live = {r.qualified: r for r in current.row_security}
+    wanted = {r.qualified: r for r in desired.row_security}
     with_policies = {p.on for p in desired.policies}
     changes = []
     for table in desired.tables:
         old = live.get(table.qualified, RowSecurity(table.schema, table.name, False, False))
-        new = next((r for r in desired.row_security if r.qualified == table.qualified),
-                   RowSecurity(table.schema, table.name, False, False))
+        new = wanted.get(table.qualified, RowSecurity(table.schema, table.name, False, False))
         if (old.enabled, old.forced) != (new.enabled, new.forced):
             changes.append(SetRowSecurity(table.qualified, new.enabled if new.enabled != old.enabled else None,
                                           new.forced if new.forced != old.forced else None,
