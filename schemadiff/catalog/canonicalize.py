@@ -19,6 +19,8 @@ from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
 from ..pg.naming import quote_ident
 from ..plan.render import index_sql
+from .canonicalize_security import canonicalize_policies
+from .canonicalize_triggers import canonicalize_triggers
 from .canonicalize_types import canonicalize_domains
 from .canonicalize_functions import canonicalize_functions
 from .canonicalize_views import canonicalize_views
@@ -36,6 +38,8 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
     desired = canonicalize_functions(conn, current, desired)
     desired = canonicalize_views(conn, current, desired)
     desired = canonicalize_grants(conn, current, desired)
+    desired = canonicalize_triggers(conn, current, desired)
+    desired = canonicalize_policies(conn, current, desired)
     live = current.table_map()
     work = [(t, live[t.qualified]) for t in desired.tables if t.qualified in live and _suspects(t, live[t.qualified])]
     if not work:

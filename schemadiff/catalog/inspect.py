@@ -10,15 +10,17 @@ from typing import Iterable, Optional, Sequence
 from ..model import Catalog, Enum, Extension, QualifiedName, sorted_catalog
 from .partitions import partition_builders, with_partitions
 from .sequences import attach_sequences
+from .security import row_security_from_rows
 from .text_search import text_search_from_rows
 from .functions import functions_from_rows
 from .grants import grants_from_rows
+from .triggers import triggers_from_rows
 from .tables import attach_constraints, attach_indexes, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search", "functions", "views", "grants")
+               "extensions", "text_search", "functions", "views", "grants", "triggers", "row_security")
 
 
 @lru_cache(maxsize=None)
@@ -47,13 +49,21 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
-                          views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded))
+                          views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded),
+                          triggers=[t for t in triggers_from_rows(rows["triggers"]) if t.on not in excluded],
+                          **_not_on(row_security_from_rows(rows["row_security"]), excluded))
 
 
 def _kept_grants(found: dict, excluded: set) -> dict:
     """Grants on schemadiff's own (and ignored) tables are not the file's."""
     return {**found, "grants": [g for g in found["grants"]
                                 if QualifiedName(g.target.schema, g.target.name) not in excluded]}
+
+
+def _not_on(found: dict, excluded: set) -> dict:
+    """Row-level security and policies, but for those of the excluded tables."""
+    return {"row_security": [r for r in found["row_security"] if r.qualified not in excluded],
+            "policies": [p for p in found["policies"] if p.on not in excluded]}
 
 
 # What initdb says of public: the file's "no comment" (a database made from it has it).

@@ -20,15 +20,17 @@ from .references import ReferencesReader
 from .schemas import SchemasReader
 from .sequences import SequencesReader
 from .tables import TablesReader
+from .security import SecurityReader
 from .text_search import TextSearchReader
+from .triggers import TriggersReader
 from .types import TypesReader
 from .user_types import UserTypesReader
 from .views import ViewsReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "privileges",
-            "default_privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
+            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "triggers",
+            "policies", "privileges", "default_privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
 def load(path: str | FsPath) -> Catalog:
@@ -61,7 +63,7 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
               NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, ViewsReader,
-              DefaultGrantsReader):
+              DefaultGrantsReader, TriggersReader, SecurityReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
     def catalog(self) -> Catalog:
@@ -87,6 +89,9 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         self.check_view_names(views)
         grants = self.grants(doc.get("privileges"))
         default_grants = self.default_grants(doc.get("default_privileges"))
+        kinds["triggers"] = self.triggers(doc.get("triggers"))
+        kinds["row_security"], mentions_rls = self.row_security(doc.get("tables"))
+        kinds["policies"] = self.policies(doc.get("policies"), {t.qualified for t in tables})
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)
@@ -99,7 +104,9 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
                                  manages_functions="functions" in doc, manages_procedures="procedures" in doc, views=views,
                                  manages_views="views" in doc or "materialized_views" in doc, grants=grants,
                                  manages_grants="privileges" in doc, default_grants=default_grants,
-                                 manages_default_grants="default_privileges" in doc, **kinds)
+                                 manages_default_grants="default_privileges" in doc, manages_triggers="triggers" in doc,
+                                 manages_row_security=mentions_rls or "policies" in doc,
+                                 manages_policies="policies" in doc, **kinds)
         self.check_grant_schemas(grants, set(catalog.schemas) | {"public"})
         self.check_default_grant_schemas(default_grants, set(catalog.schemas) | {"public"})
         if self.problems:

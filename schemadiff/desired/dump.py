@@ -23,6 +23,8 @@ from .functions import Block, dump_functions
 from .views import dump_views
 from .grants import dump_grants
 from .default_grants import dump_default_grants
+from .security import dump_policies, row_security_of
+from .triggers import dump_triggers
 from .table_details import column_details_data, table_details_data
 from .exclusions import comment_document, exclusion_document, parameters_document, timing_document
 from .schemas import schemas_document
@@ -54,7 +56,7 @@ def dump(catalog: Catalog, left_out: Sequence = (), whole_database: bool = False
 
 # The top-level keys whose absence means "leave those objects alone", and their empty values.
 GATED_KEYS = {"extensions": [], "text_search": {}, "functions": {}, "procedures": {}, "views": {},
-              "privileges": {}, "default_privileges": {}}
+              "triggers": {}, "policies": {}, "privileges": {}, "default_privileges": {}}
 
 
 # The key that manages each kind of the left-out report (catalog/queries/unmanaged.sql).
@@ -131,10 +133,18 @@ def _document(catalog: Catalog, keep) -> dict:
         doc["sequences"] = sequences_document(catalog)
     doc.update(dump_functions(catalog))
     doc["tables"] = {}
+    tables_written = {t.qualified: _table_key(t) for t in catalog.tables}
     for t in catalog.tables:
         key, body = _table_key(t), _table(t, lambda kind, i, t=t: keep == ALL or (t.qualified, kind, i) in keep)
         doc["tables"][key] = body
     doc.update(dump_views(catalog))
+    for table, mode in row_security_of(catalog).items():
+        if table in tables_written:
+            doc["tables"][tables_written[table]]["row_level_security"] = mode
+    if catalog.triggers:
+        doc["triggers"] = dump_triggers(catalog)
+    if catalog.policies:
+        doc["policies"] = dump_policies(catalog)
     if catalog.grants:
         doc["privileges"] = dump_grants(catalog)
     if catalog.default_grants:

@@ -15,7 +15,8 @@ from .reader import describe_value, did_you_mean, is_identifier, split_qualified
 from .table_details import COLUMN_DETAIL_KEYS, TABLE_DETAIL_KEYS, TableDetailsReader
 
 TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
-              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions", "exclusions") + TABLE_DETAIL_KEYS
+              "comment", "renamed_from", "schema", "lint", "partition_by", "partitions", "exclusions",
+              "row_level_security") + TABLE_DETAIL_KEYS
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
                "using", "renamed_from") + COLUMN_DETAIL_KEYS
 INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with",

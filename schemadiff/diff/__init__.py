@@ -22,8 +22,10 @@ from .partitions import all_partitions, detached_table, detaches_concurrently, d
 from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
+from .security import diff_policies, diff_row_security
 from .text_search import diff_text_search
 from .functions import diff_functions
+from .triggers import diff_triggers
 from .types import diff_enums
 from .user_types import diff_user_types
 from .views import diff_views
@@ -84,8 +86,24 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += diff_partitioning(old, desired_map[key], moved)
     changes += diff_views(current, desired)
     changes = _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
+    followed = _after_table_renames(current, renames)
+    changes += diff_triggers(followed, desired) + diff_row_security(followed, desired) + diff_policies(followed, desired)
     changes = with_dependents(changes, current, desired)
     return changes + diff_grants(current, desired, *renames_and_drops(changes)) + diff_default_grants(current, desired)
+
+
+def _after_table_renames(current: Catalog, renames: list) -> Catalog:
+    """``current`` with triggers, row-level security and policies moved to the new names of
+    renamed tables: they follow their table in PostgreSQL."""
+    moved = dict(renames)
+    if not moved:
+        return current
+    def follow(obj, schema: str = "schema", name: str = "table"):
+        new = moved.get(QualifiedName(getattr(obj, schema), getattr(obj, name)))
+        return replace(obj, **{schema: new.schema, name: new.name}) if new else obj
+    return replace(current, triggers=tuple(follow(t) for t in current.triggers),
+                   policies=tuple(follow(p) for p in current.policies),
+                   row_security=tuple(follow(r, name="name") for r in current.row_security))
 
 
 def _foreign_keys_around_enum_rebuilds(changes: list, current: Catalog, desired: Catalog) -> list:

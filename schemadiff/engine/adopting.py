@@ -48,20 +48,63 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     # Other migration tools' tracking tables are left alone, and said to be.
     tools = migration_tool_tables(live, TOOL_TABLES)
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
-    # The file written manages the functions and procedures it lists: no longer left out.
-    live = replace(live, manages_functions=any(not f.procedure for f in live.functions),
-                   manages_procedures=any(f.procedure for f in live.functions))
-    left_out = without_managed(left_out, live)
-    left_out = tools + left_out
-    if live.grants or live.default_grants:  # written under `privileges:`, so no longer left out
-        from dataclasses import replace
-
-        from ..catalog.unmanaged import managed_kinds
-
-        kinds = managed_kinds(replace(live, manages_grants=bool(live.grants),
-                                      manages_default_grants=bool(live.default_grants)))
-        left_out = tuple(o for o in left_out if o.kind not in kinds)
+    # The file written manages the functions and procedures it lists (those it cannot write are
+    # left out under kinds of their own), and the grants: no longer left out.
+    live = replace(live, manages_functions=True, manages_procedures=True, manages_grants=True,
+                   manages_default_grants=True)
+    live, left_out = writable(live, tools + left_out)
     return SchemaText(live, dump(live, left_out, whole_database=True), left_out)
+
+
+def writable(live: Catalog, left_out: tuple) -> tuple[Catalog, tuple]:
+    """``live`` as the inspected file will say it, and what it leaves out. Triggers are
+    written only when none needs an object the file leaves out (a function it does not write,
+    a view): such a file could not be applied to an empty database. Likewise policies. A file
+    that writes a kind manages it, so the report no longer names those objects."""
+    from dataclasses import replace
+
+    from ..catalog.unmanaged import without_managed
+
+    unwritten = {(o.kind, o.schema, o.name) for o in left_out}
+    triggers = () if any(_needs(t, unwritten) for t in live.triggers) else live.triggers
+    policies = () if any(_needs(p, unwritten) for p in live.policies) else live.policies
+    live = replace(live, triggers=triggers, manages_triggers=not live.triggers or bool(triggers), policies=policies,
+                   manages_policies=not live.policies or bool(policies),
+                   manages_row_security=not live.policies or bool(policies))
+    return live, without_managed(left_out, live)
+
+
+def _needs(obj, unwritten: set) -> bool:
+    for ref in obj.depends_on:
+        kinds = ("function", "procedure") if ref.what == "function" else ("view", "materialized view", "foreign table")
+        if ref.what in ("function", "relation", "column") and any((k, ref.schema, ref.name) in unwritten for k in kinds):
+            return True
+    return False
+
+
+def writable(live: Catalog, left_out: tuple) -> tuple[Catalog, tuple]:
+    """``live`` as the inspected file will say it, and what it leaves out. Triggers are
+    written only when none needs an object the file leaves out (a function it does not write,
+    a view): such a file could not be applied to an empty database. Likewise policies. A file
+    that writes a kind manages it, so the report no longer names those objects."""
+    from dataclasses import replace
+
+    from ..catalog.unmanaged import without_managed
+
+    unwritten = {(o.kind, o.schema, o.name) for o in left_out}
+    triggers = () if any(_needs(t, unwritten) for t in live.triggers) else live.triggers
+    policies = () if any(_needs(p, unwritten) for p in live.policies) else live.policies
+    live = replace(live, triggers=triggers, manages_triggers=bool(triggers), policies=policies,
+                   manages_policies=bool(policies), manages_row_security=bool(live.row_security or policies))
+    return live, without_managed(left_out, live)
+
+
+def _needs(obj, unwritten: set) -> bool:
+    for ref in obj.depends_on:
+        kinds = ("function", "procedure") if ref.what == "function" else ("view", "materialized view", "foreign table")
+        if ref.what in ("function", "relation", "column") and any((k, ref.schema, ref.name) in unwritten for k in kinds):
+            return True
+    return False
 
 
 def adopt(project: Project, directory) -> SchemaText:

@@ -56,10 +56,13 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "views")},
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "views",
+                                   "row_security")},
                    schemas=tuple(s for s in live.schemas if s in schemas),
                    grants=tuple(g for g in live.grants if g.target.schema in schemas),
-                   default_grants=tuple(g for g in live.default_grants if not g.schema or g.schema in schemas))
+                   default_grants=tuple(g for g in live.default_grants if not g.schema or g.schema in schemas),
+                   triggers=tuple(t for t in live.triggers if t.schema in schemas),
+                   policies=tuple(p for p in live.policies if p.schema in schemas))
     return managed(target, of_managed_kinds(live, desired))
 
 
@@ -132,13 +135,17 @@ def without_ignored(catalog: Catalog, patterns) -> Catalog:
         return any(fnmatchcase(f"{schema}.{name}", p) or fnmatchcase(name, p) for p in patterns)
 
     # A sequence owned by an ignored table is ignored with it; a view that reads one is too (a
-    # database built from the file could not make it).
+    # database built from the file could not make it); so are its triggers, policies and
+    # row-level security.
     return replace(catalog, tables=tuple(t for t in catalog.tables if not ignored(t.schema, t.name)),
                    sequences=tuple(s for s in catalog.sequences if not (s.owned_by and ignored(*s.owned_by[:2]))),
                    views=tuple(v for v in catalog.views if not ignored(v.schema, v.name)
                                and not any(ignored(r.schema, r.name) for r in v.depends_on if r.what in ("relation", "column"))),
                    grants=tuple(g for g in catalog.grants if g.target.kind not in ("table", "column")
-                                or not ignored(g.target.schema, g.target.name)))
+                                or not ignored(g.target.schema, g.target.name)),
+                   triggers=tuple(t for t in catalog.triggers if not ignored(t.schema, t.table)),
+                   policies=tuple(p for p in catalog.policies if not ignored(p.schema, p.table)),
+                   row_security=tuple(r for r in catalog.row_security if not ignored(r.schema, r.name)))
 
 
 def read_unmanaged_of(conn, target: Target, desired: Catalog) -> tuple:

@@ -28,6 +28,8 @@ from .text_search import TextSearchConfiguration, TextSearchDictionary
 from .functions import Argument, Function
 from .views import View
 from .grants import DefaultGrant, Grant, GrantTarget
+from .triggers import Trigger
+from .security import Policy, RowSecurity
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
@@ -35,7 +37,7 @@ __all__ = [
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
     "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "View",
-    "DefaultGrant", "Grant", "GrantTarget",
+    "DefaultGrant", "Grant", "GrantTarget", "Trigger", "Policy", "RowSecurity",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -79,6 +81,16 @@ class Catalog:
     default_grants: tuple[DefaultGrant, ...] = ()
     # True for a file with a `default_privileges:` key; without one, those rules are left alone.
     manages_default_grants: bool = field(default=False, compare=False)
+    triggers: tuple[Trigger, ...] = ()
+    # True for a file with a `triggers:` key; without one, triggers in the database are left alone.
+    manages_triggers: bool = field(default=False, compare=False)
+    # Tables with row-level security on, and policies. A file that never mentions row-level
+    # security (no table's `row_level_security:`, no `policies:`) leaves both alone: turning
+    # it off unasked would open every row.
+    row_security: tuple[RowSecurity, ...] = ()
+    manages_row_security: bool = field(default=False, compare=False)
+    policies: tuple[Policy, ...] = ()
+    manages_policies: bool = field(default=False, compare=False)
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -115,7 +127,9 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
                    ts_dictionaries=(), ts_configurations=(), manages_text_search: bool = False,
                    functions=(), manages_functions: bool = False, manages_procedures: bool = False, views=(),
                    manages_views: bool = False, grants=(), manages_grants: bool = False, default_grants=(),
-                   manages_default_grants: bool = False) -> Catalog:
+                   manages_default_grants: bool = False, triggers=(), manages_triggers: bool = False,
+                   row_security=(), manages_row_security: bool = False, policies=(),
+                   manages_policies: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -132,7 +146,10 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
                    functions=tuple(sorted(functions, key=lambda f: f.key)), manages_functions=manages_functions,
                    manages_procedures=manages_procedures, manages_views=manages_views,
                    grants=tuple(sorted(grants)), manages_grants=manages_grants,
-                   default_grants=tuple(sorted(default_grants)), manages_default_grants=manages_default_grants)
+                   default_grants=tuple(sorted(default_grants)), manages_default_grants=manages_default_grants,
+                   triggers=tuple(sorted(triggers, key=attrgetter("key"))), manages_triggers=manages_triggers,
+                   row_security=by_name(row_security), manages_row_security=manages_row_security,
+                   policies=tuple(sorted(policies, key=attrgetter("key"))), manages_policies=manages_policies)
 
 
 def catalog_hash(catalog: Catalog) -> str:

@@ -16,6 +16,8 @@ from ..diff import text_search as ts
 from ..diff import functions as fn
 from ..diff import views as vw
 from ..diff import grants as gr
+from ..diff import security as sec
+from ..diff import triggers as tg
 from ..model import ForeignKey
 from .describe import object_name
 
@@ -26,7 +28,9 @@ from .describe import object_name
 # dropped once no default uses them.
 PHASES = (
     pc.RepartitionRefused,  # first: it stops the plan before anything ran
-    # Views go before anything they read changes or goes (views over others first: reverse depth).
+    # Triggers and policies go before anything they use (a column, a function) changes or goes;
+    # views before anything they read does (views over others first: reverse depth).
+    tg.DropTrigger, sec.DropPolicy,
     (vw.DropViewIndex, vw.DropView),
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
@@ -54,6 +58,10 @@ PHASES = (
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
     # Views once tables, columns and keys are done, each after the views it reads (depth).
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
+    # Triggers once their tables (and views) are in place; then policies, then row-level
+    # security switched on: a table is never enabled before its policies exist.
+    (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
+    sec.RenamePolicy, (sec.CreatePolicy, sec.ReplacePolicy, sec.AlterPolicy), sec.SetRowSecurity,
     seq.DropSequence, fn.DropFunction,
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
@@ -63,7 +71,7 @@ PHASES = (
     # Default privileges after them, so that what this plan creates gets only the file's grants.
     gr.RevokeDefaultPrivileges, gr.GrantDefaultPrivileges,
     (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
-                       cm.SetConstraintComment, vw.SetViewComment),
+                       cm.SetConstraintComment, vw.SetViewComment, tg.SetTriggerComment, sec.SetPolicyComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
