@@ -216,3 +216,42 @@ def test_apply_refuses_a_type_change_an_unmanaged_view_reads_and_changes_nothing
         apply(database_url, wider)
     assert sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                " WHERE attrelid = 'items'::regclass AND attname = 'price'") == [("numeric(4,2)",)]
+
+
+GUARDED = """
+tables:
+  accounts:
+    columns:
+      id: bigint
+      tenant: integer
+      status: varchar(10)
+    primary_key: id
+    row_level_security: enabled
+functions:
+  refuse_closed():
+    returns: trigger
+    language: plpgsql
+    body: BEGIN RAISE EXCEPTION 'closed'; END
+triggers:
+  accounts.no_closed:
+    timing: before
+    events: [update]
+    for_each: row
+    when: "old.status = 'closed'"
+    function: refuse_closed
+policies:
+  accounts.tenant_rows:
+    using: "tenant = current_setting('app.tenant')::integer"
+"""
+
+
+def test_a_type_change_re_creates_the_triggers_and_policies_that_read_the_column(database_url):
+    apply(database_url, GUARDED)
+    wider = GUARDED.replace("status: varchar(10)", "status: text").replace("tenant: integer", "tenant: bigint")
+    statements = plan(database_url, wider).statements
+    kinds = [s.kind for s in statements]
+    assert kinds.index("DropTrigger") < kinds.index("AlterColumn") < kinds.index("CreateTrigger")
+    assert kinds.index("DropPolicy") < kinds.index("AlterColumn") < kinds.index("CreatePolicy")
+    assert any("re-created around" in s.description for s in statements if s.kind == "CreatePolicy")
+    apply(database_url, wider)
+    assert converged(database_url, wider)

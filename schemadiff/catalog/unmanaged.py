@@ -81,6 +81,12 @@ def managed_kinds(catalog) -> frozenset[str]:
         kinds |= {"privileges", "schema privileges", "type privileges"}
     if catalog.manages_default_grants:
         kinds.add("default privileges")
+    if catalog.manages_triggers:
+        kinds.add("trigger")
+    if catalog.manages_row_security:
+        kinds.add("row-level security")
+    if catalog.manages_policies:
+        kinds.add("policy")
     return frozenset(kinds)
 
 
@@ -127,22 +133,3 @@ def _one_line(text: str) -> str:
     object stays one line (and a YAML comment stays a comment)."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
-
-def managed_kinds(catalog) -> frozenset[str]:
-    """The kinds of the unmanaged report (``-- kind:`` of queries/unmanaged.sql) that
-    ``catalog`` manages: a file that manages a kind plans those objects itself, so they are
-    neither reported nor hazards. A file without the kind's key still gets them reported."""
-    kinds = set()
-    if catalog.manages_triggers:
-        kinds.add("trigger")
-    if catalog.manages_row_security:
-        kinds.add("row-level security")
-    if catalog.manages_policies:
-        kinds.add("policy")
-    return frozenset(kinds)
-
-
-def without_managed(objects: Sequence[Unmanaged], catalog) -> tuple[Unmanaged, ...]:
-    """``objects`` but for those of the kinds ``catalog`` manages."""
-    managed = managed_kinds(catalog)
-    return tuple(o for o in objects if o.kind not in managed)

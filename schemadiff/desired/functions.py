@@ -75,11 +75,11 @@ class FunctionsReader(Reader):
             self.error(path + ("language",), f"a sql_body is SQL: {what} cannot be in language {language}")
         return Function(
             schema, naming.truncate_identifier(name), arguments, result, language, code, sql_body, procedure,
-            volatility=self.one_of(body, "volatility", VOLATILITIES, path, "volatile"),
+            volatility=self.function_choice(body, "volatility", VOLATILITIES, path, "volatile"),
             strict=self.boolean(body.get("strict"), path + ("strict",), "strict", False),
             security_definer=self.boolean(body.get("security_definer"), path + ("security_definer",), "security_definer", False),
             leakproof=self.boolean(body.get("leakproof"), path + ("leakproof",), "leakproof", False),
-            parallel=self.one_of(body, "parallel", PARALLEL, path, "unsafe"),
+            parallel=self.function_choice(body, "parallel", PARALLEL, path, "unsafe"),
             cost=self.positive_number(body.get("cost"), path + ("cost",), "cost"),
             rows=self.positive_number(body.get("rows"), path + ("rows",), "rows"),
             config=self.function_settings(body.get("set"), path + ("set",)), **self.comment_of(body, path))
@@ -114,7 +114,7 @@ class FunctionsReader(Reader):
             self.error(path, f"cannot read body file {str(target)!r}: {reason}")
             return None
 
-    def one_of(self, body: dict, key: str, allowed: tuple, path: tuple, default: str) -> str:
+    def function_choice(self, body: dict, key: str, allowed: tuple, path: tuple, default: str) -> str:
         value = self.text(body.get(key), path + (key,), key)
         if value is None:
             return default

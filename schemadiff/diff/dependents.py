@@ -18,6 +18,8 @@ from typing import Any, Callable, Optional
 from ..model import Catalog
 from . import changes as ch
 from . import functions as fn
+from . import security as sec
+from . import triggers as tg
 from . import user_types as ut
 from . import views as vw
 
@@ -139,7 +141,30 @@ def _views_kind() -> DependentKind:
         dropped=lambda c: isinstance(c, vw.DropView))
 
 
+def _table_object_kind(name: str, module, attribute: str, managed, drop, create, replace_types) -> DependentKind:
+    """Triggers and policies: keyed (schema, table, name), re-made from the file's definition."""
+    def about(change):
+        if type(change).__module__ != module.__name__:
+            return None
+        if isinstance(change, replace_types):
+            return change.to.key
+        obj = getattr(change, name, None)
+        return obj.key if obj is not None and hasattr(obj, "key") else None
+
+    def by_key(catalog):
+        return {o.key: o for o in getattr(catalog, attribute)}
+
+    return DependentKind(
+        name=name, managed=managed, live=by_key, desired=by_key,
+        drop=lambda o, cat, reason: drop(o, reason), create=lambda o, cat, reason: create(o, reason),
+        target=lambda o: None, about=about, dropped=lambda c: isinstance(c, drop))
+
+
 register_kind(_views_kind())
+register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
+                                 tg.CreateTrigger, (tg.ReplaceTrigger,)))
+register_kind(_table_object_kind("policy", sec, "policies", lambda c: c.manages_policies, sec.DropPolicy,
+                                 sec.CreatePolicy, (sec.ReplacePolicy,)))
 register_touch(_table_touches)
 register_touch(_type_touches)
 register_touch(_view_touches)

@@ -33,7 +33,7 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     from ..catalog.inspect import inspect
     from dataclasses import replace
 
-    from ..catalog.unmanaged import migration_tool_tables, read_unmanaged, without_managed
+    from ..catalog.unmanaged import migration_tool_tables, read_unmanaged
     from ..deploy.tracking import TOOL_TABLES
     from ..desired.dump import dump
     from ..model import QualifiedName
@@ -71,31 +71,6 @@ def writable(live: Catalog, left_out: tuple) -> tuple[Catalog, tuple]:
     live = replace(live, triggers=triggers, manages_triggers=not live.triggers or bool(triggers), policies=policies,
                    manages_policies=not live.policies or bool(policies),
                    manages_row_security=not live.policies or bool(policies))
-    return live, without_managed(left_out, live)
-
-
-def _needs(obj, unwritten: set) -> bool:
-    for ref in obj.depends_on:
-        kinds = ("function", "procedure") if ref.what == "function" else ("view", "materialized view", "foreign table")
-        if ref.what in ("function", "relation", "column") and any((k, ref.schema, ref.name) in unwritten for k in kinds):
-            return True
-    return False
-
-
-def writable(live: Catalog, left_out: tuple) -> tuple[Catalog, tuple]:
-    """``live`` as the inspected file will say it, and what it leaves out. Triggers are
-    written only when none needs an object the file leaves out (a function it does not write,
-    a view): such a file could not be applied to an empty database. Likewise policies. A file
-    that writes a kind manages it, so the report no longer names those objects."""
-    from dataclasses import replace
-
-    from ..catalog.unmanaged import without_managed
-
-    unwritten = {(o.kind, o.schema, o.name) for o in left_out}
-    triggers = () if any(_needs(t, unwritten) for t in live.triggers) else live.triggers
-    policies = () if any(_needs(p, unwritten) for p in live.policies) else live.policies
-    live = replace(live, triggers=triggers, manages_triggers=bool(triggers), policies=policies,
-                   manages_policies=bool(policies), manages_row_security=bool(live.row_security or policies))
     return live, without_managed(left_out, live)
 
 
