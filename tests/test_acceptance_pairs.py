@@ -28,28 +28,7 @@ def needs(*kinds: str) -> str:
 
 
 # case -> why it cannot pass until the object kinds of issue 13 are merged.
-KNOWN_FAILURES: dict = {
-    "view_added": needs("views"),
-    "view_column_appended": needs("views"),
-    "view_column_removed": needs("views"),
-    "column_type_under_two_views_numeric": needs("views"),
-    "column_type_under_two_views_varchar_to_text": needs("views"),
-    "column_renamed_under_view": needs("views"),
-    "table_and_view_dropped": needs("views"),
-    "matview_query_changed": needs("materialized views"),
-    "function_body_changed": needs("functions"),
-    "function_return_type_used_by_view": needs("functions", "views"),
-    "function_arguments_used_by_trigger": needs("functions", "triggers"),
-    "trigger_added": needs("functions", "triggers"),
-    "trigger_changed": needs("functions", "triggers"),
-    "trigger_disabled": needs("functions", "triggers"),
-    "rls_enabled_with_tenant_policy": needs("row-level security", "policies"),
-    "policy_using_changed": needs("policies"),
-    "grants_added": needs("privileges"),
-    "grants_revoked": needs("privileges"),
-    "sample_store_change": needs("views", "materialized views", "functions", "triggers",
-                                 "row-level security", "policies", "privileges"),
-}
+KNOWN_FAILURES: dict = {}
 
 
 def cases():

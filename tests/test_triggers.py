@@ -312,11 +312,11 @@ def test_inspect_writes_triggers_and_the_file_rebuilds_an_empty_database(pg_serv
         assert yaml.safe_load((project / "again.yaml").read_text()) == written
 
 
-def test_inspect_leaves_out_triggers_whose_function_it_does_not_write(database_url, sql, project):
+def test_inspect_writes_triggers_with_the_functions_they_call(database_url, sql, project):
     _with_functions(sql)
     apply(database_url, SCHEMA)
     result = invoke("inspect", "--out", "schema.yaml", cwd=project, url=database_url)
     assert result.returncode == 0, output(result)
     written = yaml.safe_load((project / "schema.yaml").read_text())
-    assert "triggers" not in written
-    assert "trigger set_updated_at on public.orders" in output(result)
+    assert "orders.set_updated_at" in written["triggers"] and "set_updated_at" in written["functions"]
+    assert "trigger set_updated_at on public.orders" not in output(result)

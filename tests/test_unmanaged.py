@@ -81,7 +81,7 @@ def _inspect(url, tmp_path):
 
 # What inspect writes to the file instead of leaving out: row-level security and policies. The
 # trigger stays left out, as the function it calls is (a file with it would not apply).
-WRITTEN = ("row-level security", "policy")
+WRITTEN = ("function", "trigger", "row-level security", "policy", "privileges")
 
 
 def test_inspect_lists_each_left_out_object_with_its_kind_on_stderr_and_in_the_file(populated, tmp_path):

@@ -49,7 +49,9 @@ def diff_grants(current: Catalog, desired: Catalog, renames: dict | None = None,
         if _is_dropped(target, dropped) and key not in want:
             continue
         default = default_privileges(target, grantee)
-        old = dict(cur[key].privileges if key in cur else default)
+        # An object dropped and made again (a view re-created around a column change, a
+        # function replaced) comes back with the default privileges only.
+        old = dict(cur[key].privileges if key in cur and not _is_dropped(target, dropped) else default)
         new = dict(want[key].privileges if key in want else default)
         changes += pair_changes(target, grantee, old, new)
     return changes
@@ -109,6 +111,10 @@ def _is_dropped(target: GrantTarget, dropped) -> bool:
         or target.kind == "function" and (target.schema, target.name.split("(", 1)[0]) in dropped
 
 
+# Changes that drop an object and create it anew, its grants with it.
+_DROPPED_AND_MADE_AGAIN = frozenset({"ReplaceFunction", "RecreateEnum", "ReplaceDomain", "ReplaceRange"})
+
+
 def renames_and_drops(changes: list) -> tuple[dict, frozenset]:
     """What the other changes rename and drop, read off their types: tables, columns and
     sequences here, and any kind whose change is named Drop… and holds an object with a
@@ -125,7 +131,7 @@ def renames_and_drops(changes: list) -> tuple[dict, frozenset]:
             renames[(c.table.schema, c.table.name, c.old)] = (c.table.schema, c.table.name, c.new)
         elif isinstance(c, ch.DropColumn):
             dropped.add((c.table.schema, c.table.name, c.column.name))
-        elif type(c).__name__.startswith("Drop"):
+        elif type(c).__name__.startswith("Drop") or type(c).__name__ in _DROPPED_AND_MADE_AGAIN:
             for value in vars(c).values():
                 qualified = getattr(value, "qualified", None)
                 if qualified is not None:

@@ -65,6 +65,7 @@ def writable(live: Catalog, left_out: tuple) -> tuple[Catalog, tuple]:
 
     from ..catalog.unmanaged import without_managed
 
+    left_out = without_managed(left_out, live)  # the functions and views the file writes
     unwritten = {(o.kind, o.schema, o.name) for o in left_out}
     triggers = () if any(_needs(t, unwritten) for t in live.triggers) else live.triggers
     policies = () if any(_needs(p, unwritten) for p in live.policies) else live.policies
