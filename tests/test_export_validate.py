@@ -153,3 +153,16 @@ def test_exporting_a_destructive_plan_is_refused_like_apply_unless_allowed(tmp_p
     assert allowed.exit_code == 0, allowed.output
     [written] = (tmp_path / "migrations").iterdir()
     assert "DROP COLUMN IF EXISTS nickname" in written.read_text()
+
+
+def test_validate_rehearses_with_the_views_the_file_leaves_alone(database_url):
+    """The scratch copy holds every kind, managed or not: a view the file does not manage that
+    reads a column whose type changes makes the rehearsal fail as the real apply would."""
+    narrow = "tables:\n  prices:\n    columns:\n      id: bigint\n      amount: numeric(4,2)\n    primary_key: id\n"
+    target = engine.Target(database_url)
+    engine.apply(target, loads(narrow))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE VIEW priced AS SELECT id, amount FROM prices")
+    wider = loads(narrow.replace("numeric(4,2)", "numeric(6,2)"))
+    with pytest.raises(PlanDoesNotConverge, match="cannot alter type of a column used by a view"):
+        validate_plan(target, wider, engine.plan(target, wider))

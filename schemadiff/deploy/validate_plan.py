@@ -22,7 +22,7 @@ def validate_plan(target: engine.Target, desired: Catalog, plan: Plan,
     """Raise PlanDoesNotConverge unless ``plan``, run on a copy of the live schema, gives
     ``desired``; raise with the failing statement if it does not run at all."""
     with engine.connection(target) as conn:
-        live = engine.read_live(conn, target, desired)
+        live = engine.read_live(conn, target, desired, every_kind=True)
     with scratch_database(target.url, target.connect_timeout) as url:
         scratch = replace(target, url=url)
         _build(scratch, live)

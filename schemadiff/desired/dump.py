@@ -61,6 +61,8 @@ GATED_KEYS = {"extensions": [], "text_search": {}, "functions": {}, "procedures"
 
 # The key that manages each kind of the left-out report (catalog/queries/unmanaged.sql).
 _KEY_OF_LEFT_OUT = {"view": "views", "materialized view": "views", "function": "functions", "procedure": "procedures",
+                    "C-language function": "functions", "function with TRANSFORM": "functions",
+                    "function with SUPPORT": "functions",
                     "trigger": "triggers", "policy": "policies", "row-level security": "policies",
                     "privileges": "privileges", "schema privileges": "privileges", "type privileges": "privileges",
                     "default privileges": "default_privileges"}

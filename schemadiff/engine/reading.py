@@ -13,26 +13,32 @@ def managed_schemas(desired: Catalog) -> list[str]:
     return sorted(set(desired.schemas) | {"public"})
 
 
-def read_live(conn, target: Target, desired: Catalog) -> Catalog:
+def read_live(conn, target: Target, desired: Catalog, every_kind: bool = False) -> Catalog:
     """The live catalog of the schemas the file manages, without schemadiff's own table
-    and ignored tables."""
+    and ignored tables; with ``every_kind``, also the kinds the file leaves alone (a scratch
+    copy of the database must hold the views a change would break)."""
     live = inspect(conn, managed_schemas(desired), exclude=own_tables(target))
-    return managed(target, of_managed_kinds(live, desired))
+    return managed(target, live if every_kind else of_managed_kinds(live, desired))
 
 
 def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
     """``live`` without the kinds ``desired`` leaves alone (views, for a file without
-    ``views:``; grants for one without ``privileges:``): they are neither diffed nor hashed
+    ``views:``; grants for one without ``privileges:``, …): they are neither diffed nor hashed
     (a GRANT made elsewhere does not change the fingerprint), and stay in the unmanaged report."""
     from dataclasses import replace
 
-    if not desired.manages_views and live.views:
-        live = replace(live, views=())
-    if not desired.manages_grants and live.grants:
-        live = replace(live, grants=())
-    if not desired.manages_default_grants and live.default_grants:
-        live = replace(live, default_grants=())
-    return live
+    kept = {
+        "views": live.views if desired.manages_views else (),
+        "functions": tuple(f for f in live.functions
+                           if (desired.manages_procedures if f.procedure else desired.manages_functions)),
+        "triggers": live.triggers if desired.manages_triggers else (),
+        "policies": live.policies if desired.manages_policies else (),
+        "row_security": live.row_security if desired.manages_row_security else (),
+        "grants": live.grants if desired.manages_grants else (),
+        "default_grants": live.default_grants if desired.manages_default_grants else (),
+    }
+    changed = {kind: objects for kind, objects in kept.items() if objects != getattr(live, kind)}
+    return replace(live, **changed) if changed else live
 
 
 def own_tables(target: Target) -> list:
