@@ -229,3 +229,16 @@ def test_models_plan_apply_check_on_a_database(in_fixtures, database_url):
     yaml_side = runner.invoke(cli, ["--database-url", database_url, "--schema", str(ROOT / "schema.yaml"), "plan",
                                     "--exit-code"])
     assert yaml_side.exit_code == 0, yaml_side.output  # the same database for the YAML file
+
+
+def test_generated_models_name_the_views_functions_and_triggers_they_cannot_hold():
+    catalog = desired.loads("""
+tables:
+  items: {columns: {id: bigint, price: numeric(6,2)}, primary_key: id}
+views:
+  cheap: SELECT id FROM items WHERE price < 10
+functions:
+  add_one(a integer): {returns: integer, language: sql, body: SELECT a + 1}
+""")
+    _, left_out = generate(catalog)
+    assert "view public.cheap" in left_out and "function add_one(integer)" in left_out

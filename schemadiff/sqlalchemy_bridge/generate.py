@@ -110,6 +110,12 @@ class _Writer:
                             ("text search configuration", c.ts_configurations)):
             for item in items:
                 self.left_out.append(f"{what} {getattr(item, 'schema', 'public')}.{item.name}")
+        self.left_out += [f"{v.kind} {v.qualified}" for v in c.views] + [f.label for f in c.functions]
+        self.left_out += [f"trigger {t.name} on {t.on}" for t in c.triggers]
+        self.left_out += [f"policy {p.name} on {p.on}" for p in c.policies]
+        self.left_out += [f"row-level security on {r.qualified}" for r in c.row_security]
+        self.left_out += [f"privileges of {g.grantee} on {g.target}" for g in c.grants]
+        self.left_out += [f"default privileges for {g.role}" for g in c.default_grants]
         for enum in c.enums:
             if enum.qualified not in self.enum_vars:
                 self.left_out.append(f"enum {enum.schema}.{enum.name} (no column uses it)")
