@@ -234,7 +234,7 @@ def test_models_plan_apply_check_on_a_database(in_fixtures, database_url):
 def test_generated_models_name_the_views_functions_and_triggers_they_cannot_hold():
     catalog = desired.loads("""
 tables:
-  items: {columns: {id: bigint, price: numeric(6,2)}, primary_key: id}
+  items: {columns: {id: bigint, price: "numeric(6,2)"}, primary_key: id}
 views:
   cheap: SELECT id FROM items WHERE price < 10
 functions:
