@@ -12,12 +12,12 @@ from dataclasses import replace
 from ..model import Catalog, View
 from ..model.views import clean_query
 from ..pg.sqltree import same_sql
-from .probes import rolled_back, succeeds
+from .probes import rolled_back, run_each
 
-_READ = """SELECT pg_get_viewdef(c.oid),
+_READ = """SELECT c.relname, pg_get_viewdef(c.oid),
                   (SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
                    FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
-           FROM pg_class c WHERE c.oid = %s::regclass"""
+           FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)"""
 
 
 def canonicalize_views(conn, current: Catalog, desired: Catalog) -> Catalog:
@@ -28,19 +28,23 @@ def canonicalize_views(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not work:
         return desired
     try:
-        probed = rolled_back(conn, work, lambda i, pair: _probe(conn, i, pair[0]))
+        probed = rolled_back(conn, [work], lambda _, views: _probe_all(conn, views))[0]
     except Exception:  # a read-only standby, no TEMP privilege: compare by parse tree only
         return desired
-    adopted = {v.qualified: _adopt(v, old, probed.get(i)) for i, (v, old) in enumerate(work)}
+    adopted = {v.qualified: _adopt(v, old, probed.get(_scratch(i))) for i, (v, old) in enumerate(work)}
     return replace(desired, views=tuple(adopted.get(v.qualified, v) for v in desired.views))
 
 
-def _probe(conn, i: int, view: View):
-    scratch = f"pg_temp.schemadiff_canon_v{i}"
-    if not succeeds(conn, f"CREATE TEMPORARY VIEW {scratch} AS\n{view.query}"):
-        return None
-    row = conn.execute(_READ, (scratch,)).fetchone()
-    return (clean_query(row[0]), tuple((c, t) for c, t in row[1] or ())) if row else None
+def _scratch(i: int) -> str:
+    return f"schemadiff_canon_v{i}"
+
+
+def _probe_all(conn, work: list) -> dict:
+    """Every desired query as a scratch temporary view, created in one round trip and read
+    back in one: a constant number of queries whatever the number of views."""
+    run_each(conn, [f"CREATE TEMPORARY VIEW {_scratch(i)} AS\n{view.query}" for i, (view, _) in enumerate(work)])
+    rows = conn.execute(_READ, ([_scratch(i) for i in range(len(work))],)).fetchall()
+    return {name: (clean_query(text), tuple((c, t) for c, t in columns or ())) for name, text, columns in rows}
 
 
 def _adopt(view: View, live: View, found) -> View:

@@ -22,6 +22,30 @@ def first_value(conn, sql: str, params) -> Optional[str]:
     return row[0] if row else None
 
 
+def run_each(conn, statements: Sequence[str]) -> None:
+    """Run every statement in one round trip, each in a subtransaction of its own: one the
+    server refuses is skipped and leaves the others (which object it was shows by its
+    absence when the results are read back)."""
+    if not statements:
+        return
+    blocks = []
+    for i, sql in enumerate(statements):
+        tag = _tag(f"p{i}", sql)
+        blocks.append(f"BEGIN EXECUTE {tag}{sql}{tag}; EXCEPTION WHEN OTHERS THEN NULL; END;")
+    body = "\n".join(blocks)
+    outer = _tag("schemadiff_probe", body)
+    conn.execute(f"DO {outer}BEGIN\n{body}\nEND{outer}")
+
+
+def _tag(stem: str, text: str) -> str:
+    """A dollar-quote tag that does not occur in ``text``."""
+    tag, n = f"${stem}$", 0
+    while tag in text:
+        n += 1
+        tag = f"${stem}_{n}$"
+    return tag
+
+
 class _RolledBack(Exception):
     pass
 
