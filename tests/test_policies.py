@@ -263,3 +263,26 @@ def test_live_policies_and_triggers_carry_what_they_depend_on(database_url, sql)
             Reference("column", "app", "projects", "secret")} <= set(trigger.depends_on)
     tenant = next(p for p in live.policies if p.name == "tenant")
     assert Reference("column", "app", "projects", "tenant_id") in tenant.depends_on
+
+
+def test_settling_policy_expressions_with_the_server_costs_no_query_per_policy(database_url, monkeypatch):
+    from schemadiff import db, desired
+    from schemadiff.engine import Target, plan_against
+
+    def counted(text: str) -> int:
+        apply(database_url, text)
+        monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
+        conn = db.connect(database_url)
+        try:
+            before = db.queries_sent
+            assert plan_against(conn, Target(database_url), desired.loads(text)).empty
+            return db.queries_sent - before
+        finally:
+            conn.close()
+
+    def tenants(n: int) -> str:  # spelled unlike pg_get_expr: each is settled by the server
+        tables = "".join(f"  t{i}: {{columns: {{id: bigint, tenant: int}}, row_level_security: enabled}}\n" for i in range(n))
+        policies = "".join(f"  t{i}.own: {{using: \"tenant = current_setting('app.t')::int\"}}\n" for i in range(n))
+        return f"tables:\n{tables}policies:\n{policies}"
+
+    assert counted(tenants(1)) == counted(tenants(8))

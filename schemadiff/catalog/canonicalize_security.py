@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..errors import SchemadiffError
 from ..model import Catalog, Policy
 from ..pg.sqltree import same_expression
-from .probes import rolled_back, succeeds
+from .probes import rolled_back, run_each
 
 
 class UnknownRoles(SchemadiffError):
@@ -42,28 +42,37 @@ def canonicalize_policies(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not work:
         return desired
     try:
-        found = rolled_back(conn, work, lambda i, pair: _probe(conn, i, pair[0]))
+        found = rolled_back(conn, [work], lambda _, pairs: _probe_all(conn, [want for want, _ in pairs]))[0]
     except Exception:  # a read-only standby, no TEMP privilege: compare textually only
         return desired
     adopted = {}
     for i, (want, live) in enumerate(work):
-        if found.get(i) is None:
+        if found.get(_scratch(i)) is None:
             continue
-        using, check = found[i]
+        using, check = found[_scratch(i)]
         adopted[want.key] = replace(want, using=live.using if using == live.using else want.using,
                                     with_check=live.with_check if check == live.with_check else want.with_check)
     return replace(desired, policies=tuple(adopted.get(p.key, p) for p in desired.policies))
 
 
-def _probe(conn, i: int, policy: Policy):
+def _scratch(i: int) -> str:
+    return f"schemadiff_pol_{i}"
+
+
+def _probe_all(conn, policies: list) -> dict:
+    """Each policy on a scratch table of its own, all made in one round trip and read back in
+    one: a constant number of queries whatever the number of policies."""
     from ..plan.security import policy_sql
     from ..pg.naming import qualify
 
-    scratch = f"schemadiff_pol_{i}"
-    if not succeeds(conn, f"CREATE TEMP TABLE {scratch} (LIKE {qualify(policy.schema, policy.table)})"):
-        return None
-    probe = replace(policy, schema="pg_temp", table=scratch, name="schemadiff_probe", roles=("public",))
-    if not succeeds(conn, policy_sql(probe)):
-        return None
-    return conn.execute("SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy"
-                        " WHERE polrelid = %s::regclass", (f"pg_temp.{scratch}",)).fetchone()
+    statements = []
+    for i, policy in enumerate(policies):
+        probe = replace(policy, schema="pg_temp", table=_scratch(i), name="schemadiff_probe", roles=("public",))
+        statements += [f"CREATE TEMP TABLE {_scratch(i)} (LIKE {qualify(policy.schema, policy.table)})", policy_sql(probe)]
+    run_each(conn, statements)
+    rows = conn.execute(
+        "SELECT c.relname, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)"
+        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+        " WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)",
+        ([_scratch(i) for i in range(len(policies))],)).fetchall()
+    return {name: (using, check) for name, using, check in rows}

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..model import Catalog, Trigger
 from ..pg.sqltree import same_expression
-from .probes import first_value, rolled_back, succeeds
+from .probes import rolled_back, run_each
 from .triggers import when_of
 
 
@@ -25,26 +25,35 @@ def canonicalize_triggers(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not work:
         return desired
     try:
-        found = rolled_back(conn, work, lambda i, pair: _probe(conn, i, pair[0]))
+        found = rolled_back(conn, [work], lambda _, pairs: _probe_all(conn, [want for want, _ in pairs]))[0]
     except Exception:  # a read-only standby, no TEMP privilege: compare textually only
         return desired
-    adopted = {want.key: live.when for i, (want, live) in enumerate(work) if found.get(i) == live.when}
+    adopted = {want.key: live.when for i, (want, live) in enumerate(work) if found.get(_scratch(i)) == live.when}
     if not adopted:
         return desired
     return replace(desired, triggers=tuple(replace(t, when=adopted[t.key]) if t.key in adopted else t
                                            for t in desired.triggers))
 
 
-def _probe(conn, i: int, trigger: Trigger):
+def _scratch(i: int) -> str:
+    return f"schemadiff_trg_{i}"
+
+
+def _probe_all(conn, triggers: list) -> dict:
+    """Each trigger on a scratch table of its own, all made in one round trip and read back in
+    one: a constant number of queries whatever the number of triggers."""
     from ..plan.triggers import trigger_definition
     from ..pg.naming import qualify
 
-    scratch = f"schemadiff_trg_{i}"
-    if not succeeds(conn, f"CREATE TEMP TABLE {scratch} (LIKE {qualify(trigger.schema, trigger.table)})"):
-        return None
-    probe = replace(trigger, schema="pg_temp", table=scratch, name="schemadiff_probe", constraint=False,
-                    old_table=None, new_table=None, timing="after" if trigger.timing == "instead of" else trigger.timing)
-    if not succeeds(conn, trigger_definition(probe)):
-        return None
-    return when_of(first_value(conn, "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass",
-                               (f"pg_temp.{scratch}",)))
+    statements = []
+    for i, trigger in enumerate(triggers):
+        probe = replace(trigger, schema="pg_temp", table=_scratch(i), name="schemadiff_probe", constraint=False,
+                        old_table=None, new_table=None,
+                        timing="after" if trigger.timing == "instead of" else trigger.timing)
+        statements += [f"CREATE TEMP TABLE {_scratch(i)} (LIKE {qualify(trigger.schema, trigger.table)})",
+                       trigger_definition(probe)]
+    run_each(conn, statements)
+    rows = conn.execute("SELECT c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                        " WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = ANY(%s)",
+                        ([_scratch(i) for i in range(len(triggers))],)).fetchall()
+    return {name: when_of(definition) for name, definition in rows}
