@@ -209,6 +209,14 @@ def bench_micro(n: int, runs: int) -> dict:
 
 # -- report -------------------------------------------------------------------------------------
 
+# The targets of "Performance, round 2" (never loosened; a miss is reported with its margin).
+PLAN_VS_PG_DUMP = 1.0  # plan ÷ pg_dump --schema-only of the same database, at 1,000 and 5,000 tables
+PLAN_VS_MIGRA = 0.25
+PEAK_MIB = 100  # at 1,000 tables
+CHECK_VS_SELECT1 = 1.3  # check of the seven tables ÷ python -c "import psycopg; connect; select 1"
+HELP_SECONDS = 0.1
+
+
 def verdict(ok: bool, text: str) -> str:
     return f"  [{'met' if ok else 'MISSED'}] {text}"
 
@@ -251,20 +259,20 @@ def report(sizes: dict, seven: dict, micro: dict, migra: Optional[str]) -> str:
     for n in (1000, 5000):
         if n in sizes:
             res = sizes[n]
-            lines.append(ratio_line(f"plan({n}) ÷ pg_dump --schema-only", res["plan"].median / res["pg_dump"].median, 1.5))
-            lines.append(ratio_line(f"plan_5pct({n}) ÷ pg_dump --schema-only", res["plan_5pct"].median / res["pg_dump"].median, 1.5))
+            lines.append(ratio_line(f"plan({n}) ÷ pg_dump --schema-only", res["plan"].median / res["pg_dump"].median, PLAN_VS_PG_DUMP))
+            lines.append(ratio_line(f"plan_5pct({n}) ÷ pg_dump --schema-only", res["plan_5pct"].median / res["pg_dump"].median, PLAN_VS_PG_DUMP))
     for n, res in sizes.items():
         if "migra" in res:
-            lines.append(ratio_line(f"plan({n}) ÷ migra", res["plan"].median / res["migra"].median, 0.3))
-            lines.append(ratio_line(f"plan_5pct({n}) ÷ migra_5pct", res["plan_5pct"].median / res["migra_5pct"].median, 0.3))
+            lines.append(ratio_line(f"plan({n}) ÷ migra", res["plan"].median / res["migra"].median, PLAN_VS_MIGRA))
+            lines.append(ratio_line(f"plan_5pct({n}) ÷ migra_5pct", res["plan_5pct"].median / res["migra_5pct"].median, PLAN_VS_MIGRA))
         else:
             lines.append(verdict(False, f"plan({n}) ÷ migra: not measured (migra not installed)"))
     if 1000 in sizes:
         sd = [k for k in sizes[1000] if k not in ("pg_dump", "migra", "migra_5pct")]
         worst = max(sd, key=lambda k: sizes[1000][k].peak_mib)
         peak = sizes[1000][worst].peak_mib
-        lines.append(verdict(peak <= 120, f"peak memory at 1000 tables: {peak:.1f} MiB ({worst}) {'≤' if peak <= 120 else '>'} 120 MiB"
-                             + (f" (over by {peak - 120:.1f} MiB)" if peak > 120 else f" (headroom {120 - peak:.1f} MiB)")))
+        lines.append(verdict(peak <= PEAK_MIB, f"peak memory at 1000 tables: {peak:.1f} MiB ({worst}) {'≤' if peak <= PEAK_MIB else '>'} {PEAK_MIB} MiB"
+                             + (f" (over by {peak - PEAK_MIB:.1f} MiB)" if peak > PEAK_MIB else f" (headroom {PEAK_MIB - peak:.1f} MiB)")))
     if 1000 in sizes and 5000 in sizes:
         lines.append(ratio_line("plan(5000) ÷ plan(1000)", sizes[5000]["plan"].median / sizes[1000]["plan"].median, 5.5))
     else:
@@ -274,7 +282,8 @@ def report(sizes: dict, seven: dict, micro: dict, migra: Optional[str]) -> str:
         same = len(set(counts.values())) == 1
         lines.append(verdict(same, f"constant query count, {cmd}: " + ", ".join(f"{n} tables → {c}" for n, c in counts.items())))
     c, base = seven["check_seven"].median, seven["psycopg_select1"].median
-    lines.append(ratio_line("check(seven tables) ÷ python -c 'psycopg connect; select 1'", c / base, 1.5))
+    lines.append(ratio_line("check(seven tables) ÷ python -c 'psycopg connect; select 1'", c / base, CHECK_VS_SELECT1))
+    lines.append(ratio_line("`schemadiff --help` seconds", seven["help"].median, HELP_SECONDS))
     for name in ("help", "validate"):
         imported = seven[name].imports_psycopg
         lines.append(verdict(not imported, f"`schemadiff {'--help' if name == 'help' else 'validate'}` imports psycopg: {'yes' if imported else 'no'}"))

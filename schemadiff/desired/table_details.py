@@ -22,14 +22,19 @@ _PARAMETER_NAME = re.compile(r"^(toast\.)?[a-z_][a-z0-9_]*$")
 def default_storage(type_: str):
     """The storage PostgreSQL gives a built-in type (``pg_type.typstorage``), None when the
     file cannot know it (user types): a column asking for it has no storage of its own."""
-    if type_.endswith("]") or re.match(r"^(text|character varying|character|bytea|jsonb?|xml|bit varying|tsvector)\b", type_):
+    if type_.endswith("]") or _EXTENDED.match(type_):
         return "extended"
-    if re.match(r"^(numeric|inet|cidr)\b", type_):
+    if _MAIN.match(type_):
         return "main"
-    if re.match(r"^(smallint|integer|bigint|real|double precision|boolean|date|time|timestamp|uuid|money|"
-                r"interval|oid|macaddr|point|tsquery)\b", type_):
+    if _PLAIN.match(type_):
         return "plain"
     return None
+
+
+_EXTENDED = re.compile(r"^(text|character varying|character|bytea|jsonb?|xml|bit varying|tsvector)\b")
+_MAIN = re.compile(r"^(numeric|inet|cidr)\b")
+_PLAIN = re.compile(r"^(smallint|integer|bigint|real|double precision|boolean|date|time|timestamp|uuid|money|"
+                    r"interval|oid|macaddr|point|tsquery)\b")
 
 
 class TableDetailsReader(Reader):
@@ -84,6 +89,8 @@ class TableDetailsReader(Reader):
                        f"of the table{did_you_mean(table.replica_index, unique)}")
 
     def column_details(self, column: Column, body: dict, path: tuple) -> Column:
+        if not any(key in body for key in COLUMN_DETAIL_KEYS):
+            return column  # most columns: ten thousand dataclass copies saved on a big file
         generated = self.text(body.get("generated"), path + ("generated",), "generated")
         if generated is not None and not generated.strip():
             self.error(path + ("generated",), f"column {column.name!r}: generated needs an expression")

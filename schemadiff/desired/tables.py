@@ -396,7 +396,10 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
 def _looks_like_bare_text(default: str) -> bool:
     """A default like ``pending`` is a column reference to PostgreSQL, never what was meant."""
     text = default.strip()
-    return bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", text)) and text.lower() not in _SQL_VALUE_WORDS
+    return bool(_BARE_WORD.match(text)) and text.lower() not in _SQL_VALUE_WORDS
+
+
+_BARE_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 _SQL_VALUE_WORDS = frozenset(

@@ -5,14 +5,28 @@ expands aliases (a "billion laughs" document explodes in memory). Composing the 
 and converting it ourselves fixes all three: duplicate keys are errors, the node graph is
 kept so that an error can name the line of its YAML path, and the number of values produced
 is bounded.
+
+That path costs about 3 s for a 1 MB file, mostly PyYAML resolving each scalar in Python,
+so a document is first read by ``yaml_rs`` (a Rust parser, twenty times faster) when it is
+installed. yaml_rs reads YAML 1.2, where ``yes``/``on`` are text and ``017`` is 17; schema
+files keep PyYAML's YAML 1.1 meaning, so the fast result is used only when it provably
+reads the same (see ``_fast_load``), and every other document — and every error, so that
+messages and lines stay PyYAML's — goes through the PyYAML path. The node graph for lines
+is then composed only when a problem must name one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import yaml
+
+try:  # optional: without a wheel for the platform, every document takes the PyYAML path
+    import yaml_rs
+except ImportError:  # pragma: no cover - depends on the platform
+    yaml_rs = None
 
 from ..errors import Problem, SchemaFileError
 
@@ -32,10 +46,17 @@ class Source:
     file: str
     data: Any
     root: Optional[yaml.Node] = None
+    text: Optional[str] = field(default=None, repr=False)  # composed into ``root`` on demand
 
     def line(self, path: Path) -> Optional[int]:
         """The 1-based line of ``path`` (a mapping entry's key, a list item), or of the
         nearest ancestor that exists. Walked on demand: lines matter only for errors."""
+        if self.root is None and self.text is not None:
+            try:
+                self.root = _compose(self.text)
+            except (yaml.YAMLError, UnicodeError, RecursionError):  # yaml_rs took what PyYAML refuses
+                pass
+            self.text = None
         node = self.root
         if node is None:
             return None
@@ -81,6 +102,13 @@ _LAST: list = []
 def _parse(text: str, file: str) -> Source:
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise SchemaFileError([Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", file)])
+    data = _fast_load(text)
+    if data is not _PYYAML:
+        return Source(file, data, text=text)
+    return _parse_with_pyyaml(text, file)
+
+
+def _parse_with_pyyaml(text: str, file: str) -> Source:
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -199,3 +227,99 @@ def _scalar(node: yaml.ScalarNode, source: Optional[Source]) -> Any:
     except yaml.YAMLError as exc:
         file = source.file if source else "<schema>"
         raise SchemaFileError([Problem(f"invalid value: {exc}", file, node.start_mark.line + 1)]) from None
+
+
+# -- the fast path -----------------------------------------------------------------------------
+
+_PYYAML = object()  # _fast_load's answer when the document must be read by PyYAML
+# What yaml_rs would read differently or less safely, found in the text: anchors (the alias
+# bomb protection above is proven on the PyYAML path), tags (yaml_rs drops ``!!binary``),
+# merge keys (refused with a line), directives, YAML 1.1's extra line breaks, tabs (PyYAML
+# refuses them in indentation), byte order marks.
+_NEEDS_PYYAML = re.compile("[&\t\x85\u2028\u2029\ufeff]|!(?!=)|<<|^%", re.M)
+# Only looked for when yaml_rs produced a number: a number PyYAML reads otherwise (017 is
+# octal 15 in YAML 1.1 and 17 in 1.2; 0o17 and 1e6 are text in 1.1; 1_000, -.5, inf, nan).
+_RISKY_INT = re.compile(r"(?<![\w.])[-+]?0[0-9_oObBxX]|(?<![\w.])[-+]?[0-9][0-9a-fA-F]*_")
+_RISKY_FLOAT = re.compile(r"[0-9.][eE]|(?<![\w.])[-+]?\.(?![0-9])|(?<![\w.])[-+]\.|[0-9]_|(?i:inf|nan)")
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers  # first character -> [(tag, regexp)]
+
+
+def _fast_load(text: str) -> Any:
+    """The document's values read by yaml_rs, or ``_PYYAML`` when the PyYAML path must read
+    it: no yaml_rs, an error (PyYAML reports it), anything not a mapping, or any value whose
+    YAML 1.1 reading might differ."""
+    if yaml_rs is None or _NEEDS_PYYAML.search(text):
+        return _PYYAML
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+    except Exception:  # noqa: BLE001 - any refusal is reported by PyYAML, with its message and line
+        return _PYYAML
+    if type(data) is not dict:  # empty, several documents, a list: PyYAML says what is wrong
+        return _PYYAML
+    check = _Agreement()
+    if not check.same(data, 0):
+        return _PYYAML
+    if check.ints and _RISKY_INT.search(text) or check.floats and _RISKY_FLOAT.search(text):
+        return _PYYAML
+    return data
+
+
+class _Agreement:
+    """Walks yaml_rs's values and says whether PyYAML's loader would give the same ones.
+    Scalars are checked inline: a 1 MB file holds a hundred thousand of them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ints = self.floats = False
+        self.texts: dict = {}  # text -> whether it reads the same; schema files repeat their words
+
+    def same(self, container: Any, depth: int) -> bool:
+        self.count += len(container)
+        if depth >= MAX_DEPTH or self.count > MAX_VALUES:
+            return False  # the PyYAML path refuses it, naming the line
+        texts = self.texts
+        if type(container) is dict:
+            for key in container:  # other keys are converted to text on the PyYAML path
+                if type(key) is not str:
+                    return False
+                known = texts.get(key)
+                if known is None:
+                    known = texts[key] = _text_agrees(key)
+                if not known:
+                    return False
+            values = container.values()
+        else:
+            values = container
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                known = texts.get(value)
+                if known is None:
+                    known = texts[value] = _text_agrees(value)
+                if not known:
+                    return False
+            elif kind is dict or kind is list:
+                if not self.same(value, depth + 1):
+                    return False
+            elif value is None or kind is bool:
+                pass  # null, ~, true, false: the same words in YAML 1.1 and 1.2
+            elif kind is int:
+                self.ints = True
+            elif kind is float:
+                self.floats = True
+            else:
+                return False
+        return True
+
+
+def _text_agrees(text: str) -> bool:
+    """yaml_rs read ``text`` as text; PyYAML does too unless, written plain, it would resolve
+    to another type (yes, on, 1:20, 2024-01-01, =). Then the value is safe only if it was
+    quoted, which is certain when yaml_rs itself would not read the plain word as text."""
+    for tag, regexp in _IMPLICIT.get(text[:1], ()):
+        if regexp.match(text):
+            try:
+                return not isinstance(yaml_rs.loads(text, parse_datetime=False), str)
+            except Exception:  # noqa: BLE001
+                return False
+    return True

@@ -4,6 +4,7 @@ PostgreSQL would give them (``users_pkey``, ``users_email_key``, ``games_user_id
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Iterable, Optional
 
@@ -107,6 +108,7 @@ def choose_name(
 _EXPRESSION_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
+@functools.lru_cache(maxsize=4096)  # a big file names the same few keys thousands of times
 def index_key_name(key: str) -> str:
     """The name PostgreSQL's FigureIndexColname() gives an index key: the column itself,
     the function name of a function call, else ``expr`` (collation, operator class and
