@@ -10,6 +10,7 @@ from typing import Optional
 from ..model import ForeignKey, QualifiedName, Table
 from ..model.partitions import DEFAULT_BOUND, Partition, PartitionColumn, partition_tree
 from ..pg import normalize
+from ..pg.compare import same_bound, same_key  # noqa: F401  (here too, for their old importers)
 from .changes import AddConstraint, AddIndex, Change, DropIndex, SetTableComment
 
 
@@ -82,14 +83,6 @@ class DropPartitionedIndex(DropIndex):
 @dataclass(frozen=True)
 class AddPartitionedForeignKey(AddConstraint):
     """Add a foreign key to an existing partitioned table (PostgreSQL cannot add it NOT VALID there)."""
-
-
-def same_key(a: Optional[str], b: Optional[str]) -> bool:
-    return normalize.expression(a) == normalize.expression(b)
-
-
-def same_bound(a: str, b: str) -> bool:
-    return normalize.expression(a) == normalize.expression(b)
 
 
 @dataclass(frozen=True)

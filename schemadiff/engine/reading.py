@@ -42,14 +42,14 @@ def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
 
 
 def own_tables(target: Target) -> list:
-    from ..deploy.datamigrations import SYSTEM_TABLES
+    from ..deploy.tracking import SYSTEM_TABLES
 
     return [target.version_table, *SYSTEM_TABLES]
 
 
 def schemadiff_tables(target: Target) -> list:
     """schemadiff's own bookkeeping tables, without the other migration tools' of own_tables."""
-    from ..deploy.datamigrations import TABLE
+    from ..deploy.tracking import DATA_MIGRATIONS_TABLE as TABLE
 
     return [target.version_table, TABLE]
 

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from typing import Optional
 
+from ..monitor.report import check_json, check_text  # noqa: F401  (moved: check must not import the planner)
 from . import DESTRUCTIVE, LOCKING, PERMISSION, Plan, Statement
 
 PLAN_JSON_VERSION = 1
@@ -183,31 +184,3 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
               for i, s in enumerate(plan.statements, 1)]
     lines += ["", "<details><summary>SQL</summary>", "", "```sql", plan_sql(plan).rstrip(), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def check_text(report, color: bool = False) -> str:
-    """Nagios-style: one summary line first, then one line per finding."""
-    status = report.status.upper()
-    if not report.connected:
-        unreachable = report.status == "critical" and not (report.error or "").startswith("the check did not finish")
-        head = f"SCHEMADIFF {status} - {'database unreachable: ' if unreachable else ''}{report.error}"
-    else:
-        version = (f"version {report.version.version}" if report.version
-                   else "version unknown" if report.version_error else "no version recorded")
-        problems = Counter(f.severity for f in report.findings)
-        tail = "" if not report.findings else " - " + ", ".join(f"{n} {sev}" for sev, n in sorted(problems.items()))
-        head = f"SCHEMADIFF {status} - {report.table_count} tables, {report.index_count} indexes, {version}{tail}"
-    lines = [_paint(head, report.status, color)]
-    for f in report.findings:
-        lines.append(f"{f.severity.upper()}: {f.message}")
-    lines += [f"INFO: {note}" for note in report.unread]
-    if report.unmanaged:
-        lines.append(f"INFO: {len(report.unmanaged)} object(s) not managed by schemadiff "
-                     "(listed by `schemadiff inspect` and `check --format json`)")
-        lines += [f"INFO: {obj.label} is affected by pending change(s): {'; '.join(affected)}"
-                  for obj, affected in report.unmanaged if affected]
-    return "\n".join(lines)
-
-
-def check_json(report) -> str:
-    return json.dumps(report.as_dict(), indent=2)
