@@ -1,11 +1,40 @@
 -- One row per column of every ordinary or partitioned table (tables without columns
 -- appear once with NULL column fields). Extension-owned tables are left out.
+-- What belongs to the table (its comment, storage parameters, replica identity) is read once
+-- per table in `t`, not once per column row; the sequences columns own are read in one pass
+-- over pg_depend (`owned`) and hash-joined, instead of a lookup per column.
 -- Comments are scalar subqueries on pg_description's unique index: as joins, the planner
 -- (misled by catalog statistics that are rarely analyzed) nested-looped them, O(columns²).
-SELECT n.nspname                                   AS schema,
-       c.relname                                   AS name,
-       (SELECT td.description FROM pg_description td
-        WHERE td.objoid = c.oid AND td.classoid = 'pg_class'::regclass AND td.objsubid = 0) AS table_comment,
+WITH t AS MATERIALIZED (
+    SELECT c.oid, n.nspname, c.relname,
+           (SELECT td.description FROM pg_description td
+            WHERE td.objoid = c.oid AND td.classoid = 'pg_class'::regclass AND td.objsubid = 0) AS table_comment,
+           c.relpersistence = 'u'                      AS unlogged,
+           coalesce(c.reloptions, '{}') || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o
+                                                          WHERE tc.oid = c.reltoastrelid), '{}') AS parameters,
+           c.relreplident                              AS replica_identity,
+           CASE WHEN c.relreplident = 'i' THEN
+               (SELECT ri.relname FROM pg_index ix JOIN pg_class ri ON ri.oid = ix.indexrelid
+                WHERE ix.indrelid = c.oid AND ix.indisreplident) END AS replica_index
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp_)'
+      AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
+      AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = c.oid AND e.classid = 'pg_class'::regclass AND e.deptype = 'e')
+), owned AS MATERIALIZED (
+    SELECT DISTINCT ON (d.refobjid, d.refobjsubid) d.refobjid, d.refobjsubid, d.objid::regclass::text AS seq
+    FROM pg_depend d
+    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'  -- indexes depend on columns with 'a' too
+    WHERE d.deptype = 'a' AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.refobjsubid > 0
+    ORDER BY d.refobjid, d.refobjsubid, d.objid
+)
+SELECT t.nspname                                   AS schema,
+       t.relname                                   AS name,
+       t.table_comment,
        a.attname                                   AS column_name,
        format_type(a.atttypid, a.atttypmod)        AS column_type,
        a.attnotnull                                AS not_null,
@@ -13,38 +42,22 @@ SELECT n.nspname                                   AS schema,
        a.attidentity                               AS identity,
        a.attgenerated                              AS generated,
        (SELECT cd.description FROM pg_description cd
-        WHERE cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum) AS column_comment,
+        WHERE cd.objoid = t.oid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum) AS column_comment,
        owned.seq                                   AS owned_sequence,
        -- Table and column details, repeated on each column row of the table.
-       c.relpersistence = 'u'                      AS unlogged,
-       coalesce(c.reloptions, '{}') || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o
-                                                      WHERE tc.oid = c.reltoastrelid), '{}') AS parameters,
-       c.relreplident                              AS replica_identity,
-       (SELECT ri.relname FROM pg_index ix JOIN pg_class ri ON ri.oid = ix.indexrelid
-        WHERE ix.indrelid = c.oid AND ix.indisreplident)            AS replica_index,
+       t.unlogged,
+       t.parameters,
+       t.replica_identity,
+       t.replica_index,
        CASE WHEN a.attcollation <> ty.typcollation THEN co_ns.nspname END AS collation_schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
        CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
        nullif(a.attcompression, '')                AS compression
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+FROM t
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace co_ns ON co_ns.oid = co.collnamespace
-LEFT JOIN LATERAL (
-    SELECT d.objid::regclass::text AS seq
-    FROM pg_depend d
-    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'  -- indexes depend on columns with 'a' too
-    WHERE d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
-      AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-    LIMIT 1
-) owned ON a.attnum IS NOT NULL
-WHERE c.relkind IN ('r', 'p')
-  AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname !~ '^pg_(toast|temp_)'
-  AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
-  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = c.oid AND e.classid = 'pg_class'::regclass AND e.deptype = 'e')
-ORDER BY n.nspname, c.relname, a.attnum
+LEFT JOIN owned ON owned.refobjid = t.oid AND owned.refobjsubid = a.attnum
+ORDER BY t.nspname, t.relname, a.attnum
