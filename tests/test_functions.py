@@ -227,6 +227,31 @@ def test_dropping_a_function_a_default_uses_names_postgresqls_refusal(database_u
     assert drop.hazards and "default value for column x of table t" in drop.hazards[0].message
 
 
+def test_functions_whose_sql_bodies_call_each_other_are_created_and_dropped_in_call_order(database_url, sql):
+    """An SQL-standard body depends on the functions it calls (a quoted name too): the callee
+    is made first and dropped last, whatever the names' alphabetical order."""
+    text = """
+functions:
+  a_outer(n int):
+    returns: int
+    sql_body: RETURN "z inner"(n) + 1
+  z inner(n int):
+    returns: int
+    sql_body: RETURN n * 2
+  b_base():
+    returns: int
+    sql_body: RETURN 1
+  c_caller():
+    returns: int
+    sql_body: RETURN b_base() + 1
+"""
+    apply(database_url, text)
+    assert sql("SELECT a_outer(3)") == [(7,)]
+    assert converged(database_url, text)
+    apply(database_url, "functions: {}\n")
+    assert sql("SELECT count(*) FROM pg_proc WHERE proname IN ('a_outer', 'z inner', 'b_base', 'c_caller')") == [(0,)]
+
+
 RAW = """
 CREATE SCHEMA app;
 CREATE TYPE app.mood AS ENUM ('ok', 'sad');

@@ -59,8 +59,10 @@ class ReplaceFunction:
 
 @dataclass(frozen=True)
 class DropFunction:
-    """Drop a function or procedure the file no longer declares."""
+    """Drop a function or procedure the file no longer declares (callers first: an SQL-standard
+    body or a default that calls another function depends on it)."""
     function: Function
+    depth: int = field(default=0, compare=False)
 
     @property
     def touches(self) -> tuple:
@@ -80,8 +82,8 @@ def diff_functions(current: Catalog, desired: Catalog) -> list:
     tables = {t.name if t.schema == "public" else f"{t.schema}.{t.name}" for t in desired.tables}
     changes: list = [CreateFunction(want[k], depth=d, after_tables=reads_tables(want[k], tables))
                      for k, d in _depths([want[k] for k in added]).items()]
-    changes += [DropFunction(cur[k]) for k in removed
-                if (desired.manages_procedures if cur[k].procedure else desired.manages_functions)]
+    dropped = [cur[k] for k in removed if (desired.manages_procedures if cur[k].procedure else desired.manages_functions)]
+    changes += [DropFunction(cur[k], depth=d) for k, d in _depths(dropped).items()]
     for k in common:
         old, new = cur[k], want[k]
         if not same_definition(old, new):
@@ -185,9 +187,9 @@ def _split_columns(columns: str) -> list:
 
 
 def _depths(created: list) -> dict:
-    """Each new function's key → 1 + the depth of the new functions its defaults or SQL body
-    call (by name), so that those are created first."""
-    names = {f.key: re.compile(rf"\b{re.escape(f.name)}\s*\(") for f in created}
+    """Each function's key → 1 + the depth of the others its defaults or SQL body call (by
+    name, quoted or not), so that those are created first (and dropped last)."""
+    names = {f.key: re.compile(rf'(?<![\w$]){re.escape(f.name)}"?\s*\(') for f in created}
     depth: dict = {}
 
     def of(f: Function, seen: frozenset) -> int:

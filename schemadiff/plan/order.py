@@ -75,7 +75,7 @@ PHASES = (
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
-_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView)
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView, fn.DropFunction)
 
 
 def _phase(change) -> int:
