@@ -57,7 +57,7 @@ PHASES = (
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
     # Views once tables, columns and keys are done, each after the views it reads (depth).
-    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
+    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
