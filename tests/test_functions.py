@@ -252,6 +252,27 @@ functions:
     assert sql("SELECT count(*) FROM pg_proc WHERE proname IN ('a_outer', 'z inner', 'b_base', 'c_caller')") == [(0,)]
 
 
+def test_a_function_reading_a_view_or_returning_its_rows_is_made_after_that_view(database_url, sql):
+    """An SQL-standard body is checked at creation, and a view's row type exists only with the
+    view: such functions are made among the views, after the ones they need."""
+    text = """
+tables: {items: {columns: {id: int, active: boolean}}}
+views: {active_items: SELECT id FROM items WHERE active}
+functions:
+  count_active():
+    returns: bigint
+    sql_body: BEGIN ATOMIC SELECT count(*) FROM active_items; END
+  list_active():
+    returns: SETOF active_items
+    language: sql
+    body: SELECT * FROM active_items
+"""
+    apply(database_url, text)
+    sql("INSERT INTO items VALUES (1, true), (2, false)")
+    assert sql("SELECT count_active(), (SELECT count(*) FROM list_active())") == [(1, 1)]
+    assert converged(database_url, text)
+
+
 RAW = """
 CREATE SCHEMA app;
 CREATE TYPE app.mood AS ENUM ('ok', 'sad');

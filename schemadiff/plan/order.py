@@ -87,6 +87,8 @@ def _phase(change) -> int:
         return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
+    if getattr(change, "after_views", False):
+        return _PHASE_OF[vw.CreateView]
     if getattr(change, "after_tables", False):
         return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
