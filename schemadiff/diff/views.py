@@ -69,6 +69,27 @@ class RefreshMaterializedView:
 
 
 @dataclass(frozen=True)
+class SetViewStorageParameters:
+    """ALTER MATERIALIZED VIEW … SET / RESET (storage parameters): in place, no rebuild."""
+    view: QualifiedName
+    from_: tuple
+    to: tuple
+
+    @property
+    def view_key(self) -> QualifiedName:
+        return self.view
+
+    @property
+    def set(self) -> tuple:
+        return tuple(p for p in self.to if p not in self.from_)
+
+    @property
+    def reset(self) -> tuple:
+        kept = {name for name, _ in self.to}
+        return tuple(name for name, _ in self.from_ if name not in kept)
+
+
+@dataclass(frozen=True)
 class SetViewComment:
     """Set or drop the comment of a view or materialized view, or of one of its columns."""
     name: QualifiedName
@@ -125,6 +146,8 @@ def _changed(old: View, new: View, old_depth: int, new_depth: int) -> list:
     out: list = []
     if not same_query or (old.check_option, old.options) != (new.check_option, new.options):
         out.append(ReplaceView(old, new, new_depth))
+    if old.parameters != new.parameters:
+        out.append(SetViewStorageParameters(new.qualified, old.parameters, new.parameters))
     if old.with_data != new.with_data:
         out.append(RefreshMaterializedView(new, new_depth))
     if old.comment != new.comment:
