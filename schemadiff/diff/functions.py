@@ -102,12 +102,16 @@ def _create(f: Function, depth: int, tables: set, desired: Catalog) -> CreateFun
     is a view's row type, is made among the views: after the deepest one it needs."""
     from .views import desired_depths
 
-    views = {v.name if v.schema == "public" else f"{v.schema}.{v.name}": v.qualified for v in desired.views}
-    needed = [views[n] for n in _names_read(f) if n in views]
-    if not needed:
+    if not views_needed(f, desired):
         return CreateFunction(f, depth=depth, after_tables=reads_tables(f, tables))
-    view_depth = desired_depths(desired)
-    return CreateFunction(f, depth=max(depth, 1 + max(view_depth.get(q, 0) for q in needed)), after_views=True)
+    return CreateFunction(f, depth=max(depth, desired_depths(desired)[("function", f.key)]), after_views=True)
+
+
+def views_needed(f: Function, desired: Catalog) -> list:
+    """The file's views ``f`` needs when it is created: read by its SQL-standard body, or its
+    argument or result row type."""
+    views = {v.name if v.schema == "public" else f"{v.schema}.{v.name}": v.qualified for v in desired.views}
+    return [views[n] for n in _names_read(f) if n in views]
 
 
 def _names_read(f: Function) -> set:

@@ -195,10 +195,31 @@ def live_depths(catalog: Catalog) -> dict:
 
 def desired_depths(catalog: Catalog) -> dict:
     """How deep each desired view sits over other desired views, from its query's parse tree
-    (an unqualified name is public's, as under search_path = public)."""
+    (an unqualified name is public's, as under search_path = public). A function that needs a
+    view (see diff.functions.views_needed) is a node of the same graph, keyed ``("function",
+    key)``: a view calling it sits above it, and it above the views it needs, so that view →
+    function → view is made in that order."""
+    from .functions import views_needed
+
     keys = set(catalog.view_map())
-    reads = {v.qualified: {QualifiedName(s or "public", n) for s, n in v.relations()} & keys for v in catalog.views}
+    reads: dict = {v.qualified: {QualifiedName(s or "public", n) for s, n in v.relations()} & keys for v in catalog.views}
+    by_name: dict = {}
+    for f in catalog.functions:
+        needed = views_needed(f, catalog)
+        if needed:
+            reads[("function", f.key)] = set(needed)
+            by_name.setdefault((f.schema, f.name), []).append(("function", f.key))
+    if by_name:
+        for v in catalog.views:
+            for schema, name in calls(v.query):
+                reads[v.qualified] |= set(by_name.get((schema or "public", name), ()))
     return _depths(reads)
+
+
+def calls(query: str) -> frozenset:
+    from ..pg.sqltree import function_calls
+
+    return function_calls(query)
 
 
 def _depths(reads: dict) -> dict:
