@@ -181,3 +181,34 @@ def test_the_guard_refuses_a_plan_over_its_limit_and_accepts_it_under_a_higher_o
     assert result.changed
     assert sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'events'::regclass"
                " AND attname = 'n'") == [("bigint",)]
+
+
+def test_cli_calibrate_status_api_and_the_guard(database_url, sql, tmp_path):
+    from core_helpers import invoke, output
+
+    from schemadiff import api
+
+    _fill(sql, 50_000)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "schema.yaml").write_text(AFTER)
+    calibrated = invoke("calibrate", "--rows", "20000", cwd=tmp_path, url=database_url)
+    assert calibrated.returncode == 0, output(calibrated)
+    assert "Calibrated: scan " in output(calibrated) and "calibrated on this server" in output(calibrated)
+    # The calibration table is schemadiff's own: never planned away.
+    assert "schemadiff_version_calibration" not in output(invoke("plan", cwd=tmp_path, url=database_url))
+
+    status = invoke("status", cwd=tmp_path, url=database_url)
+    assert "Estimated time:" in output(status), output(status)
+    migration = api.get_migration_status_sync(database_url, str(tmp_path / "schema.yaml"))
+    assert migration["pending_estimate"]["high_s"] > 0
+    assert migration["pending_estimate"]["throughput"]["calibrated"] is True
+    assert migration["pending"][0]["touches"][0]["table"] == "public.events"
+
+    refused = invoke("apply", "--max-lock-time", "1ms", cwd=tmp_path, url=database_url)
+    assert refused.returncode == 7, output(refused)
+    assert "exceeds --max-lock-time" in output(refused) and "backfill it in batches" in output(refused)
+    (tmp_path / "schemadiff.toml").write_text("max_lock_time = 0.001\n")
+    assert invoke("apply", cwd=tmp_path, url=database_url).returncode == 7
+    applied = invoke("apply", "--max-lock-time", "10min", cwd=tmp_path, url=database_url)
+    assert applied.returncode == 0, output(applied)
+    assert "(estimated " in output(applied) and "took " in output(applied)

@@ -94,6 +94,7 @@ def estimate_dict(plan: Plan) -> Optional[dict]:
         return None
     hold = total.longest_lock
     return {"low_s": round(total.low, 3), "high_s": round(total.high, 3), "not_estimated": total.unknown,
+            "summary": f"{span(total.low, total.high)} ({plan.throughput.source()})",
             "longest_lock": None if hold is None else {"table": str(hold.table), "lock": hold.lock,
                                                        "seconds": round(hold.seconds, 3), "statement": hold.statement + 1},
             "throughput": plan.throughput.as_dict()}
