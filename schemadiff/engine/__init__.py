@@ -17,6 +17,7 @@ from .deploying import Planned, apply_schema, history, plan_schema, rollback
 from .monitoring import Status, check, error_text, failed_status, health_unknown, status
 from .adopting import SchemaText, adopt, baseline, inspect_schema
 from .modelling import ModelsText, generate_models
+from .calibrating import calibrate, throughput
 
 __all__ = [
     "Target", "connection", "LiveRead", "managed", "managed_schemas", "narrowed", "read_live",
@@ -24,5 +25,5 @@ __all__ = [
     "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
     "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
-    "ModelsText", "generate_models",
+    "ModelsText", "generate_models", "calibrate", "throughput",
 ]

@@ -25,7 +25,15 @@ SELECT n.nspname                                   AS schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co_ns.nspname END AS collation_schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
        CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
-       nullif(a.attcompression, '')                AS compression
+       nullif(a.attcompression, '')                AS compression,
+       -- The table's size, for the plan's cost estimates: on its first row only, so that
+       -- pg_table_size (a few file-system calls) runs once per table, not once per column.
+       CASE WHEN first THEN nullif(c.reltuples, -1) END                    AS est_rows,
+       CASE WHEN first THEN pg_table_size(c.oid) END                      AS heap_bytes,
+       CASE WHEN first THEN pg_indexes_size(c.oid) END                    AS index_bytes,
+       CASE WHEN first THEN (SELECT count(*) FROM pg_index ix WHERE ix.indrelid = c.oid) END AS index_count,
+       CASE WHEN first THEN coalesce(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid))
+                           IS NOT NULL END                                 AS analyzed
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -41,6 +49,10 @@ LEFT JOIN LATERAL (
       AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
     LIMIT 1
 ) owned ON a.attnum IS NOT NULL
+CROSS JOIN LATERAL (
+    SELECT a.attnum IS NULL OR a.attnum = (SELECT min(f.attnum) FROM pg_attribute f
+                                           WHERE f.attrelid = c.oid AND f.attnum > 0 AND NOT f.attisdropped) AS first
+) row_of
 WHERE c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
