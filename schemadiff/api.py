@@ -177,9 +177,10 @@ def check_database_health_sync(database_url: Database = None, schema_path: Optio
 
 def get_migration_status_sync(database_url: Database = None, schema_path: Optional[str] = None) -> dict:
     """``history`` (recorded versions, newest first, as dicts), ``current_version``,
-    ``applied_migrations``, ``pending_migrations`` and ``up_to_date``."""
+    ``applied_migrations``, ``pending_migrations``, ``pending_estimate`` (the estimated
+    duration of the pending changes) and ``up_to_date``."""
     from . import engine
-    from .plan.report import statement_dict
+    from .plan.report import estimate_dict, statement_dict
 
     try:
         found = engine.status(project(database_url, schema_path), health=False)
@@ -188,7 +189,7 @@ def get_migration_status_sync(database_url: Database = None, schema_path: Option
         message = _error_text(exc)
     if message is not None:
         return {"current_version": None, "history": [], "applied_migrations": 0, "pending_migrations": [],
-                "pending": [], "up_to_date": False, "error": message}
+                "pending": [], "pending_estimate": None, "up_to_date": False, "error": message}
     latest, pending = found.latest, found.pending
     return {
         "current_version": str(latest.version) if latest else None,
@@ -196,6 +197,9 @@ def get_migration_status_sync(database_url: Database = None, schema_path: Option
         "applied_migrations": len(found.history),
         "pending_migrations": [s.description for s in pending.statements],
         "pending": [statement_dict(s) for s in pending.statements],
+        # How long the pending statements are expected to take, and the longest write-blocking
+        # lock (README → "Estimates"); None when nothing is pending.
+        "pending_estimate": estimate_dict(pending),
         "up_to_date": found.up_to_date,
         "error": None,
     }

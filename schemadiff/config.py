@@ -32,12 +32,13 @@ DEFAULTS: dict[str, Any] = {
     "lock_timeout": 5.0,
     "statement_timeout": 0.0,
     "lock_wait": 60.0,
+    "max_lock_time": 0.0,  # seconds a plan may hold a write-blocking lock on a table, by estimate; 0: no limit
     "ignore": (),
     "lint": {},
 }
 _TYPES = {"schema": str, "database_url_env": str, "version_table": str, "version_schema": str,
           "connect_timeout": float, "lock_timeout": float, "statement_timeout": float,
-          "lock_wait": float, "ignore": list, "lint": dict}
+          "lock_wait": float, "max_lock_time": float, "ignore": list, "lint": dict}
 
 
 class ConfigError(SchemadiffError):

@@ -62,6 +62,12 @@ class StalePlan(SchemadiffError):
     exit_code = 6
 
 
+class LockTimeRefused(SchemadiffError):
+    """The plan is expected to hold a write-blocking lock longer than --max-lock-time."""
+
+    exit_code = 7
+
+
 class ApplyFailed(SchemadiffError):
     """A statement failed while applying; says how far the apply got."""
 

@@ -227,6 +227,52 @@ def test_dropping_a_function_a_default_uses_names_postgresqls_refusal(database_u
     assert drop.hazards and "default value for column x of table t" in drop.hazards[0].message
 
 
+def test_functions_whose_sql_bodies_call_each_other_are_created_and_dropped_in_call_order(database_url, sql):
+    """An SQL-standard body depends on the functions it calls (a quoted name too): the callee
+    is made first and dropped last, whatever the names' alphabetical order."""
+    text = """
+functions:
+  a_outer(n int):
+    returns: int
+    sql_body: RETURN "z inner"(n) + 1
+  z inner(n int):
+    returns: int
+    sql_body: RETURN n * 2
+  b_base():
+    returns: int
+    sql_body: RETURN 1
+  c_caller():
+    returns: int
+    sql_body: RETURN b_base() + 1
+"""
+    apply(database_url, text)
+    assert sql("SELECT a_outer(3)") == [(7,)]
+    assert converged(database_url, text)
+    apply(database_url, "functions: {}\n")
+    assert sql("SELECT count(*) FROM pg_proc WHERE proname IN ('a_outer', 'z inner', 'b_base', 'c_caller')") == [(0,)]
+
+
+def test_a_function_reading_a_view_or_returning_its_rows_is_made_after_that_view(database_url, sql):
+    """An SQL-standard body is checked at creation, and a view's row type exists only with the
+    view: such functions are made among the views, after the ones they need."""
+    text = """
+tables: {items: {columns: {id: int, active: boolean}}}
+views: {active_items: SELECT id FROM items WHERE active}
+functions:
+  count_active():
+    returns: bigint
+    sql_body: BEGIN ATOMIC SELECT count(*) FROM active_items; END
+  list_active():
+    returns: SETOF active_items
+    language: sql
+    body: SELECT * FROM active_items
+"""
+    apply(database_url, text)
+    sql("INSERT INTO items VALUES (1, true), (2, false)")
+    assert sql("SELECT count_active(), (SELECT count(*) FROM list_active())") == [(1, 1)]
+    assert converged(database_url, text)
+
+
 RAW = """
 CREATE SCHEMA app;
 CREATE TYPE app.mood AS ENUM ('ok', 'sad');

@@ -79,6 +79,20 @@ def test_policies_and_row_level_security_are_read():
     assert (catalog.manages_row_security, catalog.manages_policies) == (True, True)
 
 
+def test_a_policy_may_be_on_a_partition_declared_under_its_parent():
+    text = """
+tables:
+  readings:
+    columns: {sensor: int, taken_on: date}
+    partition_by: range (taken_on)
+    partitions: {readings_2024: {from: "'2024-01-01'", to: "'2025-01-01'"}}
+policies:
+  readings_2024.positive_sensor: {using: sensor > 0}
+"""
+    [policy] = load(text).policies
+    assert (policy.table, policy.name) == ("readings_2024", "positive_sensor")
+
+
 def test_a_file_never_mentioning_row_level_security_manages_neither():
     catalog = load("tables: {t: {columns: {id: int}}}")
     assert (catalog.manages_row_security, catalog.manages_policies) == (False, False)

@@ -255,3 +255,25 @@ def test_a_type_change_re_creates_the_triggers_and_policies_that_read_the_column
     assert any("re-created around" in s.description for s in statements if s.kind == "CreatePolicy")
     apply(database_url, wider)
     assert converged(database_url, wider)
+
+
+VIEW_FUNCTION_VIEW = """
+tables:
+  items: {columns: {id: bigint, active: boolean}, primary_key: id}
+views:
+  active_items: SELECT id FROM items WHERE active
+  summary: SELECT count_active() AS n
+functions:
+  count_active():
+    returns: bigint
+    language: sql
+    sql_body: RETURN (SELECT count(*) FROM active_items)
+"""
+
+
+def test_a_view_over_a_function_over_a_view_is_made_in_that_order(database_url):
+    objects = [s.object for s in plan(database_url, VIEW_FUNCTION_VIEW).statements]
+    made = [o for o in objects if o in ("public.active_items", "public.count_active()", "public.summary")]
+    assert list(dict.fromkeys(made)) == ["public.active_items", "public.count_active()", "public.summary"]
+    apply(database_url, VIEW_FUNCTION_VIEW)
+    assert converged(database_url, VIEW_FUNCTION_VIEW)

@@ -186,6 +186,26 @@ def test_a_materialized_view_query_change_is_drop_and_create_with_a_hazard(datab
     assert converged(database_url, changed)
 
 
+def test_storage_parameters_of_a_materialized_view_are_made_changed_in_place_and_read_back(database_url, sql):
+    text = """
+tables: {readings: {columns: {id: int, value: numeric}}}
+materialized_views:
+  totals:
+    query: SELECT sum(value) AS total FROM readings
+    with: {fillfactor: 70, autovacuum_enabled: true}
+"""
+    apply(database_url, text)
+    assert converged(database_url, text)
+    changed = text.replace("{fillfactor: 70, autovacuum_enabled: true}", "{autovacuum_enabled: false}")
+    kinds = [s.kind for s in plan(database_url, changed).statements]
+    assert set(kinds) == {"SetViewStorageParameters"}  # RESET and SET, no rebuild: the rows stay
+    apply(database_url, changed)
+    assert converged(database_url, changed)
+    assert sql("SELECT reloptions FROM pg_class WHERE relname = 'totals'") == [(["autovacuum_enabled=false"],)]
+    [view] = _live(database_url).views
+    assert view.parameters == (("autovacuum_enabled", "false"),)
+
+
 def test_user_spelling_the_server_rewrites_gives_an_empty_plan(database_url):
     apply(database_url, VIEWS)
     respelled = VIEWS.replace("select id, name, price from items where active",

@@ -3,6 +3,7 @@ whatever the number of tables (see ``queries/*.sql``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional, Sequence
@@ -15,7 +16,7 @@ from .text_search import text_search_from_rows
 from .functions import functions_from_rows
 from .grants import grants_from_rows
 from .triggers import triggers_from_rows
-from .tables import attach_constraints, attach_indexes, tables_from_rows
+from .tables import attach_constraints, attach_indexes, sizes_from_rows, tables_from_rows
 from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
@@ -45,13 +46,14 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     kept = with_partitions(kept, rows["partitions"], partitions)
     extensions = [Extension(*r) for r in rows["extensions"]]
     existing = _existing_schemas(conn, schemas)
-    return sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
+    sizes = tuple(s for s in sizes_from_rows(rows["tables"]) if s.qualified not in excluded)
+    return replace(sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
                           views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded),
                           triggers=[t for t in triggers_from_rows(rows["triggers"]) if t.on not in excluded],
-                          **_not_on(row_security_from_rows(rows["row_security"]), excluded))
+                          **_not_on(row_security_from_rows(rows["row_security"]), excluded)), sizes=sizes)
 
 
 def _kept_grants(found: dict, excluded: set) -> dict:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ..model import (
-    CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
+    CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, RelationSize, Table, UniqueConstraint,
 )
 from ..pg import normalize
 from ..pg.index_keys import keys_of_definition, parameters_from_reloptions
@@ -41,10 +41,15 @@ class _TableBuilder:
         )
 
 
+# The size columns the tables query ends with (on each table's first row): sizes_from_rows.
+SIZE_COLUMNS = 5
+
+
 def tables_from_rows(rows) -> dict:
     tables: dict[QualifiedName, _TableBuilder] = {}
     for (schema, name, table_comment, column, type_, not_null, default, identity,
          generated, column_comment, owned_sequence, *details) in rows:
+        details = details[:-SIZE_COLUMNS]
         key = QualifiedName(schema, name)
         builder = tables.get(key)
         if builder is None:
@@ -54,6 +59,17 @@ def tables_from_rows(rows) -> dict:
         column = _column(column, type_, not_null, default, identity, column_comment, owned_sequence)
         builder.columns.append(_column_details(column, generated, *details[4:]))
     return tables
+
+
+def sizes_from_rows(rows) -> list[RelationSize]:
+    """The size of each table, from the trailing columns of its first row."""
+    out = []
+    for row in rows:
+        rows_, heap, index, count, analyzed = row[-SIZE_COLUMNS:]
+        if heap is not None:
+            out.append(RelationSize(row[0], row[1], rows=None if rows_ is None else float(rows_), heap_bytes=int(heap),
+                                    index_bytes=int(index), indexes=int(count), analyzed=bool(analyzed)))
+    return out
 
 
 def _column(name, type_, not_null, default, identity, comment, owned_sequence) -> Column:

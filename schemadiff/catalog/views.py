@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from ..model import QualifiedName, View
 from ..model.dependencies import references_from_rows
 from ..model.views import VIEW_OPTIONS, clean_query
+from ..pg import normalize
 
 
 @dataclass
@@ -26,6 +27,7 @@ def view_builders(rows) -> dict:
                     options=() if materialized else tuple(sorted((k, v.lower()) for k, v in pairs.items()
                                                                  if k in VIEW_OPTIONS and v.lower() in ("true", "on"))),
                     with_data=bool(populated) if materialized else True, comment=comment,
+                    parameters=tuple(sorted((k, normalize.storage_parameter(v)) for k, v in pairs.items())) if materialized else (),
                     column_comments=tuple(sorted((c, t) for c, t in column_comments)),
                     columns=tuple((c, t) for c, t in columns), depends_on=references_from_rows(depends))
         out[QualifiedName(schema, name)] = _Builder(view)

@@ -201,12 +201,25 @@ def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff p
 def progress_printer():
     import time
 
+    from ..plan import report
+
     started = time.monotonic()
     tty = sys.stderr.isatty()
+    previous: list = []  # (statement, when it started) of a long statement
 
     def progress(n: int, total: int, statement) -> None:
         elapsed = time.monotonic() - started
+        if previous:
+            # A long statement finished: how long it took against its estimate.
+            done, since = previous.pop()
+            click.echo(f"{'' if not tty else chr(13) + chr(27) + '[K'}      took {report.duration(elapsed - (since - started))}"
+                       f" (estimated {report.span(done.estimate.low, done.estimate.high)}): {done.description}", err=True)
         line = f"[{n}/{total}] {elapsed:6.1f}s {statement.description}"
+        estimate = getattr(statement, "estimate", None)
+        if estimate is not None and not estimate.instant:
+            # Long statements say what to expect, so a waiting operator can compare.
+            line += f" (estimated {report.span(estimate.low, estimate.high)})"
+            previous.append((statement, time.monotonic()))
         if tty:
             click.echo(f"\r\033[K{line}", err=True, nl=n == total)
         else:

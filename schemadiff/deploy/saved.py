@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import StalePlan, SchemadiffError
 from ..model import QualifiedName
 from ..plan import Hazard, Plan, PlanHashes, Statement
+from ..plan.statements import COST_FIELDS
 from ..plan.report import plan_dict
 
 _REVIEW_AGAIN = "Nothing was changed. Make and review a new plan with `schemadiff plan --out …`."
@@ -35,7 +36,8 @@ def save_plan(plan: Plan, path, *, schema_path: str, schema_text: str) -> None:
 
 def statements_hash(statements) -> str:
     """A hash of every field of every statement: SQL, hazards and the flags that decide how it runs."""
-    payload = json.dumps([dataclasses.asdict(s) for s in statements], sort_keys=True).encode()
+    payload = json.dumps([{k: v for k, v in dataclasses.asdict(s).items() if k not in COST_FIELDS}
+                          for s in statements], sort_keys=True).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from ..errors import Problem, SchemaFileError
+from ..diff.partitions import all_partitions
 from ..model import Catalog, sorted_catalog
 from .extensions import ExtensionsReader
 from .functions import FunctionsReader
@@ -91,7 +92,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         default_grants = self.default_grants(doc.get("default_privileges"))
         kinds["triggers"] = self.triggers(doc.get("triggers"))
         kinds["row_security"], mentions_rls = self.row_security(doc.get("tables"))
-        kinds["policies"] = self.policies(doc.get("policies"), {t.qualified for t in tables})
+        # A policy may be on a partition (declared under its parent's partitions:) as on a table.
+        kinds["policies"] = self.policies(doc.get("policies"), {t.qualified for t in tables} | set(all_partitions(tables)))
         if not self.problems:
             tables = self.resolve_foreign_keys(tables)
             tables, sequences = self.tie_sequences(tables, sequences)

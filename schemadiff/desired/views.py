@@ -30,7 +30,7 @@ from ..pg import naming
 from .reader import Reader, describe_value, split_qualified
 
 VIEW_KEYS = ("query", "query_file", "comment", "columns", "check_option", "with")
-MATVIEW_KEYS = ("query", "query_file", "comment", "columns", "with_data", "indexes")
+MATVIEW_KEYS = ("query", "query_file", "comment", "columns", "with_data", "indexes", "with")
 TOP = {False: "views", True: "materialized_views"}
 
 
@@ -84,6 +84,7 @@ class ViewsReader(Reader):
             from dataclasses import replace
 
             return replace(view, with_data=self.boolean(body.get("with_data"), path + ("with_data",), "with_data", True),
+                           parameters=self.table_parameters(body.get("with"), path + ("with",)),
                            indexes=self.view_indexes(view, body.get("indexes"), path + ("indexes",)))
         return View(view.schema, view.name, query, check_option=self.check_option(body.get("check_option"), path),
                     options=self.view_options(body.get("with"), path + ("with",)), comment=view.comment,
@@ -171,6 +172,7 @@ class ViewsReader(Reader):
 def dump_views(catalog: Catalog) -> dict:
     """``views:`` and ``materialized_views:`` of ``catalog`` (only the keys that have some)."""
     from .dump import index_document
+    from .table_details import storage_parameters_data
 
     out: dict = {}
     for view in catalog.views:
@@ -183,6 +185,8 @@ def dump_views(catalog: Catalog) -> dict:
             body["check_option"] = view.check_option
         if view.options:
             body["with"] = {k: v == "true" for k, v in view.options}
+        if view.parameters:
+            body.update(storage_parameters_data(view.parameters))
         if view.materialized and not view.with_data:
             body["with_data"] = False
         if view.indexes:

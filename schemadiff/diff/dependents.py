@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 from ..model import Catalog
 from . import changes as ch
 from . import functions as fn
+from . import partitions as pc
 from . import security as sec
 from . import triggers as tg
 from . import user_types as ut
@@ -99,7 +100,10 @@ def _table_touches(change) -> list:
         return [("column", t.schema, t.name, change.column.name, f"the drop of column {t}.{change.column.name}")]
     if isinstance(change, ch.DropTable):
         t = change.table.qualified
-        return [("relation", t.schema, t.name, None, f"the drop of table {t}")]
+        # Its partitions go with it (DROP TABLE drops them), even one the file keeps under
+        # another parent: what is on them is made again too.
+        label = f"the drop of table {t}"
+        return [("relation", q.schema, q.name, None, label) for q in [t, *pc.all_partitions([change.table])]]
     return []
 
 

@@ -24,6 +24,7 @@ class CreateFunction:
     reason: str = field(default="", compare=False)  # "re-created around …" when a dependents pass adds it
     depth: int = field(default=0, compare=False)  # after the new functions its defaults or SQL body call
     after_tables: bool = field(default=False, compare=False)  # see reads_tables
+    after_views: bool = field(default=False, compare=False)  # made among the views, after those it reads (depth)
 
     @property
     def touches(self) -> tuple:
@@ -59,8 +60,10 @@ class ReplaceFunction:
 
 @dataclass(frozen=True)
 class DropFunction:
-    """Drop a function or procedure the file no longer declares."""
+    """Drop a function or procedure the file no longer declares (callers first: an SQL-standard
+    body or a default that calls another function depends on it)."""
     function: Function
+    depth: int = field(default=0, compare=False)
 
     @property
     def touches(self) -> tuple:
@@ -78,10 +81,9 @@ def diff_functions(current: Catalog, desired: Catalog) -> list:
     cur, want = current.function_map(), desired.function_map()
     added, removed, common = keyed_diff(cur, want)
     tables = {t.name if t.schema == "public" else f"{t.schema}.{t.name}" for t in desired.tables}
-    changes: list = [CreateFunction(want[k], depth=d, after_tables=reads_tables(want[k], tables))
-                     for k, d in _depths([want[k] for k in added]).items()]
-    changes += [DropFunction(cur[k]) for k in removed
-                if (desired.manages_procedures if cur[k].procedure else desired.manages_functions)]
+    changes: list = [_create(want[k], d, tables, desired) for k, d in _depths([want[k] for k in added]).items()]
+    dropped = [cur[k] for k in removed if (desired.manages_procedures if cur[k].procedure else desired.manages_functions)]
+    changes += [DropFunction(cur[k], depth=d) for k, d in _depths(dropped).items()]
     for k in common:
         old, new = cur[k], want[k]
         if not same_definition(old, new):
@@ -93,6 +95,35 @@ def diff_functions(current: Catalog, desired: Catalog) -> list:
         if old.comment != new.comment:
             changes.append(SetFunctionComment(new, new.comment))
     return changes
+
+
+def _create(f: Function, depth: int, tables: set, desired: Catalog) -> CreateFunction:
+    """A function whose SQL-standard body reads a view of the file, or whose argument or result
+    is a view's row type, is made among the views: after the deepest one it needs."""
+    from .views import desired_depths
+
+    if not views_needed(f, desired):
+        return CreateFunction(f, depth=depth, after_tables=reads_tables(f, tables))
+    return CreateFunction(f, depth=max(depth, desired_depths(desired)[("function", f.key)]), after_views=True)
+
+
+def views_needed(f: Function, desired: Catalog) -> list:
+    """The file's views ``f`` needs when it is created: read by its SQL-standard body, or its
+    argument or result row type."""
+    views = {v.name if v.schema == "public" else f"{v.schema}.{v.name}": v.qualified for v in desired.views}
+    return [views[n] for n in _names_read(f) if n in views]
+
+
+def _names_read(f: Function) -> set:
+    """The relations an SQL-standard body reads and the types of arguments and result, spelled
+    as the file spells names (public's bare)."""
+    from ..pg.sqltree import relations
+
+    names = {t.removesuffix("[]") for t in [a.type for a in f.arguments] + [(f.returns or "").removeprefix("SETOF ")]}
+    if f.sql_body is not None:
+        names |= {n if s in (None, "public") else f"{s}.{n}"
+                  for s, n in relations(f"CREATE FUNCTION x() RETURNS int LANGUAGE sql {f.sql_body}")}
+    return names
 
 
 def reads_tables(f: Function, tables: set) -> bool:
@@ -185,9 +216,9 @@ def _split_columns(columns: str) -> list:
 
 
 def _depths(created: list) -> dict:
-    """Each new function's key → 1 + the depth of the new functions its defaults or SQL body
-    call (by name), so that those are created first."""
-    names = {f.key: re.compile(rf"\b{re.escape(f.name)}\s*\(") for f in created}
+    """Each function's key → 1 + the depth of the others its defaults or SQL body call (by
+    name, quoted or not), so that those are created first (and dropped last)."""
+    names = {f.key: re.compile(rf'(?<![\w$]){re.escape(f.name)}"?\s*\(') for f in created}
     depth: dict = {}
 
     def of(f: Function, seen: frozenset) -> int:

@@ -69,6 +69,27 @@ class RefreshMaterializedView:
 
 
 @dataclass(frozen=True)
+class SetViewStorageParameters:
+    """ALTER MATERIALIZED VIEW … SET / RESET (storage parameters): in place, no rebuild."""
+    view: QualifiedName
+    from_: tuple
+    to: tuple
+
+    @property
+    def view_key(self) -> QualifiedName:
+        return self.view
+
+    @property
+    def set(self) -> tuple:
+        return tuple(p for p in self.to if p not in self.from_)
+
+    @property
+    def reset(self) -> tuple:
+        kept = {name for name, _ in self.to}
+        return tuple(name for name, _ in self.from_ if name not in kept)
+
+
+@dataclass(frozen=True)
 class SetViewComment:
     """Set or drop the comment of a view or materialized view, or of one of its columns."""
     name: QualifiedName
@@ -125,6 +146,8 @@ def _changed(old: View, new: View, old_depth: int, new_depth: int) -> list:
     out: list = []
     if not same_query or (old.check_option, old.options) != (new.check_option, new.options):
         out.append(ReplaceView(old, new, new_depth))
+    if old.parameters != new.parameters:
+        out.append(SetViewStorageParameters(new.qualified, old.parameters, new.parameters))
     if old.with_data != new.with_data:
         out.append(RefreshMaterializedView(new, new_depth))
     if old.comment != new.comment:
@@ -172,10 +195,31 @@ def live_depths(catalog: Catalog) -> dict:
 
 def desired_depths(catalog: Catalog) -> dict:
     """How deep each desired view sits over other desired views, from its query's parse tree
-    (an unqualified name is public's, as under search_path = public)."""
+    (an unqualified name is public's, as under search_path = public). A function that needs a
+    view (see diff.functions.views_needed) is a node of the same graph, keyed ``("function",
+    key)``: a view calling it sits above it, and it above the views it needs, so that view →
+    function → view is made in that order."""
+    from .functions import views_needed
+
     keys = set(catalog.view_map())
-    reads = {v.qualified: {QualifiedName(s or "public", n) for s, n in v.relations()} & keys for v in catalog.views}
+    reads: dict = {v.qualified: {QualifiedName(s or "public", n) for s, n in v.relations()} & keys for v in catalog.views}
+    by_name: dict = {}
+    for f in catalog.functions:
+        needed = views_needed(f, catalog)
+        if needed:
+            reads[("function", f.key)] = set(needed)
+            by_name.setdefault((f.schema, f.name), []).append(("function", f.key))
+    if by_name:
+        for v in catalog.views:
+            for schema, name in calls(v.query):
+                reads[v.qualified] |= set(by_name.get((schema or "public", name), ()))
     return _depths(reads)
+
+
+def calls(query: str) -> frozenset:
+    from ..pg.sqltree import function_calls
+
+    return function_calls(query)
 
 
 def _depths(reads: dict) -> dict:

@@ -47,6 +47,8 @@ _HOMES = {
     "inspect_schema": "adopting",
     "ModelsText": "modelling",
     "generate_models": "modelling",
+    "calibrate": "calibrating",
+    "throughput": "calibrating",
 }
 
 __all__ = [
@@ -55,7 +57,7 @@ __all__ = [
     "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
     "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
-    "ModelsText", "generate_models",
+    "ModelsText", "generate_models", "calibrate", "throughput",
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 from .. import __version__
 from ..deploy import versions
 from ..deploy.apply import ApplyOutcome, DeployLock, ExecutionSettings, Progress, execute
-from ..errors import DestructiveChangeRefused, PrivilegeMissing
+from ..errors import DestructiveChangeRefused, LockTimeRefused, PrivilegeMissing
 from ..plan.unmanaged import CODE as UNMANAGED_DEPENDENT
 from ..model import Catalog
 from ..plan import Plan, PlanOptions
@@ -49,6 +49,25 @@ def _reaches_unmanaged(statement) -> bool:
     return any(h.code == UNMANAGED_DEPENDENT for h in statement.hazards)
 
 
+def refuse_long_locks(plan: Plan, max_lock_s: float, outcome: str = "Nothing was changed.") -> None:
+    """Refuse a plan expected to hold a write-blocking lock on a table longer than
+    ``max_lock_s`` seconds (0: no limit), naming the statement and its online path."""
+    from ..plan.cost import duration, online_path, over_limit
+
+    if not max_lock_s or plan.throughput is None:
+        return
+    found = over_limit(plan, max_lock_s)
+    if not found:
+        return
+    parts = []
+    for hold in found:
+        statement = plan.statements[hold.statement]
+        parts.append(f"statement {hold.statement + 1} ({statement.description}) holds {hold.lock} on {hold.table} for "
+                     f"up to {duration(hold.seconds)} by estimate ({plan.throughput.source()}); {online_path(statement)}")
+    raise LockTimeRefused(f"the plan exceeds --max-lock-time {duration(max_lock_s)}: {'; '.join(parts)}. "
+                          f"Raise --max-lock-time (or max_lock_time in schemadiff.toml) to accept it. {outcome}")
+
+
 def refuse_unrunnable(plan: Plan) -> None:
     """Refuse, before anything runs, a plan the connected role cannot carry out, naming the
     first statement it cannot run (``plan`` lists them all)."""
@@ -65,12 +84,14 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
           allow_destructive: bool = False, dry_run: bool = False, lock_wait_s: float = 60.0,
           options: PlanOptions = PlanOptions(), settings: ExecutionSettings = ExecutionSettings(),
           progress: Optional[Progress] = None, fixed_plan: Optional[Plan] = None,
-          on_plan=None, data_migrations=None, recorded_hash: Optional[str] = None) -> ApplyResult:
+          on_plan=None, data_migrations=None, recorded_hash: Optional[str] = None,
+          max_lock_s: float = 0.0) -> ApplyResult:
     """Bring the database to ``desired``. The plan is computed under the deploy lock, so two
     applies never plan against each other's half-done work. ``fixed_plan`` (a reviewed,
     saved plan) is checked against the fresh one by ``on_plan`` before anything runs.
     ``recorded_hash`` is the hash the version row records when it is not that of ``desired``
-    (a rollback plans its snapshot with rename hints reversed, and records the snapshot's)."""
+    (a rollback plans its snapshot with rename hints reversed, and records the snapshot's).
+    ``max_lock_s`` refuses a plan expected to write-lock a table longer (0: no limit)."""
     with connection(target) as conn, DeployLock(conn, lock_wait_s):
         fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
@@ -79,6 +100,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
         if not allow_destructive:
             refuse_destructive(chosen)
         refuse_unrunnable(fresh)
+        refuse_long_locks(fresh, max_lock_s)
         if dry_run:
             return ApplyResult(chosen, dry_run=True)
         last = versions.latest(conn, target.version_table)

@@ -77,7 +77,7 @@ def apply_schema(project: Project, *, allow_destructive: bool = False, dry_run: 
     return apply(project.target, desired, text, allow_destructive=allow_destructive, dry_run=dry_run,
                  lock_wait_s=project.lock_wait, options=PlanOptions(online=online),
                  settings=project.execution(retries), progress=progress, fixed_plan=fixed, on_plan=on_plan,
-                 data_migrations=project.data_migrations(data_dir))
+                 data_migrations=project.data_migrations(data_dir), max_lock_s=project.max_lock_time)
 
 
 def history(project: Project, limit: Optional[int] = None) -> list:

@@ -71,7 +71,7 @@ class Status:
         """The status as the seed's ``check_database_status`` and ``status --format json`` give it."""
         if self.error is not None:
             return failed_status(self.schema_file, self.url, self.error, self.state)
-        from ..plan.report import statement_dict
+        from ..plan.report import estimate_dict, statement_dict
 
         latest, pending, health = self.latest, self.pending, self.health
         return {
@@ -92,6 +92,8 @@ class Status:
             "recorded_hash": latest.schema_hash if latest else None,
             "pending": [statement_dict(s) for s in pending.statements],
             "destructive_pending": len(pending.destructive),
+            # The pending plan's estimated duration and longest write-blocking lock (None: nothing pending).
+            "pending_estimate": estimate_dict(pending),
         }
 
 
@@ -103,7 +105,7 @@ def failed_status(path: str, url: Optional[str], message: str, state: str) -> di
         "status": state, "connected": False, "error": message,
         "database": db.describe(url) if url else None, "schema_file": path,
         "up_to_date": False, "last_applied_at": None, "schema_hash": None, "recorded_hash": None,
-        "pending": [], "destructive_pending": 0,
+        "pending": [], "destructive_pending": 0, "pending_estimate": None,
     }
 
 

@@ -35,7 +35,18 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
         from ..deploy.datamigrations import weave
 
         the_plan = weave(conn, the_plan, data_migrations, options)
-    return the_plan
+    return estimated(conn, target, the_plan)
+
+
+def estimated(conn, target: Target, the_plan: Plan) -> Plan:
+    """``the_plan`` with each statement's estimated duration, from this server's calibration
+    (one or two queries, and none for an empty plan) or the conservative defaults."""
+    if the_plan.empty:
+        return the_plan
+    from ..deploy import calibration
+    from ..plan.cost import DEFAULTS, estimate_plan
+
+    return estimate_plan(the_plan, calibration.read(conn, target.version_table) or DEFAULTS)
 
 
 def read_privileges_for(conn, target: Target, changes):

@@ -51,6 +51,11 @@ class Project:
     def lock_wait(self) -> float:
         return self.settings.lock_wait
 
+    @property
+    def max_lock_time(self) -> float:
+        """Seconds apply lets a plan write-lock a table, by estimate (0: no limit)."""
+        return self.settings.max_lock_time
+
     def execution(self, retries: Optional[int] = None):
         return config.execution(self.settings, retries)
 

@@ -44,14 +44,15 @@ def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
 def own_tables(target: Target) -> list:
     from ..deploy.tracking import SYSTEM_TABLES
 
-    return [target.version_table, *SYSTEM_TABLES]
+    return [*schemadiff_tables(target), *SYSTEM_TABLES]
 
 
 def schemadiff_tables(target: Target) -> list:
     """schemadiff's own bookkeeping tables, without the other migration tools' of own_tables."""
+    from ..deploy.calibration import calibration_table, scratch_table
     from ..deploy.tracking import DATA_MIGRATIONS_TABLE as TABLE
 
-    return [target.version_table, TABLE]
+    return [target.version_table, TABLE, calibration_table(target.version_table), scratch_table(target.version_table)]
 
 
 def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:

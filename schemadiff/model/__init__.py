@@ -30,6 +30,7 @@ from .views import View
 from .grants import DefaultGrant, Grant, GrantTarget
 from .triggers import Trigger
 from .security import Policy, RowSecurity
+from .sizes import RelationSize
 
 __all__ = [
     "COLLATION_PROVIDERS", "Collation", "CompositeAttribute", "CompositeType", "Domain", "DomainCheck",
@@ -37,7 +38,7 @@ __all__ = [
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
     "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "View",
-    "DefaultGrant", "Grant", "GrantTarget", "Trigger", "Policy", "RowSecurity",
+    "DefaultGrant", "Grant", "GrantTarget", "Trigger", "Policy", "RowSecurity", "RelationSize",
     "catalog_hash", "sorted_catalog",
 ]
 
@@ -91,6 +92,13 @@ class Catalog:
     manages_row_security: bool = field(default=False, compare=False)
     policies: tuple[Policy, ...] = ()
     manages_policies: bool = field(default=False, compare=False)
+    # How big each live table is (read with the tables, never from a file): what a plan's cost
+    # estimates are made of. Not part of the schema: equal schemas of different sizes compare
+    # and hash equal.
+    sizes: tuple[RelationSize, ...] = field(default=(), compare=False, metadata={"hash": False})
+
+    def size_map(self) -> dict[QualifiedName, RelationSize]:
+        return {s.qualified: s for s in self.sizes}
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)
@@ -213,12 +221,12 @@ def _spec(cls) -> tuple:
     """(field names, a getter of their values, (name, default) of the fields added since 0.1.0)."""
     from dataclasses import MISSING
 
-    names = tuple(f.name for f in fields(cls))
+    names = tuple(f.name for f in fields(cls) if f.metadata.get("hash", True))
     get = attrgetter(*names) if len(names) > 1 else (lambda v, n=names[0]: (getattr(v, n),))
     first = FIRST_FIELDS.get(cls.__name__)
     later = () if first is None else tuple(
         (f.name, f.default if f.default is not MISSING else f.default_factory())
-        for f in fields(cls) if f.name not in first and (f.default is not MISSING or f.default_factory is not MISSING))
+        for f in fields(cls) if f.name in names and f.name not in first and (f.default is not MISSING or f.default_factory is not MISSING))
     return names, get, later
 
 

@@ -30,6 +30,7 @@ class View:
     check_option: Optional[str] = None  # views: local | cascaded
     options: tuple[tuple[str, str], ...] = ()  # WITH (…): (name, value) sorted by name, values lower case
     with_data: bool = True  # materialized views: populated (false: WITH NO DATA)
+    parameters: tuple[tuple[str, str], ...] = ()  # materialized views: storage parameters (WITH), sorted
     indexes: tuple[Index, ...] = ()  # materialized views
     comment: Optional[str] = None
     column_comments: tuple[tuple[str, str], ...] = ()  # (column, comment) sorted by column

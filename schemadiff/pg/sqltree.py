@@ -69,6 +69,33 @@ def relations(query: str) -> frozenset[tuple[Optional[str], str]]:
     return frozenset((s, n) for s, n in found if not (s is None and n in ctes))
 
 
+def function_calls(query: str) -> frozenset[tuple[Optional[str], str]]:
+    """The (schema or None, name) of every function a query calls; empty when it does not parse."""
+    from pglast import parser
+
+    try:
+        parsed = json.loads(parser.parse_sql_json(query))
+    except Exception:
+        return frozenset()
+    found: set = set()
+    _walk_calls(parsed, found)
+    return frozenset(found)
+
+
+def _walk_calls(node, found: set) -> None:
+    if isinstance(node, dict):
+        call = node.get("FuncCall")
+        if call is not None:
+            parts = [p["String"]["sval"] for p in call.get("funcname", ()) if "String" in p]
+            if parts:
+                found.add((parts[-2] if len(parts) > 1 else None, parts[-1]))
+        for value in node.values():
+            _walk_calls(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_calls(value, found)
+
+
 def _walk(node, found: set, ctes: set) -> None:
     if isinstance(node, dict):
         if "RangeVar" in node:

@@ -16,6 +16,7 @@ from . import constraints as _constraints  # noqa: F401  (registers its change r
 from . import kinds, render
 from . import (comments, extensions, functions, grants, partitions, security, sequences, table_details,  # noqa: F401
                text_search, triggers, user_types, views)  # each registers its change types with kinds
+from .cost import with_sizes
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames
 from .order import order
@@ -41,7 +42,7 @@ def build_plan(changes: Sequence, options: PlanOptions = PlanOptions(), *,
     blocked: list[Blocked] = []
     renames = probable_renames(changes)
     for change in order(changes):
-        produced = _statements(change, options)
+        produced = [with_sizes(s, change, current) for s in _statements(change, options)]
         extra = ((renames[change],) if change in renames else ()) + dependent_hazards(change, unmanaged)
         if extra:
             first = produced[0]

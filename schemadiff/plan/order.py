@@ -57,7 +57,7 @@ PHASES = (
     "add-foreign-keys", ch.ValidateConstraint, td.SetReplicaIdentity,
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
     # Views once tables, columns and keys are done, each after the views it reads (depth).
-    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
+    (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
@@ -75,7 +75,7 @@ PHASES = (
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
-_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView)
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView, fn.DropFunction)
 
 
 def _phase(change) -> int:
@@ -87,6 +87,8 @@ def _phase(change) -> int:
         return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
+    if getattr(change, "after_views", False):
+        return _PHASE_OF[vw.CreateView]
     if getattr(change, "after_tables", False):
         return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too

@@ -9,6 +9,7 @@ from typing import Optional
 
 from ..monitor.report import check_json, check_text  # noqa: F401  (moved: check must not import the planner)
 from . import DESTRUCTIVE, LOCKING, PERMISSION, Plan, Statement
+from .cost import cost_text, describe_throughput as throughput_text, duration, plan_estimate, size_dict, size_text, span
 
 PLAN_JSON_VERSION = 1
 _COLORS = {"safe": "32", LOCKING: "33", PERMISSION: "33", DESTRUCTIVE: "31", "ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
@@ -52,7 +53,8 @@ def plan_text(plan: Plan, color: bool = False) -> str:
     if plan.empty:
         return verdict(plan)
     warning = blocked_lines(plan)
-    lines = [verdict(plan), ""] + ([_paint(line, "warning", color) for line in warning] + [""] if warning else [])
+    lines = [verdict(plan)] + estimate_lines(plan) + [""] + \
+        ([_paint(line, "warning", color) for line in warning] + [""] if warning else [])
     for i, statement in enumerate(plan.statements, 1):
         tag = _paint(f"[{statement.level}]", statement.level, color)
         lines.append(f"{i:>3}. {tag} {statement.description}")
@@ -60,11 +62,43 @@ def plan_text(plan: Plan, color: bool = False) -> str:
             lines.append(f"       {hazard.kind} {hazard.code}: {hazard.message}")
         if getattr(statement, "lock", ""):
             lines.append(f"       lock: {statement.lock}")
+        for size in statement.touches:
+            lines.append(f"       touches: {size_text(size)}")
+        if cost_text(statement):
+            lines.append(f"       cost: {cost_text(statement)}")
         for sql_line in statement.sql.splitlines():
             lines.append(f"       {sql_line}")
         if not statement.transactional:
             lines.append("       (runs outside the transaction)")
     return "\n".join(lines)
+
+
+def estimate_lines(plan: Plan) -> list[str]:
+    """The plan's estimated duration and longest write-blocking lock, and where the rates
+    come from; nothing for a plan made without a database."""
+    total = plan_estimate(plan)
+    if total is None:
+        return []
+    lines = [f"Estimated duration: {span(total.low, total.high)}"
+             + (f" (+ {total.unknown} data migration(s) not estimated)" if total.unknown else "")
+             + f"; {plan.throughput.source()}."]
+    hold = total.longest_lock
+    if hold is not None and hold.seconds >= 0.05:
+        lines.append(f"Longest write-blocking lock: {hold.lock} on {hold.table} for up to {duration(hold.seconds)}"
+                     f" (statement {hold.statement + 1}).")
+    return lines
+
+
+def estimate_dict(plan: Plan) -> Optional[dict]:
+    total = plan_estimate(plan)
+    if total is None:
+        return None
+    hold = total.longest_lock
+    return {"low_s": round(total.low, 3), "high_s": round(total.high, 3), "not_estimated": total.unknown,
+            "summary": f"{span(total.low, total.high)} ({plan.throughput.source()})",
+            "longest_lock": None if hold is None else {"table": str(hold.table), "lock": hold.lock,
+                                                       "seconds": round(hold.seconds, 3), "statement": hold.statement + 1},
+            "throughput": plan.throughput.as_dict()}
 
 
 def plan_sql(plan: Plan, header: Optional[str] = None) -> str:
@@ -91,6 +125,10 @@ def statement_dict(s: Statement) -> dict:
         "object": s.object, "transactional": s.transactional,
         "isolated": getattr(s, "isolated", False), "lock": getattr(s, "lock", ""),
         "hazards": [{"kind": h.kind, "code": h.code, "message": h.message} for h in s.hazards],
+        "work": s.work, "touches": [size_dict(t) for t in s.touches],
+        "estimate": None if s.estimate is None else {
+            "low_s": round(s.estimate.low, 3), "high_s": round(s.estimate.high, 3),
+            "lock": s.estimate.lock, "lock_s": round(s.estimate.lock_s, 3)},
     }
 
 
@@ -103,6 +141,7 @@ def plan_dict(plan: Plan, lint=None) -> dict:
         "desired_hash": plan.desired_hash,
         "current_fingerprint": plan.current_fingerprint,
         "statements": [statement_dict(s) for s in plan.statements],
+        "estimate": estimate_dict(plan),
         # Steps the connected role cannot run (statement: its number; null: recording the version).
         "blocked": blocked_dicts(plan),
     }
@@ -158,6 +197,9 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
         PERMISSION if counts[PERMISSION] else "safe"
     icon = {DESTRUCTIVE: "🛑", LOCKING: "⚠️", PERMISSION: "⚠️", "safe": "✅"}[worst]
     lines += [f"{icon} **{verdict(plan)}** {_MEANING[worst]}", ""]
+    estimate = estimate_lines(plan)
+    if estimate:
+        lines += [f"⏱️ {' '.join(estimate)}", ""]
     if plan.blocked:
         lines += [f"🛑 **The connected role cannot run {len(plan.blocked)} step(s) of this plan; `apply` will refuse it.**", ""]
         lines += [f"- {'statement ' + str(d['statement']) if d['statement'] else 'after the plan'}: "
@@ -180,7 +222,17 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
         row = table[obj]
         lines.append(f"| {obj} | {row['added']} | {row['altered']} | {row['dropped']} |")
     lines += ["", "**Changes**", ""]
-    lines += [f"{i}. {s.description}" + ("" if s.transactional else " *(outside the transaction)*")
-              for i, s in enumerate(plan.statements, 1)]
+    if plan.throughput is None:
+        lines += [f"{i}. {s.description}" + ("" if s.transactional else " *(outside the transaction)*")
+                  for i, s in enumerate(plan.statements, 1)]
+    else:
+        lines += ["| # | change | touches | cost |", "|---:|---|---|---|"]
+        lines += [f"| {i} | {_cell(s.description)}" + ("" if s.transactional else " *(outside the transaction)*")
+                  + f" | {_cell('; '.join(size_text(t) for t in s.touches))} | {_cell(cost_text(s))} |"
+                  for i, s in enumerate(plan.statements, 1)]
     lines += ["", "<details><summary>SQL</summary>", "", "```sql", plan_sql(plan).rstrip(), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -13,6 +13,9 @@ LOCKING = "locking"
 # Takes access away from a role (REVOKE): no data is lost and nothing locks, but an
 # application that relied on it starts failing.
 PERMISSION = "permission"
+# The Statement fields that say what it costs on the database planned against, not what it
+# is: left out of its equality and of a saved plan's statements hash.
+COST_FIELDS = ("work", "touches", "estimate")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class Statement:
     lock: str = ""  # the strongest table lock it takes, and for how long, e.g. "ACCESS EXCLUSIVE (brief)"
     # The index a CREATE INDEX CONCURRENTLY builds: a failed build leaves it INVALID, to drop.
     builds_index: Optional[QualifiedName] = None
+    # What it costs on the database planned against (plan/cost.py), left out of equality: a
+    # saved plan stays the same plan while the tables grow.
+    work: str = field(default="", compare=False)  # catalog | scan | rewrite | index | index (concurrently) | data
+    touches: tuple = field(default=(), compare=False)  # RelationSize of each existing table it works on
+    estimate: Optional[object] = field(default=None, compare=False)  # cost.Estimate, once estimated
 
     @property
     def destructive(self) -> bool:
@@ -81,6 +89,8 @@ class Plan:
     # What the connected role cannot run (plan.privileges.Blocked), in plan order: `plan`
     # warns of it, `apply` refuses the plan. Empty when planned without a database.
     blocked: tuple = field(default=(), compare=False)
+    # The cost.Throughput the statements were estimated with (None: not estimated).
+    throughput: Optional[object] = field(default=None, compare=False)
 
     @property
     def desired_hash(self) -> str:

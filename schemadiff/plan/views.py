@@ -10,7 +10,7 @@ from ..model import View
 from ..pg.naming import qualify, quote_ident
 from . import kinds
 from .hazards import ACCESS_EXCLUSIVE
-from .render import _comment, index_sql, q
+from .render import _comment, index_sql, q, storage_parameters_sql
 from .statements import LOCKING, Hazard
 
 
@@ -19,7 +19,8 @@ def create_sql(view: View) -> list[str]:
     its indexes and comments."""
     if view.materialized:
         data = "WITH DATA" if view.with_data else "WITH NO DATA"
-        out = [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {q(view.qualified)} AS\n{view.query}\n{data}"]
+        out = [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {q(view.qualified)}{storage_parameters_sql(view.parameters)} AS\n"
+               f"{view.query}\n{data}"]
         out += [sql for index in view.indexes for sql in index_create_sql(view, index)]
     else:
         out = [replace_sql(view)]
@@ -65,6 +66,13 @@ def _refresh(c: vw.RefreshMaterializedView) -> tuple:
                    f"REFRESH runs the query of {c.view.qualified} under an {ACCESS_EXCLUSIVE} lock: reads wait until it is done"),)
 
 
+def _render_parameters(c: vw.SetViewStorageParameters) -> list[str]:
+    out = [f"ALTER MATERIALIZED VIEW {q(c.view)} RESET ({', '.join(c.reset)})"] if c.reset else []
+    if c.set:
+        out.append(f"ALTER MATERIALIZED VIEW {q(c.view)} SET{storage_parameters_sql(c.set)[len(' WITH'):]}")
+    return out
+
+
 def register_all() -> None:
     r = kinds.register
     brief = f"{ACCESS_EXCLUSIVE} on the view (brief)"
@@ -82,6 +90,11 @@ def register_all() -> None:
       render=lambda c: [f"REFRESH MATERIALIZED VIEW {q(c.view.qualified)} WITH {'' if c.view.with_data else 'NO '}DATA"],
       hazards=_refresh, object=lambda c: str(c.view.qualified), lock=lambda c: f"{ACCESS_EXCLUSIVE} (while it runs)",
       kind="materialized view")
+    r(vw.SetViewStorageParameters,
+      describe=lambda c: f"set storage parameters of materialized view {c.view} ("
+                         + ", ".join([f"{k}={v}" for k, v in c.set] + [f"reset {k}" for k in c.reset]) + ")",
+      render=_render_parameters, object=lambda c: str(c.view),
+      lock=lambda c: "SHARE UPDATE EXCLUSIVE (brief; catalog only)", kind="materialized view")
     r(vw.SetViewComment,
       describe=lambda c: f"{'drop' if c.comment is None else 'set'} comment of "
                          f"{'column ' + c.column + ' of ' if c.column else ''}{'materialized view' if c.materialized else 'view'} {c.name}",

@@ -1,6 +1,6 @@
 -- One row per column of every ordinary or partitioned table (tables without columns
 -- appear once with NULL column fields). Extension-owned tables are left out.
--- What belongs to the table (its comment, storage parameters, replica identity) is read once
+-- What belongs to the table (its comment, storage parameters, replica identity, size) is read once
 -- per table in `t`, not once per column row; the sequences columns own are read in one pass
 -- over pg_depend (`owned`) and hash-joined, instead of a lookup per column.
 -- Comments are scalar subqueries on pg_description's unique index: as joins, the planner
@@ -15,7 +15,16 @@ WITH t AS MATERIALIZED (
            c.relreplident                              AS replica_identity,
            CASE WHEN c.relreplident = 'i' THEN
                (SELECT ri.relname FROM pg_index ix JOIN pg_class ri ON ri.oid = ix.indexrelid
-                WHERE ix.indrelid = c.oid AND ix.indisreplident) END AS replica_index
+                WHERE ix.indrelid = c.oid AND ix.indisreplident) END AS replica_index,
+           -- The table's size, for the plan's cost estimates (pg_table_size makes a few
+           -- file-system calls), shown on its first column row only.
+           (SELECT min(f.attnum) FROM pg_attribute f
+            WHERE f.attrelid = c.oid AND f.attnum > 0 AND NOT f.attisdropped) AS first_attnum,
+           nullif(c.reltuples, -1)                     AS est_rows,
+           pg_table_size(c.oid)                        AS heap_bytes,
+           pg_indexes_size(c.oid)                      AS index_bytes,
+           (SELECT count(*) FROM pg_index ix WHERE ix.indrelid = c.oid) AS index_count,
+           coalesce(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)) IS NOT NULL AS analyzed
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
@@ -52,7 +61,12 @@ SELECT t.nspname                                   AS schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co_ns.nspname END AS collation_schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
        CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
-       nullif(a.attcompression, '')                AS compression
+       nullif(a.attcompression, '')                AS compression,
+       CASE WHEN first THEN t.est_rows END         AS est_rows,
+       CASE WHEN first THEN t.heap_bytes END       AS heap_bytes,
+       CASE WHEN first THEN t.index_bytes END      AS index_bytes,
+       CASE WHEN first THEN t.index_count END      AS index_count,
+       CASE WHEN first THEN t.analyzed END         AS analyzed
 FROM t
 LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
@@ -60,4 +74,5 @@ LEFT JOIN pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace co_ns ON co_ns.oid = co.collnamespace
 LEFT JOIN owned ON owned.refobjid = t.oid AND owned.refobjsubid = a.attnum
+CROSS JOIN LATERAL (SELECT a.attnum IS NULL OR a.attnum = t.first_attnum AS first) row_of
 ORDER BY t.nspname, t.relname, a.attnum

@@ -71,10 +71,13 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
 @click.option("--offline/--online", default=False, help="--offline applies plain DDL in one transaction.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data-migration files NNN_*.sql (default: data/ beside the schema file).")
+@click.option("--max-lock-time", default=None, metavar="DURATION", callback=lambda ctx, param, v: seconds_of(v),
+              help="Refuse the plan (exit 7) if it is estimated to hold a write-blocking lock on a table longer, "
+                   "e.g. 5s, 500ms, 2min (default: none, or max_lock_time in schemadiff.toml).")
 @pass_context
 @handle_errors()
 def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_timeout, statement_timeout, lock_retries,
-          offline, data_dir):
+          offline, data_dir, max_lock_time):
     """Apply the difference: one transaction where PostgreSQL allows, under a deploy lock.
 
     \b
@@ -88,7 +91,7 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
     from ...plan import report
 
     project = ctx.project().with_options(lock_wait=lock_wait, lock_timeout=lock_timeout,
-                                         statement_timeout=statement_timeout)
+                                         statement_timeout=statement_timeout, max_lock_time=max_lock_time)
     result = engine.apply_schema(project, allow_destructive=allow_destructive, dry_run=dry_run, online=not offline,
                                  data_dir=data_dir, saved_plan=plan_file, retries=lock_retries,
                                  progress=progress_printer())
@@ -102,6 +105,42 @@ def apply(ctx: Context, allow_destructive, dry_run, plan_file, lock_wait, lock_t
         return
     retries = f", {result.outcome.retries} lock retr{'y' if result.outcome.retries == 1 else 'ies'}" if result.outcome.retries else ""
     click.echo(f"Applied {len(result.outcome.executed)} statement(s){retries}; recorded version {result.outcome.version}.")
+
+
+def seconds_of(text):
+    """ "5s", "500ms", "2min", "1h" or a plain number of seconds → seconds (None stays None)."""
+    if text is None:
+        return None
+    units = (("ms", 0.001), ("min", 60.0), ("m", 60.0), ("h", 3600.0), ("s", 1.0))
+    raw = str(text).strip().lower()
+    scale = next((factor for unit, factor in units if raw.endswith(unit)), 1.0)
+    number = raw.rstrip("minsh")
+    try:
+        return float(number) * scale
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration such as 5s, 500ms, 2min") from None
+
+
+@cli.command()
+@click.option("--rows", type=click.IntRange(1000), default=None,
+              help="Rows in the scratch table (default: 300000, a few seconds of work).")
+@pass_context
+@handle_errors()
+def calibrate(ctx: Context, rows):
+    """Measure how fast this server scans, rewrites and indexes, for the plan's estimates.
+
+    Creates a scratch table beside the version table, times a VALIDATE, a CREATE INDEX and an
+    ALTER COLUMN TYPE on it, drops it, and records the rates in <version table>_calibration.
+
+    \b
+    Examples:
+      schemadiff calibrate
+    """
+    from ... import engine
+    from ...plan import report
+
+    measured = engine.calibrate(ctx.project(), rows)
+    click.echo(f"Calibrated: {report.throughput_text(measured)}.")
 
 
 @cli.command()

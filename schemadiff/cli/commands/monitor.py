@@ -103,6 +103,8 @@ def _status_text(result: dict) -> str:
         + (f" ({result['destructive_pending']} destructive)" if result["destructive_pending"] else ""),
     ]
     lines += [f"  - {d}" for d in result["pending_migrations"]]
+    if result.get("pending_estimate"):
+        lines.append(f"Estimated time:   {result['pending_estimate']['summary']}")
     if result["schema_issues"]:
         lines.append(f"Issues:           {len(result['schema_issues'])}")
         lines += [f"  - {m}" for m in result["schema_issues"]]
