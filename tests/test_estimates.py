@@ -212,3 +212,18 @@ def test_cli_calibrate_status_api_and_the_guard(database_url, sql, tmp_path):
     applied = invoke("apply", "--max-lock-time", "10min", cwd=tmp_path, url=database_url)
     assert applied.returncode == 0, output(applied)
     assert "(estimated " in output(applied) and "took " in output(applied)
+
+
+@pytest.mark.parametrize(("rows", "fires"), [(0, False), (50_000, True)])
+def test_lint_rules_about_rewrites_speak_only_for_tables_big_enough_and_say_their_size(database_url, sql, rows, fires):
+    from schemadiff.engine.reviewing import sizes_of
+    from schemadiff.plan.lint import lint
+
+    _fill(sql, rows)
+    the_plan = _plan(database_url, AFTER)
+    report_ = lint(loads(AFTER), the_plan.changes, sizes=sizes_of(the_plan))
+    rewrites = [f for f in report_.findings if f.rule == "SD004"]
+    assert bool(rewrites) == fires
+    if fires:
+        assert "rows" in rewrites[0].message  # the size is named
+    assert any(f.rule == "SD004" for f in lint(loads(AFTER), the_plan.changes).findings)  # no sizes: always
