@@ -28,9 +28,16 @@ SELECT n.nspname                                   AS schema,
        nullif(a.attcompression, '')                AS compression,
        -- The table's size, for the plan's cost estimates: on its first row only, so that
        -- pg_table_size (a few file-system calls) runs once per table, not once per column.
-       CASE WHEN first THEN nullif(c.reltuples, -1) END                    AS est_rows,
-       CASE WHEN first THEN pg_table_size(c.oid) END                      AS heap_bytes,
-       CASE WHEN first THEN pg_indexes_size(c.oid) END                    AS index_bytes,
+       -- A partitioned table holds nothing itself: its size is its leaf partitions'.
+       CASE WHEN first AND c.relkind = 'p' THEN (SELECT sum(nullif(lc.reltuples, -1)) FROM pg_partition_tree(c.oid) pt
+                                                 JOIN pg_class lc ON lc.oid = pt.relid WHERE pt.isleaf)
+            WHEN first THEN nullif(c.reltuples, -1) END                    AS est_rows,
+       CASE WHEN first AND c.relkind = 'p' THEN (SELECT coalesce(sum(pg_table_size(pt.relid)), 0)
+                                                 FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)
+            WHEN first THEN pg_table_size(c.oid) END                      AS heap_bytes,
+       CASE WHEN first AND c.relkind = 'p' THEN (SELECT coalesce(sum(pg_indexes_size(pt.relid)), 0)
+                                                 FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)
+            WHEN first THEN pg_indexes_size(c.oid) END                    AS index_bytes,
        CASE WHEN first THEN (SELECT count(*) FROM pg_index ix WHERE ix.indrelid = c.oid) END AS index_count,
        CASE WHEN first THEN coalesce(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid))
                            IS NOT NULL END                                 AS analyzed
