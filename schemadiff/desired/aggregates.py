@@ -74,7 +74,7 @@ class AggregatesReader(Reader):
         values.update({k: self.boolean(body.get(k), path + (k,), k, False) for k in FLAG_KEYS + ("hypothetical",)})
         values.update({k: self.aggregate_size(body.get(k), path + (k,), k) for k in SIZE_KEYS})
         if values["hypothetical"] and direct is None:
-            self.error(path + ("hypothetical",), f"only an ordered-set aggregate (ORDER BY in its arguments) is hypothetical")
+            self.error(path + ("hypothetical",), "only an ordered-set aggregate (ORDER BY in its arguments) is hypothetical")
         modify = self.aggregate_choice(body, "finalfunc_modify", FINAL_MODIFY, path)
         schema, name = split_qualified(name)
         return Aggregate(schema, naming.truncate_identifier(name), arguments, direct=direct,
