@@ -212,3 +212,34 @@ def test_cli_calibrate_status_api_and_the_guard(database_url, sql, tmp_path):
     applied = invoke("apply", "--max-lock-time", "10min", cwd=tmp_path, url=database_url)
     assert applied.returncode == 0, output(applied)
     assert "(estimated " in output(applied) and "took " in output(applied)
+
+
+@pytest.mark.parametrize(("rows", "fires"), [(0, False), (50_000, True)])
+def test_lint_rules_about_rewrites_speak_only_for_tables_big_enough_and_say_their_size(database_url, sql, rows, fires):
+    from schemadiff.engine.reviewing import sizes_of
+    from schemadiff.plan.lint import lint
+
+    _fill(sql, rows)
+    the_plan = _plan(database_url, AFTER)
+    report_ = lint(loads(AFTER), the_plan.changes, sizes=sizes_of(the_plan))
+    rewrites = [f for f in report_.findings if f.rule == "SD004"]
+    assert bool(rewrites) == fires
+    if fires:
+        assert "rows" in rewrites[0].message  # the size is named
+    assert any(f.rule == "SD004" for f in lint(loads(AFTER), the_plan.changes).findings)  # no sizes: always
+
+
+def test_a_partitioned_tables_size_is_that_of_its_partitions(database_url, sql):
+    from schemadiff.catalog.inspect import inspect
+
+    sql("CREATE TABLE readings (id bigint, day date NOT NULL) PARTITION BY RANGE (day)")
+    sql("CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
+    sql("INSERT INTO readings SELECT g, date '2024-01-01' + (g % 300) FROM generate_series(1, 20000) g")
+    sql("ANALYZE readings_2024")
+    conn = db.connect(database_url)
+    try:
+        sizes = {str(s.qualified): s for s in inspect(conn, ["public"]).sizes}
+    finally:
+        conn.close()
+    assert sizes["public.readings"].rows == pytest.approx(20000, rel=0.1)
+    assert sizes["public.readings"].heap_bytes > 0

@@ -197,9 +197,9 @@ def test_inspect_writes_what_a_partition_has_of_its_own_and_names_the_rest(datab
 
 def test_a_name_with_a_newline_stays_inside_the_comment(database_url, sql, tmp_path):
     sql(TABLES)
-    sql('CREATE AGGREGATE "two\nlines"(integer) (SFUNC = int4pl, STYPE = integer)')
+    sql('CREATE FUNCTION "two\nlines"(integer) RETURNS integer LANGUAGE internal IMMUTABLE AS \'int4abs\'')
     result, text = _inspect(database_url, tmp_path)
-    assert "aggregate public.two\\nlines(integer): aggregates are not managed" in text
+    assert "C-language function public.two\\nlines(integer): functions in C" in text
     assert set(yaml.safe_load(text)["tables"]) == {"users", "base_log"}
 
 

@@ -14,6 +14,7 @@ from .sequences import attach_sequences
 from .security import row_security_from_rows
 from .text_search import text_search_from_rows
 from .functions import functions_from_rows
+from .aggregates import aggregates_from_rows
 from .grants import grants_from_rows
 from .triggers import triggers_from_rows
 from .tables import attach_constraints, attach_indexes, sizes_from_rows, tables_from_rows
@@ -21,7 +22,7 @@ from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
 QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search", "functions", "views", "grants", "triggers", "row_security")
+               "extensions", "text_search", "functions", "aggregates", "views", "grants", "triggers", "row_security")
 
 
 @lru_cache(maxsize=None)
@@ -51,6 +52,7 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
+                          aggregates=aggregates_from_rows(rows["aggregates"]),
                           views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded),
                           triggers=[t for t in triggers_from_rows(rows["triggers"]) if t.on not in excluded],
                           **_not_on(row_security_from_rows(rows["row_security"]), excluded)), sizes=sizes)

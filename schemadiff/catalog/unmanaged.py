@@ -75,6 +75,8 @@ def managed_kinds(catalog) -> frozenset[str]:
         kinds.add("function")
     if catalog.manages_procedures:
         kinds.add("procedure")
+    if catalog.manages_aggregates:
+        kinds.add("aggregate")
     if catalog.manages_views:
         kinds |= {"view", "materialized view"}
     if catalog.manages_grants:

@@ -13,6 +13,7 @@ from ..diff.partitions import all_partitions
 from ..model import Catalog, sorted_catalog
 from .extensions import ExtensionsReader
 from .functions import FunctionsReader
+from .aggregates import AggregatesReader
 from .default_grants import DefaultGrantsReader
 from .names import NamesReader
 from .partitions import PartitionsReader
@@ -30,7 +31,7 @@ from .views import ViewsReader
 from .yamlsource import DECLARE_EMPTY, Source, parse
 
 TOP_KEYS = ("tables", "enums", "schemas", "extensions", "sequences", "domains", "composite_types", "range_types",
-            "collations", "text_search", "functions", "procedures", "views", "materialized_views", "triggers",
+            "collations", "text_search", "functions", "procedures", "aggregates", "views", "materialized_views", "triggers",
             "policies", "privileges", "default_privileges", "lint")  # lint: silencing entries, read by plan/lint/silencing.py
 
 
@@ -63,7 +64,8 @@ def load_document(document: dict, file: str = "<document>") -> Catalog:
 
 
 class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, SequencesReader, ReferencesReader,
-              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, ViewsReader,
+              NamesReader, ExtensionsReader, SchemasReader, TextSearchReader, FunctionsReader, AggregatesReader,
+              ViewsReader,
               DefaultGrantsReader, TriggersReader, SecurityReader):
     """The whole file: each top-level key read by its part, then what spans tables."""
 
@@ -84,6 +86,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
                  **self.text_search(doc.get("text_search"))}
         sequences = self.sequences(self.mapping(doc.get("sequences"), ("sequences",), "sequences"))
         functions = self.functions(doc)
+        kinds["aggregates"] = self.aggregates(doc)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
         views = self.views(doc)
@@ -108,7 +111,8 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
                                  manages_grants="privileges" in doc, default_grants=default_grants,
                                  manages_default_grants="default_privileges" in doc, manages_triggers="triggers" in doc,
                                  manages_row_security=mentions_rls or "policies" in doc,
-                                 manages_policies="policies" in doc, **kinds)
+                                 manages_policies="policies" in doc,
+                                 manages_aggregates="aggregates" in doc, **kinds)
         self.check_grant_schemas(grants, set(catalog.schemas) | {"public"})
         self.check_default_grant_schemas(default_grants, set(catalog.schemas) | {"public"})
         if self.problems:

@@ -20,6 +20,7 @@ from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
 from .functions import Block, dump_functions
+from .aggregates import dump_aggregates
 from .views import dump_views
 from .grants import dump_grants
 from .default_grants import dump_default_grants
@@ -55,14 +56,15 @@ def dump(catalog: Catalog, left_out: Sequence = (), whole_database: bool = False
 
 
 # The top-level keys whose absence means "leave those objects alone", and their empty values.
-GATED_KEYS = {"extensions": [], "text_search": {}, "functions": {}, "procedures": {}, "views": {},
+GATED_KEYS = {"extensions": [], "text_search": {}, "functions": {}, "procedures": {}, "aggregates": {},
+              "views": {},
               "triggers": {}, "policies": {}, "privileges": {}, "default_privileges": {}}
 
 
 # The key that manages each kind of the left-out report (catalog/queries/unmanaged.sql).
 _KEY_OF_LEFT_OUT = {"view": "views", "materialized view": "views", "function": "functions", "procedure": "procedures",
                     "C-language function": "functions", "function with TRANSFORM": "functions",
-                    "function with SUPPORT": "functions",
+                    "function with SUPPORT": "functions", "aggregate": "aggregates",
                     "trigger": "triggers", "policy": "policies", "row-level security": "policies",
                     "privileges": "privileges", "schema privileges": "privileges", "type privileges": "privileges",
                     "default privileges": "default_privileges"}
@@ -134,6 +136,8 @@ def _document(catalog: Catalog, keep) -> dict:
     if catalog.sequences:
         doc["sequences"] = sequences_document(catalog)
     doc.update(dump_functions(catalog))
+    if catalog.aggregates:
+        doc["aggregates"] = dump_aggregates(catalog)
     doc["tables"] = {}
     tables_written = {t.qualified: _table_key(t) for t in catalog.tables}
     for t in catalog.tables:

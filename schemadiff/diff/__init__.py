@@ -25,6 +25,7 @@ from .tables import diff_table
 from .security import diff_policies, diff_row_security
 from .text_search import diff_text_search
 from .functions import diff_functions
+from .aggregates import diff_aggregates
 from .triggers import diff_triggers
 from .types import diff_enums
 from .user_types import diff_user_types
@@ -48,6 +49,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     changes += diff_user_types(current, desired)
     changes += diff_sequences(current, desired)
     changes += diff_functions(current, desired)
+    changes += diff_aggregates(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())

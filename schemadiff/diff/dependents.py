@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ..model import Catalog
+from . import aggregates as ag
 from . import changes as ch
 from . import functions as fn
 from . import partitions as pc
@@ -133,6 +134,15 @@ def _function_touches(change) -> list:
     return []
 
 
+def _aggregate_touches(change) -> list:
+    """An aggregate dropped and made again (its state type changes, say): the views calling it go first."""
+    if isinstance(change, (ag.ReplaceAggregate, ag.DropAggregate)):
+        what, schema, signature = change.touches
+        verb = "re-creation" if isinstance(change, ag.ReplaceAggregate) else "drop"
+        return [(what, schema, signature, None, f"the {verb} of aggregate {schema}.{signature}")]
+    return []
+
+
 def _views_kind() -> DependentKind:
     def about(change):
         return change.view_key if type(change).__module__ == vw.__name__ else None
@@ -173,5 +183,6 @@ register_touch(_table_touches)
 register_touch(_type_touches)
 register_touch(_view_touches)
 register_touch(_function_touches)
+register_touch(_aggregate_touches)
 
 __all__ = ["DependentKind", "KINDS", "TOUCHES", "Touch", "register_kind", "register_touch", "with_dependents"]

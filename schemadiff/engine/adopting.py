@@ -50,7 +50,7 @@ def inspect_schema(project: Project, schemas: Optional[Sequence[str]] = None) ->
     live = without_ignored(live, [str(QualifiedName(t.schema, t.name)) for t in tools])
     # The file written manages the functions and procedures it lists (those it cannot write are
     # left out under kinds of their own), and the grants: no longer left out.
-    live = replace(live, manages_functions=True, manages_procedures=True, manages_grants=True,
+    live = replace(live, manages_functions=True, manages_procedures=True, manages_aggregates=True, manages_grants=True,
                    manages_default_grants=True)
     live, left_out = writable(live, tools + left_out)
     return SchemaText(live, dump(live, left_out, whole_database=True), left_out)

@@ -13,7 +13,7 @@ from ..plan import Plan, PlanOptions
 from .applying import ApplyResult, apply, refuse_destructive
 from .planning import plan_while_loading
 from .project import Project
-from .reviewing import lint_catalog
+from .reviewing import lint_catalog, sizes_of
 from .target import connection
 
 
@@ -59,7 +59,7 @@ def plan_schema(project: Project, *, online: bool = True, data_dir=None, validat
 
         save_plan(the_plan, save_to, schema_path=project.schema, schema_text=text)
     if lint:
-        planned.lint = lint_catalog(project, desired, text, the_plan.changes, online=online)
+        planned.lint = lint_catalog(project, desired, text, the_plan.changes, online=online, sizes=sizes_of(the_plan))
     return planned
 
 

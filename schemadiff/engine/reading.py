@@ -31,6 +31,7 @@ def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
         "views": live.views if desired.manages_views else (),
         "functions": tuple(f for f in live.functions
                            if (desired.manages_procedures if f.procedure else desired.manages_functions)),
+        "aggregates": live.aggregates if desired.manages_aggregates else (),
         "triggers": live.triggers if desired.manages_triggers else (),
         "policies": live.policies if desired.manages_policies else (),
         "row_security": live.row_security if desired.manages_row_security else (),
@@ -63,7 +64,7 @@ def narrowed(live: Catalog, target: Target, desired: Catalog) -> Catalog:
     live = replace(live, tables=tuple(t for t in live.tables if t.schema in schemas),
                    enums=tuple(e for e in live.enums if e.schema in schemas),
                    **{kind: tuple(o for o in getattr(live, kind) if o.schema in schemas)
-                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "views",
+                      for kind in ("domains", "composites", "ranges", "collations", "sequences", "functions", "aggregates", "views",
                                    "row_security")},
                    schemas=tuple(s for s in live.schemas if s in schemas),
                    grants=tuple(g for g in live.grants if g.target.schema in schemas),

@@ -11,13 +11,22 @@ from .reading import without_ignored
 
 
 def lint_catalog(project: Project, desired: Catalog, text: str, changes: Optional[Sequence],
-                 online: bool = True, source: Optional[str] = None):
+                 online: bool = True, source: Optional[str] = None, sizes: Optional[dict] = None):
     """Lint ``desired`` (and ``changes`` when given) with the configured severities and the
-    silencing entries of the schema file's ``text`` (read from ``source``)."""
+    silencing entries of the schema file's ``text`` (read from ``source``); ``sizes`` of the
+    live tables when a database was read."""
     from ..plan.lint import ignores_from_source, lint as run_lint
 
     return run_lint(without_ignored(desired, project.ignore), changes, online=online,
-                    severities=project.severities, ignores=ignores_from_source(text, source or project.schema))
+                    severities=project.severities, ignores=ignores_from_source(text, source or project.schema),
+                    sizes=sizes)
+
+
+def sizes_of(the_plan) -> dict:
+    """The live sizes of the tables ``the_plan``'s statements work on."""
+    from ..model import QualifiedName
+
+    return {QualifiedName(s.schema, s.name): s for st in the_plan.statements for s in st.touches}
 
 
 def diff_files(project: Project, old: str, new: str, *, lint: bool = False):
@@ -62,5 +71,7 @@ def lint(project: Project, *, against: Optional[str] = None, online: bool = True
         from ..plan import PlanOptions
         from .planning import plan
 
-        changes = list(plan(project.target, desired, PlanOptions(online=online)).changes)
+        the_plan = plan(project.target, desired, PlanOptions(online=online))
+        changes, sizes = list(the_plan.changes), sizes_of(the_plan)
+        return Linted(lint_catalog(project, desired, text, changes, online=online, sizes=sizes), True)
     return Linted(lint_catalog(project, desired, text, changes, online=online), changes is not None)

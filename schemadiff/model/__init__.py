@@ -26,6 +26,7 @@ from .partitions import Partition
 from .sequences import Sequence, SequenceOptions
 from .text_search import TextSearchConfiguration, TextSearchDictionary
 from .functions import Argument, Function
+from .aggregates import Aggregate
 from .views import View
 from .grants import DefaultGrant, Grant, GrantTarget
 from .triggers import Trigger
@@ -37,7 +38,7 @@ __all__ = [
     "RangeType", "default_multirange_name",
     "Catalog", "CheckConstraint", "Column", "Constraint", "Enum", "ExclusionConstraint", "Extension", "FK_ACTIONS", "ForeignKey", "IDENTITY_KINDS",
     "Index", "Partition", "PrimaryKey", "QualifiedName", "Sequence", "SequenceOptions", "Table", "UniqueConstraint",
-    "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "View",
+    "TextSearchConfiguration", "TextSearchDictionary", "Argument", "Function", "Aggregate", "View",
     "DefaultGrant", "Grant", "GrantTarget", "Trigger", "Policy", "RowSecurity", "RelationSize",
     "catalog_hash", "sorted_catalog",
 ]
@@ -71,6 +72,12 @@ class Catalog:
 
     def function_map(self) -> dict[tuple, Function]:
         return {f.key: f for f in self.functions}
+    aggregates: tuple[Aggregate, ...] = ()  # by (schema, name, identity)
+    # True for a file with an `aggregates:` key; without one, those live are left alone.
+    manages_aggregates: bool = field(default=False, compare=False)
+
+    def aggregate_map(self) -> dict[tuple, Aggregate]:
+        return {a.key: a for a in self.aggregates}
     views: tuple[View, ...] = ()  # views and materialized views
     # True for a file with a `views:` or `materialized_views:` key; without one, views are left alone.
     manages_views: bool = field(default=False, compare=False)
@@ -137,7 +144,7 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
                    manages_views: bool = False, grants=(), manages_grants: bool = False, default_grants=(),
                    manages_default_grants: bool = False, triggers=(), manages_triggers: bool = False,
                    row_security=(), manages_row_security: bool = False, policies=(),
-                   manages_policies: bool = False) -> Catalog:
+                   manages_policies: bool = False, aggregates=(), manages_aggregates: bool = False) -> Catalog:
     """Build a Catalog with a deterministic order of tables, types, sequences, extensions and schemas."""
     def by_name(objects) -> tuple:
         return tuple(sorted(objects, key=lambda o: (o.schema, o.name)))
@@ -147,12 +154,14 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
              "ranges": by_name(ranges), "collations": by_name(collations),
              "ts_dictionaries": by_name(ts_dictionaries), "ts_configurations": by_name(ts_configurations),
              "views": by_name(views)}
-    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *functions, *(o for group in kinds.values() for o in group))}
+    all_schemas = set(schemas) | {o.schema for o in (*tables, *enums, *functions, *aggregates, *(o for group in kinds.values() for o in group))}
     return Catalog(tables=tables, enums=enums, schemas=tuple(sorted(all_schemas)), **kinds,
                    extensions=tuple(sorted(extensions, key=lambda e: e.name)), manages_extensions=manages_extensions,
                    schema_comments=tuple(sorted(dict(schema_comments).items())), manages_text_search=manages_text_search,
                    functions=tuple(sorted(functions, key=lambda f: f.key)), manages_functions=manages_functions,
-                   manages_procedures=manages_procedures, manages_views=manages_views,
+                   manages_procedures=manages_procedures,
+                   aggregates=tuple(sorted(aggregates, key=attrgetter("key"))), manages_aggregates=manages_aggregates,
+                   manages_views=manages_views,
                    grants=tuple(sorted(grants)), manages_grants=manages_grants,
                    default_grants=tuple(sorted(default_grants)), manages_default_grants=manages_default_grants,
                    triggers=tuple(sorted(triggers, key=attrgetter("key"))), manages_triggers=manages_triggers,

@@ -14,6 +14,7 @@ from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
 from ..diff import functions as fn
+from ..diff import aggregates as ag
 from ..diff import views as vw
 from ..diff import grants as gr
 from ..diff import security as sec
@@ -45,6 +46,8 @@ PHASES = (
     # defaults, checks, indexes and generated columns call them (new ones by depth: after
     # the new functions their defaults or SQL body call).
     (fn.CreateFunction, fn.ChangeFunction, fn.ReplaceFunction),
+    # Aggregates after the functions they use (sfunc, finalfunc …), before the views calling them.
+    (ag.CreateAggregate, ag.ChangeAggregate, ag.ReplaceAggregate),
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
     ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
@@ -62,7 +65,7 @@ PHASES = (
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
     sec.RenamePolicy, (sec.CreatePolicy, sec.ReplacePolicy, sec.AlterPolicy), sec.SetRowSecurity,
-    seq.DropSequence, fn.DropFunction,
+    seq.DropSequence, ag.DropAggregate, fn.DropFunction,  # an aggregate before the functions it uses
     (ut.DropDomain, ut.DropComposite, ut.DropRange), ch.DropEnum,
     ut.DropCollation, ts.DropTextSearchConfiguration, ts.DropTextSearchDictionary,
     # Privileges last, every object they name made by now: revokes first (a grant option
@@ -70,7 +73,8 @@ PHASES = (
     gr.RevokePrivileges, gr.GrantPrivileges,
     # Default privileges after them, so that what this plan creates gets only the file's grants.
     gr.RevokeDefaultPrivileges, gr.GrantDefaultPrivileges,
-    (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
+    (ch.SetTableComment, ts.SetTextSearchComment, fn.SetFunctionComment, ag.SetAggregateComment,
+     ut.SetTypeComment, cm.SetSchemaComment, cm.SetIndexComment,
                        cm.SetConstraintComment, vw.SetViewComment, tg.SetTriggerComment, sec.SetPolicyComment),
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )

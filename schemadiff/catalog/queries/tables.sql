@@ -20,9 +20,16 @@ WITH t AS MATERIALIZED (
            -- file-system calls), shown on its first column row only.
            (SELECT min(f.attnum) FROM pg_attribute f
             WHERE f.attrelid = c.oid AND f.attnum > 0 AND NOT f.attisdropped) AS first_attnum,
-           nullif(c.reltuples, -1)                     AS est_rows,
-           pg_table_size(c.oid)                        AS heap_bytes,
-           pg_indexes_size(c.oid)                      AS index_bytes,
+           -- A partitioned table holds nothing itself: its size is its leaf partitions'.
+           CASE WHEN c.relkind = 'p' THEN (SELECT sum(nullif(lc.reltuples, -1)) FROM pg_partition_tree(c.oid) pt
+                                           JOIN pg_class lc ON lc.oid = pt.relid WHERE pt.isleaf)
+                ELSE nullif(c.reltuples, -1) END      AS est_rows,
+           CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_table_size(pt.relid)), 0)
+                                           FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)
+                ELSE pg_table_size(c.oid) END         AS heap_bytes,
+           CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_indexes_size(pt.relid)), 0)
+                                           FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)
+                ELSE pg_indexes_size(c.oid) END       AS index_bytes,
            (SELECT count(*) FROM pg_index ix WHERE ix.indrelid = c.oid) AS index_count,
            coalesce(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)) IS NOT NULL AS analyzed
     FROM pg_class c

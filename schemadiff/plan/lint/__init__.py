@@ -42,14 +42,44 @@ def change_findings(changes: Sequence, online: bool = True) -> list[Raw]:
     return out
 
 
+# Rules about how long a change holds a lock or rewrites a table: moot on a small table.
+SIZE_RULES = frozenset({"SD004", "SD005", "SD011", "SD012", "SD013"})
+# Below both, a rewrite, scan or index build takes well under a second on any server.
+SMALL_ROWS, SMALL_BYTES = 10_000, 8 * 1024 * 1024
+
+
+def sized(raw: list, sizes: Optional[dict]) -> list:
+    """``raw`` findings without the size rules on small tables (when sizes are known), and with
+    the size of the big ones in their message."""
+    if sizes is None:
+        return raw
+    from ..cost import size_text
+
+    by_name = {str(name): size for name, size in sizes.items()}
+    out = []
+    for rule_id, table, obj, message in raw:
+        size = by_name.get(table) if rule_id in SIZE_RULES else None
+        if size is not None:
+            rows = size.rows if size.rows is not None else size.heap_bytes / 100
+            if rows < SMALL_ROWS and size.heap_bytes + size.index_bytes < SMALL_BYTES:
+                continue
+            message = f"{message} ({size_text(size)})"
+        out.append((rule_id, table, obj, message))
+    return out
+
+
 def lint(desired: Catalog, changes: Optional[Sequence] = None, *, online: bool = True,
-         severities: Optional[dict] = None, ignores: Optional[dict] = None) -> LintReport:
-    """Run the file rules on ``desired`` and, when ``changes`` is given, the change rules."""
+         severities: Optional[dict] = None, ignores: Optional[dict] = None,
+         sizes: Optional[dict] = None) -> LintReport:
+    """Run the file rules on ``desired`` and, when ``changes`` is given, the change rules.
+    ``sizes`` (qualified name → model.sizes.RelationSize, from the live catalog) makes the
+    rules about locks and rewrites speak only for tables big enough for it to matter, and say
+    how big they are."""
     severities = severities or {}
     ignores = ignores or {}
     raw = list(file_findings(desired))
     if changes is not None:
-        raw += change_findings(changes, online)
+        raw += sized(change_findings(changes, online), sizes)
     report = LintReport()
     for rule_id, table, obj, message in sorted(raw, key=lambda r: (r[1], r[0], r[2] or "")):
         rule = RULES[rule_id]
