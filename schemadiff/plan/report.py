@@ -53,7 +53,7 @@ def plan_text(plan: Plan, color: bool = False) -> str:
     if plan.empty:
         return verdict(plan)
     warning = blocked_lines(plan)
-    lines = [verdict(plan)] + estimate_lines(plan) + [""] + \
+    lines = [verdict(plan)] + estimate_lines(plan) + ([plan.transactions_note] if plan.transactions_note else []) + [""] + \
         ([_paint(line, "warning", color) for line in warning] + [""] if warning else [])
     for i, statement in enumerate(plan.statements, 1):
         tag = _paint(f"[{statement.level}]", statement.level, color)
@@ -109,6 +109,8 @@ def plan_sql(plan: Plan, header: Optional[str] = None) -> str:
     if plan.empty:
         out.append("-- No changes.")
         return "\n".join(out) + "\n"
+    if plan.transactions_note:
+        out += [f"-- {plan.transactions_note}", ""]
     for statement in plan.statements:
         hazards = "; ".join(f"{h.kind} {h.code}: {h.message}" for h in statement.hazards)
         out.append(f"-- {statement.description}" + (f" [{hazards}]" if hazards else ""))
