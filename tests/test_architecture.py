@@ -144,6 +144,13 @@ def test_help_imports_nothing_of_the_pipeline(tmp_path):
     assert heavy == [], f"--help imported {heavy}"
 
 
+def test_validate_reads_the_file_without_the_differ_or_the_planner(tmp_path):
+    found = _imported_after(["--schema", str(PACKAGE.parent / "schema.yaml"), "validate"], tmp_path, {})
+    assert "schemadiff.desired" in found
+    wrong = sorted(m for m in found if m.startswith(("schemadiff.diff", "schemadiff.plan", "psycopg")))
+    assert wrong == [], f"validate imported {wrong}"
+
+
 def test_check_of_a_matching_database_never_imports_the_planner(database_url, tmp_path):
     import shutil
 
