@@ -54,7 +54,7 @@ def project(tmp_path):
 
 def _fingerprint(url: str) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
-        return fingerprint(conn)
+        return fingerprint(conn, ignore_tables=["public.schemadiff_version"])
 
 
 # The file ------------------------------------------------------------------------------------
