@@ -1,5 +1,6 @@
 -- One row per column of every ordinary or partitioned table (tables without columns
--- appear once with NULL column fields). Extension-owned tables are left out.
+-- appear once with NULL column fields). Extension-owned tables are left out. Only a table's own
+-- columns (attislocal): those an inheritance child only inherits belong to its parents.
 -- Comments are scalar subqueries on pg_description's unique index: as joins, the planner
 -- (misled by catalog statistics that are rarely analyzed) nested-looped them, O(columns²).
 SELECT n.nspname                                   AS schema,
@@ -26,6 +27,10 @@ SELECT n.nspname                                   AS schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
        CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
        nullif(a.attcompression, '')                AS compression,
+       -- INHERITS parents (partitions are not read here), in order; an index probe per row
+       (SELECT jsonb_agg(jsonb_build_array(pn.nspname, p.relname) ORDER BY i.inhseqno)
+        FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+        WHERE i.inhrelid = c.oid)                  AS inherits,
        -- The table's size, for the plan's cost estimates: on its first row only, so that
        -- pg_table_size (a few file-system calls) runs once per table, not once per column.
        -- A partitioned table holds nothing itself: its size is its leaf partitions'.
@@ -43,7 +48,7 @@ SELECT n.nspname                                   AS schema,
                            IS NOT NULL END                                 AS analyzed
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
