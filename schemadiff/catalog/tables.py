@@ -53,11 +53,12 @@ def tables_from_rows(rows) -> dict:
         key = QualifiedName(schema, name)
         builder = tables.get(key)
         if builder is None:
-            builder = tables[key] = _TableBuilder(schema, name, table_comment, _table_details(*details[:4]))
+            builder = tables[key] = _TableBuilder(schema, name, table_comment,
+                                                  _table_details(*details[:4]) | _inherits(details[8]))
         if column is None:
             continue
         column = _column(column, type_, not_null, default, identity, column_comment, owned_sequence)
-        builder.columns.append(_column_details(column, generated, *details[4:]))
+        builder.columns.append(_column_details(column, generated, *details[4:8]))
     return tables
 
 
@@ -95,6 +96,10 @@ def _table_details(unlogged, parameters, replica_identity, replica_index) -> dic
         "replica_identity": identity,
         "replica_index": replica_index if identity == "index" else None,
     }
+
+
+def _inherits(parents) -> dict:
+    return {"inherits": tuple(QualifiedName(schema, name) for schema, name in parents)} if parents else {}
 
 
 def _parameter(text: str) -> tuple[str, str]:

@@ -89,6 +89,7 @@ class _Loader(TablesReader, PartitionsReader, TypesReader, UserTypesReader, Sequ
         kinds["aggregates"] = self.aggregates(doc)
         tables = self.tables(self.mapping(doc.get("tables"), ("tables",), "tables"), user_types)
         self.check_partition_names(tables)
+        self.check_inheritance(tables)
         views = self.views(doc)
         self.check_view_names(views)
         grants = self.grants(doc.get("privileges"))

@@ -181,6 +181,8 @@ def _table(table: Table, named) -> dict:
         out["schema"] = table.schema
     if table.comment is not None:
         out["comment"] = table.comment
+    if table.inherits:
+        out["inherits"] = [_key(p.schema, p.name) for p in table.inherits]
     in_pk = set(table.primary_key.columns) if table.primary_key else set()
     out["columns"] = {c.name: _column(c, in_pk) for c in table.columns}
     out.update(table_details_data(table))

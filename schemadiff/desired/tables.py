@@ -11,12 +11,13 @@ from ..model import (
 )
 from ..pg import index_keys, naming, normalize, types as pgtypes
 from .exclusions import ExclusionsReader
+from .inheritance import InheritanceReader
 from .reader import describe_value, did_you_mean, is_identifier, split_qualified, unquote_ident
 from .table_details import COLUMN_DETAIL_KEYS, TABLE_DETAIL_KEYS, TableDetailsReader
 
 TABLE_KEYS = ("columns", "primary_key", "unique", "indexes", "foreign_keys", "checks",
               "comment", "renamed_from", "schema", "lint", "partition_by", "partitions", "exclusions",
-              "row_level_security") + TABLE_DETAIL_KEYS
+              "row_level_security", "inherits") + TABLE_DETAIL_KEYS
 COLUMN_KEYS = ("type", "nullable", "default", "identity", "primary_key", "unique", "comment",
                "using", "renamed_from") + COLUMN_DETAIL_KEYS
 INDEX_KEYS = ("name", "columns", "unique", "using", "where", "include", "renamed_from", "nulls_not_distinct", "with",
@@ -32,7 +33,7 @@ IDENTITY_SPELLINGS = {"always": "always", "by default": "by default", "by_defaul
                       True: "by default"}
 
 
-class TablesReader(TableDetailsReader, ExclusionsReader):
+class TablesReader(TableDetailsReader, ExclusionsReader, InheritanceReader):
     """Reads ``tables:``, one table at a time."""
 
     def tables(self, spec: dict, user_types: set) -> list[Table]:
@@ -64,6 +65,9 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
             self.error(path, f"table key {key!r} has an empty {'schema' if name else 'table'} name")
         columns, pk_columns, unique_columns = self.columns(key, body.get("columns"), user_types)
         column_names = {c.name for c in columns}
+        inherits = self.inherits(body.get("inherits"), path + ("inherits",))
+        if inherits:  # keys, checks and indexes may name the columns it inherits
+            column_names |= self.inherited_column_names(body.get("inherits"))
         primary_key = self.primary_key(key, body.get("primary_key"), pk_columns, column_names)
         if primary_key:
             columns = tuple(replace(c, nullable=False) if c.name in primary_key.columns else c for c in columns)
@@ -77,7 +81,7 @@ class TablesReader(TableDetailsReader, ExclusionsReader):
             exclusions=self.exclusions(key, body.get("exclusions"), column_names),
             comment=self.text(body.get("comment"), path + ("comment",), "comment"),
             renamed_from=self.text(body.get("renamed_from"), path + ("renamed_from",), "renamed_from"),
-            **self.partitioning(path, body, schema, column_names),
+            **self.partitioning(path, body, schema, column_names), inherits=inherits,
         )
         self.partitioned_keys_cover(path, table)
         return self.table_details(table, body, path)

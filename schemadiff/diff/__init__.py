@@ -22,6 +22,7 @@ from .partitions import all_partitions, detached_table, detaches_concurrently, d
 from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
+from .inheritance import comparable, diff_inheritance, inheritance_depth
 from .security import diff_policies, diff_row_security
 from .text_search import diff_text_search
 from .functions import diff_functions
@@ -66,7 +67,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
             concurrently = detaches_concurrently(parent.partitions)
             changes += diff_table(detached_table(current.table_map()[root], partition, parent.partition_by, concurrently), table)
             continue
-        changes.append(CreateTable(_as_created(table)))
+        changes.append(CreateTable(_as_created(table), depth=inheritance_depth(table, desired_map)))
         changes += [AddConstraint(key, check, new_table=True) for check in table.checks if not check.validated]
         changes += [AddConstraint(key, fk, new_table=True) for fk in table.foreign_keys]
         changes += [AddIndex(key, index, new_table=True) for index in table.indexes]
@@ -75,7 +76,7 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         changes += diff_table_comments(None, table, [])
     for key in removed:
         if key not in moved.standalone:  # else attached as a partition
-            changes.append(DropTable(cur_tables[key]))
+            changes.append(DropTable(cur_tables[key], depth=inheritance_depth(cur_tables[key], current.table_map())))
         else:
             changes += partition_details(cur_tables[key].parameters, want_parts[key][1])
     for key in common:
@@ -84,7 +85,10 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         if old.qualified != key:
             old_name = old.name
             old = _renamed_table(old, key)
-        changes += partitioned_variants(diff_table(old, desired_map[key], old_name), old, desired_map[key])
+        renamed = dict(renames)
+        changes += diff_inheritance(cur_tables, desired_map, old, desired_map[key], renamed)
+        seen_old, seen_new = comparable(cur_tables, desired_map, old, desired_map[key], renamed)
+        changes += partitioned_variants(diff_table(seen_old, seen_new, old_name), old, desired_map[key])
         changes += diff_partitioning(old, desired_map[key], moved)
     changes += diff_views(current, desired)
     changes = _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from ..model import Column, Constraint, Enum, Index, QualifiedName, Table
@@ -65,12 +65,14 @@ class RecreateEnum:
 class CreateTable:
     """Create a table with its columns, primary key, unique and check constraints."""
     table: Table
+    depth: int = field(default=0, compare=False)  # generations of INHERITS parents: those first
 
 
 @dataclass(frozen=True)
 class DropTable:
     """Drop a table and its rows."""
     table: Table
+    depth: int = field(default=0, compare=False)  # generations of INHERITS parents: children first
 
 
 @dataclass(frozen=True)

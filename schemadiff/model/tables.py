@@ -163,6 +163,9 @@ class Table:
     replica_identity: str = "default"  # default | full | nothing | index
     replica_index: Optional[str] = None  # the index of REPLICA IDENTITY USING INDEX
     exclusions: tuple[ExclusionConstraint, ...] = ()
+    # INHERITS (parents), in order. A child's ``columns`` and ``checks`` are its own (local)
+    # ones: those it inherits are its parents' (PostgreSQL propagates them).
+    inherits: tuple[QualifiedName, ...] = ()
 
     @cached_property  # frozen, so safe to keep; diff and plan ask for it many times per table
     def qualified(self) -> QualifiedName:

@@ -17,6 +17,7 @@ from ..diff import functions as fn
 from ..diff import aggregates as ag
 from ..diff import views as vw
 from ..diff import grants as gr
+from ..diff import inheritance as inh
 from ..diff import security as sec
 from ..diff import triggers as tg
 from ..model import ForeignKey
@@ -49,11 +50,15 @@ PHASES = (
     # Aggregates after the functions they use (sfunc, finalfunc …), before the views calling them.
     (ag.CreateAggregate, ag.ChangeAggregate, ag.ReplaceAggregate),
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
+    # A parent given up before the child's columns change (they become its own) or it goes.
+    inh.NoInheritTable,
     "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
     ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
     ch.RecreateEnum, ut.ReplaceDomain, ch.CreateTable, ch.AddColumn, ch.AlterColumn, ch.AlterConstraintTiming, td.AlterGeneration,
     td.SetLogged, td.SetStorageParameters, seq.AlterSequence,
-    "add-keys", ch.AddIndex,
+    "add-keys",
+    # Once the child has the new parent's columns and checks (added above if it lacked them).
+    inh.InheritTable, ch.AddIndex,
     # Partitions after the parent's indexes: a new partition clones them, and the online build
     # of a partitioned index names the partitions it attaches.
     pc.AddPartitionedIndex, pc.CreatePartition, pc.AttachPartition, pc.SetPartitionColumn,
@@ -79,7 +84,7 @@ PHASES = (
     ext.DropExtension,  # last: whatever used its types or operators is gone by then
 )
 _PHASE_OF = {kind: i for i, entry in enumerate(PHASES) for kind in (entry if isinstance(entry, tuple) else (entry,))}
-_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView, fn.DropFunction)
+_DROPS = (ut.DropDomain, ut.DropComposite, ut.DropRange, vw.DropView, fn.DropFunction, ch.DropTable)
 
 
 def _phase(change) -> int:

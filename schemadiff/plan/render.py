@@ -115,7 +115,11 @@ def create_table_sql(table: Table) -> str:
 
     unlogged = "UNLOGGED " if table.unlogged else ""
     return (f"CREATE {unlogged}TABLE IF NOT EXISTS {q(table.qualified)} (\n    {body}\n)"
-            f"{partition_clause(table)}{storage_parameters_sql(table.parameters)}")
+            f"{_inherits_clause(table)}{partition_clause(table)}{storage_parameters_sql(table.parameters)}")
+
+
+def _inherits_clause(table: Table) -> str:
+    return f" INHERITS ({', '.join(q(p) for p in table.inherits)})" if table.inherits else ""
 
 
 def storage_parameters_sql(parameters) -> str:

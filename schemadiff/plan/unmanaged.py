@@ -1,7 +1,7 @@
 """Hazards from objects schemadiff does not manage (catalog/unmanaged.py) that depend on what a
 change touches: a view reading a column whose type changes makes the ALTER fail; a trigger on
 a dropped table goes with it, and nothing recreates it. Code UNMANAGED_DEPENDENT: destructive
-when the change would drop the object (or, for an inheritance child, its column's values),
+when the change would drop the object,
 locking when the change fails or reaches further than the file says."""
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ _ALTER_TYPE_ERRORS = {
     "procedure": "cannot alter type of a column used by a function or procedure",
 }
 _READS = {"view", "materialized view", "rule", "policy", "function", "procedure", "aggregate", "window function"}
-INHERITANCE = "table inheritance"
 
 
 def dependent_hazards(change, objects: Sequence) -> tuple[Hazard, ...]:
@@ -37,10 +36,9 @@ def dependent_hazards(change, objects: Sequence) -> tuple[Hazard, ...]:
                      f"cannot drop table {change.table.qualified.name} because other objects depend on it")
     if isinstance(change, ch.DropColumn):
         return _drop(objects, "table", change.table, change.column.name, "DROP COLUMN",
-                     f"cannot drop column {change.column.name} of table {change.table.name} because other objects depend on it") \
-            + _inherited(objects, change.table, change.column.name, dropped=True)
+                     f"cannot drop column {change.column.name} of table {change.table.name} because other objects depend on it")
     if isinstance(change, ch.AlterColumn) and "type" in change.changed:
-        return _alter_type(objects, change.table, change.to.name) + _inherited(objects, change.table, change.to.name, dropped=False)
+        return _alter_type(objects, change.table, change.to.name)
     if isinstance(change, ch.DropConstraint):
         return _drop(objects, "constraint", change.table, change.constraint.name, "DROP CONSTRAINT",
                      f"cannot drop constraint {change.constraint.name} on table {change.table.name} because other objects depend on it")
@@ -82,22 +80,6 @@ def _alter_type(objects: Iterable, table: QualifiedName, column: str) -> tuple[H
         error = _ALTER_TYPE_ERRORS.get(obj.kind, "cannot alter type of a column other objects depend on")
         hazards.append(Hazard(LOCKING, CODE, f"{obj.label} {_verb(obj)} column {table}.{column}: ALTER COLUMN TYPE "
                                              f"will fail with '{error}'; drop it by hand first and recreate it after"))
-    return tuple(hazards)
-
-
-def _inherited(objects: Iterable, table: QualifiedName, column: str, dropped: bool) -> tuple[Hazard, ...]:
-    """A column of an inheritance parent is also its children's column."""
-    hazards = []
-    for obj in objects:
-        if obj.kind != INHERITANCE or not obj.depends_on("table", table):
-            continue
-        child = f"{obj.schema}.{obj.name}"
-        if dropped:
-            hazards.append(Hazard(DESTRUCTIVE, CODE, f"{child} inherits {table}: DROP COLUMN drops {column} from {child} too, "
-                                                     "with its values (unless the child declares the column itself)"))
-        else:
-            hazards.append(Hazard(LOCKING, CODE, f"{child} inherits {table}: ALTER COLUMN TYPE changes {column} in {child} "
-                                                 "too, rewriting it under an ACCESS EXCLUSIVE lock"))
     return tuple(hazards)
 
 

@@ -55,7 +55,8 @@ WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
-  AND ((NOT c.relispartition AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[])))
+  -- an inheritance child's own checks, not those it only inherits (conislocal)
+  AND ((NOT c.relispartition AND con.conislocal AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY (%(schemas)s::text[])))
        -- a partition's own check (whatever its schema: it belongs to its parent), not one it inherits
        OR (c.relispartition AND con.contype = 'c' AND con.coninhcount = 0))
   AND con.conparentid = 0

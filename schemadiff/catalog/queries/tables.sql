@@ -1,5 +1,6 @@
 -- One row per column of every ordinary or partitioned table (tables without columns
--- appear once with NULL column fields). Extension-owned tables are left out.
+-- appear once with NULL column fields). Extension-owned tables are left out. Only a table's own
+-- columns (attislocal): those an inheritance child only inherits belong to its parents.
 -- What belongs to the table (its comment, storage parameters, replica identity, size) is read once
 -- per table in `t`, not once per column row; the sequences columns own are read in one pass
 -- over pg_depend (`owned`) and hash-joined, instead of a lookup per column.
@@ -16,6 +17,10 @@ WITH t AS MATERIALIZED (
            CASE WHEN c.relreplident = 'i' THEN
                (SELECT ri.relname FROM pg_index ix JOIN pg_class ri ON ri.oid = ix.indexrelid
                 WHERE ix.indrelid = c.oid AND ix.indisreplident) END AS replica_index,
+           -- INHERITS parents (partitions are not read here), in order
+           (SELECT jsonb_agg(jsonb_build_array(pn.nspname, p.relname) ORDER BY i.inhseqno)
+            FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+            WHERE i.inhrelid = c.oid)                  AS inherits,
            -- The table's size, for the plan's cost estimates (pg_table_size makes a few
            -- file-system calls), shown on its first column row only.
            (SELECT min(f.attnum) FROM pg_attribute f
@@ -69,13 +74,14 @@ SELECT t.nspname                                   AS schema,
        CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END  AS collation_name,
        CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage END     AS storage,
        nullif(a.attcompression, '')                AS compression,
+       t.inherits,
        CASE WHEN first THEN t.est_rows END         AS est_rows,
        CASE WHEN first THEN t.heap_bytes END       AS heap_bytes,
        CASE WHEN first THEN t.index_bytes END      AS index_bytes,
        CASE WHEN first THEN t.index_count END      AS index_count,
        CASE WHEN first THEN t.analyzed END         AS analyzed
 FROM t
-LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
 LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation

@@ -105,17 +105,6 @@ objects (kind, schema, name, on_schema, on_name, why, classid, objid, dep_classi
     WHERE EXISTS (SELECT 1 FROM pg_foreign_server s JOIN pg_foreign_table ft ON ft.ftserver = s.oid
                   JOIN relations r ON r.oid = ft.ftrelid WHERE s.srvfdw = w.oid)
     UNION ALL
-    -- kind: table inheritance (INHERITS; partitions are not inheritance here)
-    SELECT 'table inheritance', r.nspname, r.relname, NULL, NULL,
-           'INHERITS (' || pn.nspname || '.' || p.relname || ') is not managed: the file declares '
-           || r.relname || ' as a table of its own, with the inherited columns',
-           NULL, NULL, 'pg_class'::regclass, ARRAY[r.oid]
-    FROM pg_inherits i
-    JOIN relations r ON r.oid = i.inhrelid
-    JOIN pg_class p ON p.oid = i.inhparent
-    JOIN pg_namespace pn ON pn.oid = p.relnamespace
-    WHERE p.relkind IN ('r', 'f')  -- not a partitioned table's partitions, nor a partitioned index's
-    UNION ALL
     -- kind: text search parser
     SELECT 'text search parser', n.nspname, p.prsname, NULL, NULL, 'text search parsers are not managed',
            'pg_ts_parser'::regclass, p.oid, NULL, NULL
