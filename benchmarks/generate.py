@@ -81,8 +81,9 @@ def _column_sql(column: tuple, default: str | None) -> str:
     return text
 
 
-def build(n: int) -> tuple[str, dict, dict]:
-    """The SQL script, the desired document and its changed twin (as plain data)."""
+def build(n: int, rich: bool = True) -> tuple[str, dict, dict]:
+    """The SQL script, the desired document and its changed twin (as plain data); with
+    ``rich``, also the views, functions, triggers and partitioned tables of ``richer``."""
     ddl, fks, idx = [], [], []
     base: dict = {"tables": {}}
     changed: dict = {"tables": {}}
@@ -113,7 +114,7 @@ def build(n: int) -> tuple[str, dict, dict]:
         }
         base["tables"][name] = table
         changed["tables"][name] = _altered(table, i) if i % ALTERED_EVERY == 0 else table
-    extra_sql, extra = richer(n)
+    extra_sql, extra = richer(n) if rich else ([], {})
     base.update(extra)
     changed.update(extra)
     script = "\n".join(ddl + fks + idx + extra_sql) + "\n"
