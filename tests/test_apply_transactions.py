@@ -29,7 +29,7 @@ def test_split_keeps_each_run_within_the_budget_and_the_order():
     runs = chunking.split(statements, 20)
     assert [s for run in runs for s in run] == statements
     assert len(runs) > 1
-    assert all(sum(chunking.estimated_locks(s) for s in run) <= 20 for run in runs)
+    assert all(sum(chunking.footprint(s)[1] for s in run) <= 20 for run in runs)
     assert chunking.split(statements, 1) == [[s] for s in statements]  # never an empty run
     assert chunking.split(statements, 10_000) == [statements]
 

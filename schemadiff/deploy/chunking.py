@@ -31,27 +31,40 @@ def lock_budget(conn) -> int:
 
 
 def estimated_locks(statement) -> int:
-    """A generous count of the relations ``statement`` locks until commit: a new table locks
-    itself, its TOAST table and index, and each sequence and index it makes; anything else its
-    object and the table it is on (a foreign key: both tables)."""
-    if not statement.sql.lstrip().upper().startswith("CREATE TABLE"):
-        return 3
+    """A generous count of the relations a new table locks until commit: itself, its TOAST
+    table and index, and each sequence, index and referenced table it makes or names."""
     sql = statement.sql.upper()
     return 4 + sum(sql.count(word) for word in ("SERIAL", "IDENTITY", "PRIMARY KEY", "UNIQUE", "REFERENCES", "EXCLUDE"))
+
+
+_OTHER_RELATIONS = ("INDEX", "REFERENCES", "TRIGGER", "VIEW", "SEQUENCE", "FUNCTION", "PARTITION", "TYPE", "POLICY")
+
+
+def footprint(statement) -> tuple[frozenset, int]:
+    """(the existing table ``statement`` works on, which a transaction locks once however many
+    statements touch it; the locks it may add besides: a new table's own, or one for an index,
+    referenced table, trigger, view… it names)."""
+    sql = statement.sql.lstrip().upper()
+    if sql.startswith("CREATE TABLE"):
+        return frozenset(), estimated_locks(statement)
+    table = ".".join(statement.object.split(".")[:2]) if statement.object else statement.sql
+    return frozenset([table]), 1 + sum(1 for word in _OTHER_RELATIONS if word in sql)
 
 
 def split(statements: Sequence, budget: int) -> list[list]:
     """``statements`` (one transactional group) cut into consecutive runs whose estimated
     locks stay within ``budget`` (a statement over it alone still gets a run of its own)."""
     runs: list[list] = [[]]
-    used = 0
+    tables: frozenset = frozenset()
+    extra = 0
     for statement in statements:
-        cost = estimated_locks(statement)
-        if runs[-1] and used + cost > budget:
+        its_tables, its_extra = footprint(statement)
+        if runs[-1] and len(tables | its_tables) + extra + its_extra > budget:
             runs.append([])
-            used = 0
+            tables, extra = frozenset(), 0
         runs[-1].append(statement)
-        used += cost
+        tables |= its_tables
+        extra += its_extra
     return runs
 
 
@@ -66,9 +79,9 @@ def transactions(groups: Sequence[tuple[bool, list]], budget: int) -> list[tuple
     return out
 
 
-def note(count: int, budget: int) -> str:
+def note(before: int, after: int, budget: int) -> str:
     """What the plan says when it runs in more transactions than its DDL needs."""
-    return (f"Runs in {count} transactions: its locks would overflow the server's lock table in one "
+    return (f"Runs in {after} transactions instead of {before}: its locks would overflow the server's lock table "
             f"(about {budget} locks per transaction fit: a quarter of max_locks_per_transaction × "
             f"(max_connections + max_prepared_transactions)). Each commits its part; if apply stops, "
             f"running it again does only what is left, and the version is recorded with the last.")

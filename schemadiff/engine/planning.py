@@ -51,7 +51,7 @@ def in_transactions(conn, the_plan: Plan) -> Plan:
     after = transactions(before, budget)
     if len(after) == len(before):
         return the_plan
-    return replace(the_plan, transactions_note=note(sum(1 for tx, _ in after if tx), budget))
+    return replace(the_plan, transactions_note=note(len(before), len(after), budget))
 
 
 def estimated(conn, target: Target, the_plan: Plan) -> Plan:
