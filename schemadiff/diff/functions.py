@@ -59,8 +59,10 @@ class ReplaceFunction:
 
 @dataclass(frozen=True)
 class DropFunction:
-    """Drop a function or procedure the file no longer declares."""
+    """Drop a function or procedure the file no longer declares, or one made again after a
+    change it would block (``reason``: "re-created around …", see ``dependents``)."""
     function: Function
+    reason: str = field(default="", compare=False)
 
     @property
     def touches(self) -> tuple:

@@ -32,6 +32,7 @@ PHASES = (
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
     (vw.DropViewIndex, vw.DropView),
+    "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
     (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
@@ -87,6 +88,8 @@ def _phase(change) -> int:
         return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
+    if isinstance(change, fn.DropFunction) and change.reason:
+        return PHASES.index("drop-functions-early")
     if getattr(change, "after_tables", False):
         return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
