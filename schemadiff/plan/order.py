@@ -5,6 +5,7 @@ same input always gives a byte-identical plan. This is the one place ordering li
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from ..diff import changes as ch, comments as cm, partitions as pc
@@ -46,6 +47,9 @@ PHASES = (
     # defaults, checks, indexes and generated columns call them (new ones by depth: after
     # the new functions their defaults or SQL body call).
     (fn.CreateFunction, fn.ChangeFunction, fn.ReplaceFunction),
+    # A domain whose check or default calls a function this plan creates, after it (and the
+    # new functions whose arguments or result are of such a domain, after that): see _late.
+    "domains-calling-new-functions",
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     "drop-foreign-keys", td.DropGeneratedColumn, pc.DetachPartition, ch.DropIndex, pc.DropPartitionedIndex,
     ch.DropConstraint, ch.DropColumn, pc.DropPartition, ch.DropTable,
@@ -98,9 +102,48 @@ def _phase(change) -> int:
     return _PHASE_OF[type(change)]
 
 
-def _sort_key(change) -> tuple:
+def _sort_key(change, late: frozenset = frozenset()) -> tuple:
     depth = getattr(change, "depth", 0)
-    return (_phase(change), -depth if isinstance(change, _DROPS) else depth, _uses_sequences(change), object_name(change))
+    phase, within = _phase(change), 0
+    if id(change) in late:  # in their own phase, in the order their phases give them
+        phase, within = PHASES.index("domains-calling-new-functions"), phase
+    return (phase, within, -depth if isinstance(change, _DROPS) else depth, _uses_sequences(change), object_name(change))
+
+
+_DOMAIN_EXPRESSIONS = (ut.CreateDomain, ut.AddDomainCheck, ut.SetDomainDefault, ut.ValidateDomainCheck)
+
+
+def _late(changes: Sequence) -> frozenset:
+    """The ids of the domain changes whose check or default calls a function created in the
+    same plan (CREATE DOMAIN checks its expressions at once: the function must exist), and of
+    the new functions that take or return such a domain (they need it to exist)."""
+    created = [c.function for c in changes if isinstance(c, fn.CreateFunction)]
+    if not created:
+        return frozenset()
+    calls = re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted({re.escape(f.name) for f in created})))
+    late, domains = set(), set()
+    for c in changes:
+        if isinstance(c, _DOMAIN_EXPRESSIONS) and calls.search(_domain_expressions(c)):
+            late.add(id(c))
+            domains.add(c.domain.qualified if isinstance(c, ut.CreateDomain) else c.domain)
+    for c in changes:
+        if isinstance(c, (ut.AddDomainCheck, ut.ValidateDomainCheck)) and c.domain in domains:
+            late.add(id(c))
+    names = {str(d) for d in domains} | {d.name for d in domains if d.schema == "public"}
+    for c in changes:
+        f = getattr(c, "function", None)
+        if isinstance(c, fn.CreateFunction) and not c.after_tables \
+                and names & {t.removesuffix("[]") for t in [a.type for a in f.arguments] + [f.returns or ""]}:
+            late.add(id(c))
+    return frozenset(late)
+
+
+def _domain_expressions(c) -> str:
+    if isinstance(c, ut.CreateDomain):
+        return " ".join([c.domain.default or ""] + [k.expression for k in c.domain.checks])
+    if isinstance(c, ut.SetDomainDefault):
+        return c.default or ""
+    return c.check.expression
 
 
 def _uses_sequences(change) -> bool:
@@ -116,4 +159,5 @@ def order(changes: Sequence) -> list:
     for change in changes:
         if isinstance(change, ch.DropTable):
             expanded += [ch.DropConstraint(change.table.qualified, fk) for fk in change.table.foreign_keys]
-    return sorted(expanded, key=_sort_key)
+    late = _late(expanded)
+    return sorted(expanded, key=lambda c: _sort_key(c, late))
