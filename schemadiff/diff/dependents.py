@@ -160,9 +160,15 @@ def _table_object_kind(name: str, module, attribute: str, managed, drop, create,
         target=lambda o: None, about=about, dropped=lambda c: isinstance(c, drop))
 
 
+def _uses_a_view(f, catalog: Catalog) -> bool:
+    views = {(v.schema, v.name) for v in catalog.views}
+    return any((r.schema, r.name) in views for r in f.depends_on)
+
+
 def _functions_kind() -> DependentKind:
     """A function whose arguments or result use a type that is rebuilt (an enum losing a
-    label): dropped first, made again once the new type exists, after the tables."""
+    label, a view's row type): dropped first, made again once the new type exists, after the
+    tables (after the views when it uses one)."""
     def about(change):
         if isinstance(change, (fn.CreateFunction, fn.DropFunction)):
             return change.function.key
@@ -173,8 +179,8 @@ def _functions_kind() -> DependentKind:
     return DependentKind(
         name="function", managed=lambda c: c.manages_functions or c.manages_procedures,
         live=lambda c: c.function_map(), desired=lambda c: c.function_map(),
-        drop=lambda f, cat, reason: fn.DropFunction(f, reason),
-        create=lambda f, cat, reason: fn.CreateFunction(f, reason, after_tables=True),
+        drop=lambda f, cat, reason: fn.DropFunction(f, reason, before_views=_uses_a_view(f, cat)),
+        create=lambda f, cat, reason: fn.CreateFunction(f, reason, after_tables=True, after_views=fn.reads_views(f, cat)),
         target=lambda f: ("function", f.schema, f.signature), about=about,
         dropped=lambda c: isinstance(c, (fn.DropFunction, fn.ReplaceFunction)))
 

@@ -24,6 +24,7 @@ class CreateFunction:
     reason: str = field(default="", compare=False)  # "re-created around …" when a dependents pass adds it
     depth: int = field(default=0, compare=False)  # after the new functions its defaults or SQL body call
     after_tables: bool = field(default=False, compare=False)  # see reads_tables
+    after_views: bool = field(default=False, compare=False)  # see reads_views
 
     @property
     def touches(self) -> tuple:
@@ -63,6 +64,7 @@ class DropFunction:
     change it would block (``reason``: "re-created around …", see ``dependents``)."""
     function: Function
     reason: str = field(default="", compare=False)
+    before_views: bool = field(default=False, compare=False)  # it uses a view dropped too: goes first
 
     @property
     def touches(self) -> tuple:
@@ -80,7 +82,8 @@ def diff_functions(current: Catalog, desired: Catalog) -> list:
     cur, want = current.function_map(), desired.function_map()
     added, removed, common = keyed_diff(cur, want)
     tables = {t.name if t.schema == "public" else f"{t.schema}.{t.name}" for t in desired.tables}
-    changes: list = [CreateFunction(want[k], depth=d, after_tables=reads_tables(want[k], tables))
+    changes: list = [CreateFunction(want[k], depth=d, after_tables=reads_tables(want[k], tables),
+                                    after_views=reads_views(want[k], desired))
                      for k, d in _depths([want[k] for k in added]).items()]
     changes += [DropFunction(cur[k]) for k in removed
                 if (desired.manages_procedures if cur[k].procedure else desired.manages_functions)]
@@ -108,6 +111,23 @@ def reads_tables(f: Function, tables: set) -> bool:
         return True
     types = [a.type for a in f.arguments] + [(f.returns or "").removeprefix("SETOF ")]
     return any(t.removesuffix("[]") in tables for t in types)
+
+
+def reads_views(f: Function, desired: Catalog) -> bool:
+    """Whether ``f`` needs one of the file's views (or materialized views) to exist when
+    created: its SQL-standard body reads one, or an argument or the result is its row type
+    (``RETURNS SETOF active_users``). Such functions are made after the views."""
+    from ..pg.sqltree import relations
+
+    views = {(v.schema, v.name) for v in desired.views}
+    if not views:
+        return False
+    named = {(s or "public", n) for s, n in relations(f"CREATE FUNCTION x() RETURNS int LANGUAGE sql {f.sql_body}")} \
+        if f.sql_body is not None else set()
+    for t in [a.type for a in f.arguments] + [(f.returns or "").removeprefix("SETOF ")]:
+        schema, _, name = t.removesuffix("[]").rpartition(".")
+        named.add((schema or "public", name))
+    return bool(named & views)
 
 
 def same_definition(old: Function, new: Function) -> bool:

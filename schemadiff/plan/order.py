@@ -32,6 +32,7 @@ PHASES = (
     # Triggers and policies go before anything they use (a column, a function) changes or goes;
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
+    "drop-functions-before-views",  # a function re-created around a change, that uses a view
     (vw.DropViewIndex, vw.DropView),
     "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
@@ -63,6 +64,7 @@ PHASES = (
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
     # Views once tables, columns and keys are done, each after the views it reads (depth).
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView), vw.AddViewIndex,
+    "functions-after-views",  # those whose SQL-standard body or row types need a view
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
@@ -93,7 +95,9 @@ def _phase(change) -> int:
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
     if isinstance(change, fn.DropFunction) and change.reason:
-        return PHASES.index("drop-functions-early")
+        return PHASES.index("drop-functions-before-views" if change.before_views else "drop-functions-early")
+    if getattr(change, "after_views", False):
+        return PHASES.index("functions-after-views")
     if getattr(change, "after_tables", False):
         return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
