@@ -363,3 +363,32 @@ def test_functions_of_schemas_the_file_does_not_manage_are_left_alone(database_u
     (project / "schema.yaml").write_text(text)
     result = invoke("plan", cwd=project, url=database_url)
     assert "create function g()" in output(result) and "other" not in output(result)
+
+
+def test_a_function_over_an_enum_that_loses_a_label_is_made_again_around_the_rebuild(database_url, sql):
+    """The rebuild renames the old enum and drops it once the columns are converted: a function
+    taking or returning it (and a view calling that function) would block the drop, so they are
+    dropped first and made again over the new type."""
+    text = """
+enums: {level: [low, mid, high, extreme]}
+tables: {readings: {columns: {id: int, lvl: level}}}
+functions:
+  above_mid(l level):
+    returns: boolean
+    language: sql
+    volatility: immutable
+    body: SELECT l > 'mid'
+  top():
+    returns: level
+    sql_body: RETURN 'high'::level
+views:
+  loud_readings: SELECT id FROM readings WHERE above_mid(lvl)
+"""
+    apply(database_url, text)
+    sql("INSERT INTO readings VALUES (1, 'high'), (2, 'low')")
+    fewer = text.replace(", extreme]", "]")
+    steps = [s.description for s in plan(database_url, fewer).statements]
+    assert "drop function above_mid(level) (re-created around the rebuild of enum public.level)" in steps
+    apply(database_url, fewer, allow_destructive=True)
+    assert converged(database_url, fewer)
+    assert sql("SELECT id, above_mid(top()) FROM loud_readings") == [(1, True)]

@@ -300,3 +300,23 @@ def test_settling_policy_expressions_with_the_server_costs_no_query_per_policy(d
         return f"tables:\n{tables}policies:\n{policies}"
 
     assert counted(tenants(1)) == counted(tenants(8))
+
+
+def test_a_policy_calling_a_function_that_is_dropped_and_made_again_is_made_again_with_it(database_url, sql):
+    """Policies (and triggers) name the functions they use by argument types, as functions
+    do: a renamed parameter (DROP and CREATE of the function) re-creates the policy around it."""
+    text = """
+tables:
+  notes: {columns: {id: int, author: text}, primary_key: id, row_level_security: enabled}
+functions:
+  mine(who text): {returns: boolean, language: sql, volatility: stable, body: SELECT who = current_user}
+policies:
+  notes.own: {using: mine(author)}
+"""
+    apply(database_url, text)
+    renamed = text.replace("mine(who text)", "mine(author_name text)").replace("SELECT who", "SELECT author_name")
+    steps = [s.description for s in plan(database_url, renamed).statements]
+    assert steps[0].startswith("drop policy own on public.notes (re-created around the re-creation of function")
+    apply(database_url, renamed)
+    assert converged(database_url, renamed)
+    assert sql("SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polname = 'own'") == [("mine(author)",)]

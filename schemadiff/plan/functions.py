@@ -92,7 +92,7 @@ def register_all() -> None:
       render=lambda c: [drop_sql(c.old), *create_statements(c.new)],
       hazards=lambda c: _used_by(c.old, "drops and re-creates"),
       object=lambda c: str(c.new.qualified) + _args(c.new), kind="function")
-    r(fn.DropFunction, describe=lambda c: f"drop {c.function.label}", render=lambda c: [drop_sql(c.function)],
+    r(fn.DropFunction, describe=lambda c: f"drop {c.function.label}" + (f" ({c.reason})" if c.reason else ""), render=lambda c: [drop_sql(c.function)],
       hazards=lambda c: _used_by(c.function, "drops"), object=lambda c: str(c.function.qualified) + _args(c.function),
       kind="function", problem="extra")
     r(fn.SetFunctionComment,
