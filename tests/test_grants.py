@@ -193,6 +193,31 @@ def test_a_missing_role_is_one_clear_error_and_nothing_is_applied(database_url, 
     assert sql("SELECT to_regclass('public.t')") == [(None,)]
 
 
+def test_a_grant_on_a_function_taking_a_type_the_file_declares_builds_an_empty_database(database_url, roles):
+    """The server's to_regprocedure raises, rather than answer NULL, for an argument type that
+    does not exist yet: planning such a grant against an empty database crashed."""
+    text = f"""
+enums: {{permission: [read, write], app.level: [low, high]}}
+schemas: [app]
+functions:
+  allowed(wanted permission, lvl app.level, n numeric(5,2)):
+    returns: boolean
+    language: sql
+    body: SELECT true
+privileges:
+  {roles[0]}:
+    function allowed(permission, app.level, numeric(5,2)): [execute]
+"""
+    apply(database_url, text)
+    assert converged(database_url, text)
+
+
+def test_argument_types_of_a_grant_signature_split_at_top_level_commas():
+    from schemadiff.catalog.canonicalize_grants import argument_types
+    assert argument_types('f(numeric(5,2), "odd, type", app.t)') == ["numeric(5,2)", '"odd, type"', "app.t"]
+    assert argument_types("f()") == []
+
+
 def test_a_missing_object_is_an_error_unless_the_file_declares_it(database_url, roles):
     with pytest.raises(GrantTargetMissing, match=r"function public.nope\(integer\) neither exist"):
         plan(database_url, f"privileges: {{{roles[0]}: {{function nope(integer): [execute], table t: [select]}}}}\n"
