@@ -346,3 +346,21 @@ default_privileges:
     assert sql("SELECT count(*) FROM pg_default_acl") == [(0,)]
     assert converged(database_url, "schemas: [app]\ndefault_privileges: {}\n")
     assert converged(database_url, "schemas: [app]\n")  # without the key: left alone either way
+
+
+def test_default_privileges_on_sequences_do_not_reach_the_version_tables_own(database_url, sql, roles):
+    """A rule granting every new sequence in public (Supabase grants anon and authenticated so)
+    also granted the sequence of schemadiff's version table, made by the first apply: the next
+    plan revoked it, its owner table being left out but not its sequence's grants."""
+    sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO {roles[0]}")
+    text = f"""
+tables: {{t: {{columns: {{id: integer}}}}}}
+privileges: {{}}
+default_privileges:
+  {sql("SELECT current_user")[0][0]}:
+    sequences in schema public: {{{roles[0]}: [select, update, usage]}}
+"""
+    apply(database_url, text)
+    assert sql("SELECT count(*) FROM information_schema.role_usage_grants"
+               f" WHERE grantee = '{roles[0]}' AND object_name = 'schemadiff_version_version_seq'") == [(1,)]
+    assert converged(database_url, text)
