@@ -348,6 +348,21 @@ def test_an_inheritance_child_the_report_does_not_name_fails_the_stage(saas_copy
         "inspect's report does not name the inheritance of billing.audit_log_2024")
 
 
+def test_fingerprint_reads_boolean_options_by_value_not_spelling(database_url):
+    """PostgreSQL keeps an option as written (security_invoker = 'on'); a database rebuilt
+    from the file says true: the same option. A changed value still differs."""
+    prints = []
+    for spelled in ("'on'", "true", "off"):
+        run(database_url, "DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS t; CREATE TABLE t (id int)"
+                          f" WITH (autovacuum_enabled = {spelled}); CREATE VIEW v WITH (security_invoker = {spelled})"
+                          " AS SELECT id FROM t")
+        prints.append(catalog_of(database_url))
+    assert diff_fingerprints(prints[0], prints[1]) == []
+    assert diff_fingerprints(prints[1], prints[2]) == [
+        "table public.t: reloptions ['autovacuum_enabled=true'] vs ['autovacuum_enabled=false']",
+        "view public.v: reloptions ['security_invoker=true'] vs ['security_invoker=false']"]
+
+
 def test_fingerprint_ignores_sequence_positions(saas_reference, saas_copy):
     run(saas_copy, "SELECT nextval('billing.document_number_seq'), nextval('public.public_id_seq')")
     assert diff_fingerprints(saas_reference, catalog_of(saas_copy)) == []
