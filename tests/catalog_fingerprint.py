@@ -145,7 +145,13 @@ class _Reader(DependentsReader):
     def table_filter(self) -> str:
         return (f"{self.in_schemas()} AND {not_from_extension('pg_class', 'c.oid')}"
                 " AND NOT (quote_ident(n.nspname) || '.' || quote_ident(c.relname)) = ANY (%(ignored)s::text[])"
-                " AND NOT (n.nspname || '.' || c.relname) = ANY (%(ignored)s::text[])")
+                " AND NOT (n.nspname || '.' || c.relname) = ANY (%(ignored)s::text[])"
+                # nor a sequence an ignored table owns (its identity's or serial's)
+                " AND NOT EXISTS (SELECT 1 FROM pg_depend od JOIN pg_class ot ON ot.oid = od.refobjid"
+                " JOIN pg_namespace otn ON otn.oid = ot.relnamespace"
+                " WHERE od.classid = 'pg_class'::regclass AND od.objid = c.oid AND od.refclassid = 'pg_class'::regclass"
+                " AND od.deptype IN ('a', 'i') AND c.relkind = 'S'"
+                " AND (otn.nspname || '.' || ot.relname) = ANY (%(ignored)s::text[]))")
 
     def tables(self) -> dict:
         rows = self.rows(f"""

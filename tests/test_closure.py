@@ -363,6 +363,15 @@ def test_fingerprint_reads_boolean_options_by_value_not_spelling(database_url):
         "view public.v: reloptions ['security_invoker=true'] vs ['security_invoker=false']"]
 
 
+def test_an_ignored_table_is_left_out_with_its_identity_sequence_and_the_grants_on_it(database_url):
+    run(database_url, "CREATE TABLE kept (id int); CREATE TABLE tool_log (n bigint GENERATED ALWAYS AS IDENTITY);"
+                      " GRANT USAGE ON SEQUENCE tool_log_n_seq TO PUBLIC")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        print_ = fingerprint(conn, ignore_tables=["public.tool_log"])
+    assert list(print_["tables"]) == ["public.kept"]
+    assert not [entry for entry in print_["privileges"] if "tool_log" in entry]
+
+
 def test_fingerprint_ignores_sequence_positions(saas_reference, saas_copy):
     run(saas_copy, "SELECT nextval('billing.document_number_seq'), nextval('public.public_id_seq')")
     assert diff_fingerprints(saas_reference, catalog_of(saas_copy)) == []
