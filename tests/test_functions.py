@@ -392,3 +392,20 @@ views:
     apply(database_url, fewer, allow_destructive=True)
     assert converged(database_url, fewer)
     assert sql("SELECT id, above_mid(top()) FROM loud_readings") == [(1, True)]
+
+
+def test_an_empty_search_path_rebuilds_and_reads_the_same_as_written(pg_server, database_url, sql, project):
+    """SET search_path = '' (the safe setting for a SECURITY DEFINER function) is kept as ""
+    in the catalog, which SET refuses as a zero-length identifier: the rebuild failed."""
+    sql("CREATE FUNCTION guarded() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path TO '' AS 'SELECT 1';"
+        "CREATE FUNCTION mixed() RETURNS int LANGUAGE sql SET search_path TO public, '' AS 'SELECT 2'")
+    assert invoke("inspect", "--out", "schema.yaml", cwd=project, url=database_url).returncode == 0
+    with fresh_database(pg_server) as rebuilt:
+        applied = invoke("apply", cwd=project, url=rebuilt)
+        assert applied.returncode == 0, output(applied)
+        assert invoke("plan", "--exit-code", cwd=project, url=rebuilt).returncode == 0
+        assert _definitions(rebuilt) == _definitions(database_url)
+    # Written by hand as one would: the same function, no change.
+    by_hand = "functions:\n  guarded():\n    returns: integer\n    language: sql\n    security_definer: true\n" \
+              "    body: SELECT 1\n    set: {search_path: ''}\n"
+    assert load(by_hand).functions[0].config == (("search_path", '""'),)

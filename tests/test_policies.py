@@ -320,3 +320,43 @@ policies:
     apply(database_url, renamed)
     assert converged(database_url, renamed)
     assert sql("SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polname = 'own'") == [("mine(author)",)]
+
+
+# A name holding a dot (Supabase's "Users can update their own profile."): the key table.name
+# alone would split at its dot, so the file gives the name apart.
+
+DOTTED = """
+CREATE TABLE public.profiles (id int PRIMARY KEY);
+CREATE TABLE public."odd.table" (id int);
+CREATE POLICY "Anyone may read." ON public.profiles FOR SELECT USING (true);
+CREATE POLICY "v1.2 writers" ON public."odd.table" FOR INSERT WITH CHECK (id > 0);
+CREATE POLICY plain ON public."odd.table" USING (id > 1);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+"""
+
+
+def test_a_policy_name_with_a_dot_is_written_apart_and_reads_back(database_url, sql, tmp_path):
+    from schemadiff.catalog.inspect import inspect
+    from schemadiff.desired.dump import dump
+
+    sql(DOTTED)
+    with psycopg.connect(database_url) as conn:
+        live = inspect(conn, ["public"])
+    written = yaml.safe_load(dump(live))["policies"]
+    assert written["profiles.Anyone may read."]["name"] == "Anyone may read."
+    assert written["public.odd.table.v1.2 writers"]["name"] == "v1.2 writers"
+    assert "name" not in written["public.odd.table.plain"]
+    again = load(dump(live))
+    assert {(p.table, p.name) for p in again.policies} == {
+        ("profiles", "Anyone may read."), ("odd.table", "v1.2 writers"), ("odd.table", "plain")}
+    assert not diff(live, again)
+
+
+def test_a_name_that_does_not_end_the_key_is_a_located_error():
+    text = TABLES + """
+policies:
+  accounts.first.:
+    name: second.
+    using: "true"
+"""
+    assert "is not <table>.second." in problems(text)

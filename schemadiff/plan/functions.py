@@ -35,7 +35,7 @@ def create_sql(f: Function, schema: str = "", name: str = "") -> str:
         (f"COST {_number(f.cost)}", f.cost is not None), (f"ROWS {_number(f.rows)}", f.rows is not None)) if on]
     if attributes:
         lines.append(" " + " ".join(attributes))
-    lines += [f" SET {quote_ident(k)} TO {v if k in LIST_SETTINGS else quote_literal(v)}" for k, v in f.config]
+    lines += [f" SET {quote_ident(k)} TO {list_setting(v) if k in LIST_SETTINGS else quote_literal(v)}" for k, v in f.config]
     lines.append(f.sql_body if f.sql_body is not None else f"AS {dollar_quote(f.body or '')}")
     return "\n".join(lines)
 
@@ -106,3 +106,10 @@ def _args(f: Function) -> str:
 
 
 register_all()
+
+
+def list_setting(value: str) -> str:
+    """A list setting as SET takes it: its names as the catalog prints them, but for the empty
+    one, which the catalog prints ``""`` (a zero-length identifier SET refuses) and SET takes as
+    ``''``."""
+    return ", ".join("''" if part.strip() == '""' else part.strip() for part in value.split(","))
