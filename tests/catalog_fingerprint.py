@@ -22,6 +22,10 @@ from typing import Any, Iterable, Optional, Sequence
 from fingerprint_dependents import DependentsReader
 
 SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+# A boolean storage option as a value, not a spelling: the catalog keeps what was written
+# (security_invoker = 'on', autovacuum_enabled = off), and a rebuilt database may say true/false.
+BOOLEAN_WORDS = ("regexp_replace(regexp_replace(o, '=(on|yes|true)$', '=true', 'i'),"
+                 " '=(off|no|false)$', '=false', 'i')")
 
 
 def not_from_extension(catalog: str, oid: str) -> str:
@@ -141,7 +145,13 @@ class _Reader(DependentsReader):
     def table_filter(self) -> str:
         return (f"{self.in_schemas()} AND {not_from_extension('pg_class', 'c.oid')}"
                 " AND NOT (quote_ident(n.nspname) || '.' || quote_ident(c.relname)) = ANY (%(ignored)s::text[])"
-                " AND NOT (n.nspname || '.' || c.relname) = ANY (%(ignored)s::text[])")
+                " AND NOT (n.nspname || '.' || c.relname) = ANY (%(ignored)s::text[])"
+                # nor a sequence an ignored table owns (its identity's or serial's)
+                " AND NOT EXISTS (SELECT 1 FROM pg_depend od JOIN pg_class ot ON ot.oid = od.refobjid"
+                " JOIN pg_namespace otn ON otn.oid = ot.relnamespace"
+                " WHERE od.classid = 'pg_class'::regclass AND od.objid = c.oid AND od.refclassid = 'pg_class'::regclass"
+                " AND od.deptype IN ('a', 'i') AND c.relkind = 'S'"
+                " AND (otn.nspname || '.' || ot.relname) = ANY (%(ignored)s::text[]))")
 
     def tables(self) -> dict:
         rows = self.rows(f"""
@@ -153,7 +163,7 @@ class _Reader(DependentsReader):
                    ARRAY(SELECT pn.nspname || '.' || p.relname FROM pg_inherits i
                            JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
                           WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno),
-                   ARRAY(SELECT o FROM unnest(c.reloptions) o ORDER BY o),
+                   ARRAY(SELECT {BOOLEAN_WORDS} FROM unnest(c.reloptions) o ORDER BY 1),
                    c.relreplident, obj_description(c.oid, 'pg_class'),
                    c.relrowsecurity, c.relforcerowsecurity,
                    (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam),
@@ -239,7 +249,7 @@ class _Reader(DependentsReader):
     def indexes(self) -> dict:
         rows = self.rows(f"""
             SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid), i.indisvalid,
-                   ARRAY(SELECT o FROM unnest(ic.reloptions) o ORDER BY o),
+                   ARRAY(SELECT {BOOLEAN_WORDS} FROM unnest(ic.reloptions) o ORDER BY 1),
                    i.indisclustered, i.indisreplident,
                    (SELECT pn.nspname || '.' || p.relname FROM pg_inherits h
                       JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace

@@ -46,7 +46,7 @@ class DependentsReader:
         materialized view, its indexes."""
         rows = self.rows(f"""
             SELECT c.oid, n.nspname || '.' || c.relname, pg_get_viewdef(c.oid),
-                   ARRAY(SELECT o FROM unnest(c.reloptions) o ORDER BY o),
+                   ARRAY(SELECT {base.BOOLEAN_WORDS} FROM unnest(c.reloptions) o ORDER BY 1),
                    c.relispopulated, obj_description(c.oid, 'pg_class')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = '{relkind}' AND {self.table_filter()}""")
@@ -84,7 +84,7 @@ class DependentsReader:
     def view_indexes(self) -> dict:
         rows = self.rows(f"""
             SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid),
-                   ARRAY(SELECT o FROM unnest(ic.reloptions) o ORDER BY o),
+                   ARRAY(SELECT {base.BOOLEAN_WORDS} FROM unnest(ic.reloptions) o ORDER BY 1),
                    i.indisclustered, obj_description(i.indexrelid, 'pg_class')
             FROM pg_index i
             JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -335,6 +335,30 @@ def test_leaving_out_inheritance_leaves_out_only_the_link(saas_reference, saas_c
     ]
 
 
+def test_fingerprint_reads_boolean_options_by_value_not_spelling(database_url):
+    """PostgreSQL keeps an option as written (security_invoker = 'on'); a database rebuilt
+    from the file says true: the same option. A changed value still differs."""
+    prints = []
+    for spelled in ("'on'", "true", "off"):
+        run(database_url, "DROP VIEW IF EXISTS v; DROP TABLE IF EXISTS t; CREATE TABLE t (id int)"
+                          f" WITH (autovacuum_enabled = {spelled}); CREATE VIEW v WITH (security_invoker = {spelled})"
+                          " AS SELECT id FROM t")
+        prints.append(catalog_of(database_url))
+    assert diff_fingerprints(prints[0], prints[1]) == []
+    assert diff_fingerprints(prints[1], prints[2]) == [
+        "table public.t: reloptions ['autovacuum_enabled=true'] vs ['autovacuum_enabled=false']",
+        "view public.v: reloptions ['security_invoker=true'] vs ['security_invoker=false']"]
+
+
+def test_an_ignored_table_is_left_out_with_its_identity_sequence_and_the_grants_on_it(database_url):
+    run(database_url, "CREATE TABLE kept (id int); CREATE TABLE tool_log (n bigint GENERATED ALWAYS AS IDENTITY);"
+                      " GRANT USAGE ON SEQUENCE tool_log_n_seq TO PUBLIC")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        print_ = fingerprint(conn, ignore_tables=["public.tool_log"])
+    assert list(print_["tables"]) == ["public.kept"]
+    assert not [entry for entry in print_["privileges"] if "tool_log" in entry]
+
+
 def test_fingerprint_ignores_sequence_positions(saas_reference, saas_copy):
     run(saas_copy, "SELECT nextval('billing.document_number_seq'), nextval('public.public_id_seq')")
     assert diff_fingerprints(saas_reference, catalog_of(saas_copy)) == []

@@ -176,7 +176,7 @@ def schema_doc(draw) -> dict:
         if keyable and draw(st.booleans()):
             unique = draw(st.lists(st.sampled_from(keyable), min_size=1, max_size=2, unique=True))
             pk = body.get("primary_key")
-            if unique != ([pk] if isinstance(pk, str) else pk):  # the loader refuses a repeated key
+            if unique != ([pk] if isinstance(pk, str) else pk):  # a repeated key: test_index_constraint_details
                 body["unique"] = [draw(unique_spec(unique))]
         indexes = []
         for _ in range(draw(st.integers(0, 2))):

@@ -363,3 +363,49 @@ def test_functions_of_schemas_the_file_does_not_manage_are_left_alone(database_u
     (project / "schema.yaml").write_text(text)
     result = invoke("plan", cwd=project, url=database_url)
     assert "create function g()" in output(result) and "other" not in output(result)
+
+
+def test_a_function_over_an_enum_that_loses_a_label_is_made_again_around_the_rebuild(database_url, sql):
+    """The rebuild renames the old enum and drops it once the columns are converted: a function
+    taking or returning it (and a view calling that function) would block the drop, so they are
+    dropped first and made again over the new type."""
+    text = """
+enums: {level: [low, mid, high, extreme]}
+tables: {readings: {columns: {id: int, lvl: level}}}
+functions:
+  above_mid(l level):
+    returns: boolean
+    language: sql
+    volatility: immutable
+    body: SELECT l > 'mid'
+  top():
+    returns: level
+    sql_body: RETURN 'high'::level
+views:
+  loud_readings: SELECT id FROM readings WHERE above_mid(lvl)
+"""
+    apply(database_url, text)
+    sql("INSERT INTO readings VALUES (1, 'high'), (2, 'low')")
+    fewer = text.replace(", extreme]", "]")
+    steps = [s.description for s in plan(database_url, fewer).statements]
+    assert "drop function above_mid(level) (re-created around the rebuild of enum public.level)" in steps
+    apply(database_url, fewer, allow_destructive=True)
+    assert converged(database_url, fewer)
+    assert sql("SELECT id, above_mid(top()) FROM loud_readings") == [(1, True)]
+
+
+def test_an_empty_search_path_rebuilds_and_reads_the_same_as_written(pg_server, database_url, sql, project):
+    """SET search_path = '' (the safe setting for a SECURITY DEFINER function) is kept as ""
+    in the catalog, which SET refuses as a zero-length identifier: the rebuild failed."""
+    sql("CREATE FUNCTION guarded() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path TO '' AS 'SELECT 1';"
+        "CREATE FUNCTION mixed() RETURNS int LANGUAGE sql SET search_path TO public, '' AS 'SELECT 2'")
+    assert invoke("inspect", "--out", "schema.yaml", cwd=project, url=database_url).returncode == 0
+    with fresh_database(pg_server) as rebuilt:
+        applied = invoke("apply", cwd=project, url=rebuilt)
+        assert applied.returncode == 0, output(applied)
+        assert invoke("plan", "--exit-code", cwd=project, url=rebuilt).returncode == 0
+        assert _definitions(rebuilt) == _definitions(database_url)
+    # Written by hand as one would: the same function, no change.
+    by_hand = "functions:\n  guarded():\n    returns: integer\n    language: sql\n    security_definer: true\n" \
+              "    body: SELECT 1\n    set: {search_path: ''}\n"
+    assert load(by_hand).functions[0].config == (("search_path", '""'),)

@@ -146,7 +146,6 @@ def test_any_yaml_value(value):
     "tables: {'.': {columns: {a: integer}}}",
     "!!python/object/apply:os.system ['echo pwned']",
     "tables: !!binary aGVsbG8=",
-    "tables: {t: {columns: {a: integer}, primary_key: a, unique: [a]}}",  # key repeating the primary key
 ])
 def test_known_hostile_documents(text):
     result = load_or_refuse(text)

@@ -316,3 +316,20 @@ def test_check_reports_a_missing_exclusion_as_critical(database_url, sql, tmp_pa
     report = json.loads(result.stdout)
     assert report["status"] == "critical", report
     assert report["constraints"]["missing"] == ["t.t_r_excl"]
+
+
+def test_a_unique_key_on_the_primary_keys_columns_is_built_beside_it(database_url, sql):
+    """PostgreSQL keeps a UNIQUE constraint on the primary key's columns when it is added by
+    ALTER TABLE (or differs in timing), and inspect writes it; CREATE TABLE would fold it into
+    the primary key, so the plan adds it after the table."""
+    text = """
+        tables:
+          tickets:
+            columns: {code: int, seat: int}
+            primary_key: {columns: [code], deferrable: true, initially_deferred: true}
+            unique: [code, seat, {name: tickets_seat_again, columns: [seat]}]
+        """
+    apply_yaml(database_url, dedent(text))
+    assert plan_yaml(database_url, dedent(text)).empty
+    assert sql("SELECT conname, contype FROM pg_constraint WHERE conrelid = 'tickets'::regclass ORDER BY 1") == [
+        ("tickets_code_key", "u"), ("tickets_pkey", "p"), ("tickets_seat_again", "u"), ("tickets_seat_key", "u")]

@@ -300,3 +300,63 @@ def test_settling_policy_expressions_with_the_server_costs_no_query_per_policy(d
         return f"tables:\n{tables}policies:\n{policies}"
 
     assert counted(tenants(1)) == counted(tenants(8))
+
+
+def test_a_policy_calling_a_function_that_is_dropped_and_made_again_is_made_again_with_it(database_url, sql):
+    """Policies (and triggers) name the functions they use by argument types, as functions
+    do: a renamed parameter (DROP and CREATE of the function) re-creates the policy around it."""
+    text = """
+tables:
+  notes: {columns: {id: int, author: text}, primary_key: id, row_level_security: enabled}
+functions:
+  mine(who text): {returns: boolean, language: sql, volatility: stable, body: SELECT who = current_user}
+policies:
+  notes.own: {using: mine(author)}
+"""
+    apply(database_url, text)
+    renamed = text.replace("mine(who text)", "mine(author_name text)").replace("SELECT who", "SELECT author_name")
+    steps = [s.description for s in plan(database_url, renamed).statements]
+    assert steps[0].startswith("drop policy own on public.notes (re-created around the re-creation of function")
+    apply(database_url, renamed)
+    assert converged(database_url, renamed)
+    assert sql("SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polname = 'own'") == [("mine(author)",)]
+
+
+# A name holding a dot (Supabase's "Users can update their own profile."): the key table.name
+# alone would split at its dot, so the file gives the name apart.
+
+DOTTED = """
+CREATE TABLE public.profiles (id int PRIMARY KEY);
+CREATE TABLE public."odd.table" (id int);
+CREATE POLICY "Anyone may read." ON public.profiles FOR SELECT USING (true);
+CREATE POLICY "v1.2 writers" ON public."odd.table" FOR INSERT WITH CHECK (id > 0);
+CREATE POLICY plain ON public."odd.table" USING (id > 1);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+"""
+
+
+def test_a_policy_name_with_a_dot_is_written_apart_and_reads_back(database_url, sql, tmp_path):
+    from schemadiff.catalog.inspect import inspect
+    from schemadiff.desired.dump import dump
+
+    sql(DOTTED)
+    with psycopg.connect(database_url) as conn:
+        live = inspect(conn, ["public"])
+    written = yaml.safe_load(dump(live))["policies"]
+    assert written["profiles.Anyone may read."]["name"] == "Anyone may read."
+    assert written["public.odd.table.v1.2 writers"]["name"] == "v1.2 writers"
+    assert "name" not in written["public.odd.table.plain"]
+    again = load(dump(live))
+    assert {(p.table, p.name) for p in again.policies} == {
+        ("profiles", "Anyone may read."), ("odd.table", "v1.2 writers"), ("odd.table", "plain")}
+    assert not diff(live, again)
+
+
+def test_a_name_that_does_not_end_the_key_is_a_located_error():
+    text = TABLES + """
+policies:
+  accounts.first.:
+    name: second.
+    using: "true"
+"""
+    assert "is not <table>.second." in problems(text)

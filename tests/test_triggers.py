@@ -320,3 +320,19 @@ def test_inspect_writes_triggers_with_the_functions_they_call(database_url, sql,
     written = yaml.safe_load((project / "schema.yaml").read_text())
     assert "orders.set_updated_at" in written["triggers"] and "set_updated_at" in written["functions"]
     assert "trigger set_updated_at on public.orders" not in output(result)
+
+
+def test_a_trigger_name_with_a_dot_is_written_apart_and_converges(database_url, sql):
+    import psycopg
+
+    from schemadiff.catalog.inspect import inspect
+    from schemadiff.desired.dump import dump
+
+    sql("CREATE TABLE jobs (id int); CREATE FUNCTION tg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+        ' CREATE TRIGGER "v2.touch" BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION tg()')
+    with psycopg.connect(database_url) as conn:
+        live = inspect(conn, ["public"])
+    text = dump(live)
+    assert yaml.safe_load(text)["triggers"]["jobs.v2.touch"]["name"] == "v2.touch"
+    assert [(t.table, t.name) for t in load(text).triggers] == [("jobs", "v2.touch")]
+    assert converged(database_url, text)

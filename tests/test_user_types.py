@@ -264,3 +264,29 @@ def test_a_new_column_of_a_not_null_domain_without_default_is_named_failing_on_r
     assert [h.code for h in statement.hazards] == ["FAILS_ON_ROWS"]
     defaulted = with_code.replace("{type: text, nullable: false}", "{type: text, nullable: false, default: \"'x'\"}")
     assert not [h for s in plan_text(database_url, defaulted).statements for h in s.hazards if h.code == "FAILS_ON_ROWS"]
+
+
+SMALL_EVEN = """
+domains:
+  small_even: {type: integer, default: "two()", checks: [{name: small_even_check, expression: "is_even(VALUE)"}]}
+functions:
+  is_even(n integer): {returns: boolean, language: sql, volatility: immutable, body: "SELECT n % 2 = 0"}
+  two(): {returns: integer, language: sql, volatility: immutable, body: SELECT 2}
+  halve(n small_even): {returns: integer, language: sql, volatility: immutable, body: SELECT n / 2}
+tables:
+  pairs: {columns: {n: small_even, half: {type: integer, default: halve(4)}}}
+"""
+
+
+def test_a_domain_calling_a_function_of_the_same_plan_comes_after_it(database_url, sql):
+    """CREATE DOMAIN checks its default and checks at once, so the functions they call come
+    first; a new function taking the domain then comes after the domain."""
+    plain = "domains: {small_even: integer}\ntables: {pairs: {columns: {n: small_even}}}\n"
+    for start in ("tables: {}\n", plain):
+        sql("DROP TABLE IF EXISTS pairs; DROP FUNCTION IF EXISTS halve; DROP DOMAIN IF EXISTS small_even;"
+            " DROP FUNCTION IF EXISTS is_even, two")
+        apply(database_url, start)
+        apply(database_url, SMALL_EVEN)
+        assert converged(database_url, SMALL_EVEN)
+        sql("INSERT INTO pairs DEFAULT VALUES")
+        assert sql("SELECT n, half FROM pairs") == [(2, 2)]

@@ -277,3 +277,28 @@ def test_a_view_over_a_function_over_a_view_is_made_in_that_order(database_url):
     assert list(dict.fromkeys(made)) == ["public.active_items", "public.count_active()", "public.summary"]
     apply(database_url, VIEW_FUNCTION_VIEW)
     assert converged(database_url, VIEW_FUNCTION_VIEW)
+
+
+def test_a_function_over_a_views_row_type_comes_after_the_view_and_around_its_re_creation(database_url, sql):
+    """``RETURNS SETOF a view`` needs the view to exist (so a new such function is made after
+    the views), and holds the view's row type (so it is dropped before the view is re-created
+    around a type change, and made again after it)."""
+    text = """
+tables:
+  parcels: {columns: {id: int, label: varchar(10)}, primary_key: id}
+views:
+  labelled: SELECT id, label FROM parcels WHERE label IS NOT NULL
+functions:
+  all_labelled():
+    returns: SETOF labelled
+    language: sql
+    volatility: stable
+    body: SELECT * FROM labelled
+"""
+    apply(database_url, text)
+    assert converged(database_url, text)
+    wider = text.replace("varchar(10)", "varchar(30)")
+    apply(database_url, wider)
+    assert converged(database_url, wider)
+    sql("INSERT INTO parcels VALUES (1, repeat('x', 25))")
+    assert sql("SELECT length(label) FROM all_labelled()") == [(25,)]

@@ -299,3 +299,31 @@ def test_settling_view_spellings_with_the_server_costs_no_query_per_view(databas
         return "views:\n" + "".join(f"  v{i}: select id from items where price > {i}\n" for i in range(n))
 
     assert counted(table + views(1)) == counted(table + views(12))
+
+
+def test_an_option_written_on_or_yes_reads_as_true_and_off_as_absent(database_url, sql):
+    """The catalog keeps an option as it was written (security_invoker = 'on', Supabase's
+    spelling): inspect read only "true", so it wrote security_invoker: false and the rebuilt
+    view ran with its owner's rights."""
+    sql("CREATE TABLE t (id int)")
+    sql("CREATE VIEW v_on WITH (security_invoker = 'on') AS SELECT id FROM t")
+    sql("CREATE VIEW v_yes WITH (security_barrier = yes, security_invoker = 1) AS SELECT id FROM t")
+    sql("CREATE VIEW v_off WITH (security_invoker = off) AS SELECT id FROM t")
+    from schemadiff.desired.dump import dump
+    import psycopg
+    with psycopg.connect(database_url) as conn:
+        live = inspect(conn, ["public"])
+    options = {v.name: v.options for v in live.views}
+    assert options == {"v_on": (("security_invoker", "true"),),
+                       "v_yes": (("security_barrier", "true"), ("security_invoker", "true")), "v_off": ()}
+    written = yaml.safe_load(dump(live))["views"]
+    assert written["v_on"]["with"] == {"security_invoker": True}
+    assert not diff(live, desired_file.loads(dump(live)))
+
+
+@pytest.mark.parametrize(("text", "value"), [("on", True), ("ON", True), ("1", True), ("t", True), ("ye", True),
+                                             ("off", False), ("of", False), ("0", False), ("n", False),
+                                             ("o", None), ("maybe", None)])
+def test_boolean_option_values_read_as_postgresql_reads_them(text, value):
+    from schemadiff.pg.normalize import boolean
+    assert boolean(text) is value

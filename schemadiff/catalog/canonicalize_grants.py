@@ -16,10 +16,14 @@ from ..model.sequences import serial_sequence_name
 
 # One row per missing role ('role', name) and per target (i, found, canonical name).
 _QUERY = """
-WITH t AS (SELECT * FROM jsonb_to_recordset(%(targets)s::jsonb) AS x(i int, kind text, schema text, name text, col text)),
+WITH t AS (SELECT * FROM jsonb_to_recordset(%(targets)s::jsonb)
+                AS x(i int, kind text, schema text, name text, col text, args jsonb)),
      found AS (
     SELECT t.i, CASE
         WHEN t.kind = 'schema' THEN (SELECT n.nspname FROM pg_namespace n WHERE n.nspname = t.schema)
+        -- to_regprocedure raises (not NULL) for an argument type that does not exist yet
+        WHEN t.kind = 'function' AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(t.args) a
+                                             WHERE to_regtype(a) IS NULL) THEN NULL
         WHEN t.kind = 'function' THEN (
             SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')' FROM pg_proc p
             WHERE p.oid = to_regprocedure(quote_ident(t.schema) || '.' || quote_ident(split_part(t.name, '(', 1))
@@ -55,7 +59,8 @@ def canonicalize_grants(conn, current: Catalog, desired: Catalog) -> Catalog:
     roles = sorted(wanted_roles - known_roles)
     suspects += [Grant(GrantTarget("schema", g.schema), PUBLIC) for g in rules if g.schema]
     targets = sorted({g.target for g in suspects})
-    payload = [{"i": i, "kind": t.kind, "schema": t.schema, "name": t.name, "col": t.column} for i, t in enumerate(targets)]
+    payload = [{"i": i, "kind": t.kind, "schema": t.schema, "name": t.name, "col": t.column,
+                "args": argument_types(t.name) if t.kind == "function" else []} for i, t in enumerate(targets)]
     with conn.cursor() as cur:
         cur.execute(_QUERY, {"targets": json.dumps(payload), "roles": roles}, prepare=False)
         rows = cur.fetchall()
@@ -69,6 +74,22 @@ def canonicalize_grants(conn, current: Catalog, desired: Catalog) -> Catalog:
     if not renamed:
         return desired
     return replace(desired, grants=tuple(sorted(replace(g, target=renamed.get(g.target, g.target)) for g in desired.grants)))
+
+
+def argument_types(signature: str) -> list[str]:
+    """``f(numeric(5,2), app.mood)`` → ``['numeric(5,2)', 'app.mood']``: the argument types of a
+    function grant's signature, split at the commas outside parentheses and quotes."""
+    inner = signature[signature.find("(") + 1:signature.rfind(")")] if "(" in signature else ""
+    parts, depth, quoted, current = [], 0, False, ""
+    for ch in inner:
+        quoted = not quoted if ch == '"' else quoted
+        depth += (ch == "(") - (ch == ")") if not quoted else 0
+        if ch == "," and depth == 0 and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in parts + [current] if p.strip()]
 
 
 def declared_objects(desired: Catalog) -> set:

@@ -53,7 +53,8 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
                           aggregates=aggregates_from_rows(rows["aggregates"]),
-                          views=built_views(views), **_kept_grants(grants_from_rows(rows["grants"]), excluded),
+                          views=built_views(views),
+                          **_kept_grants(grants_from_rows(rows["grants"]), excluded | _owned_by(rows["sequences"], excluded)),
                           triggers=[t for t in triggers_from_rows(rows["triggers"]) if t.on not in excluded],
                           **_not_on(row_security_from_rows(rows["row_security"]), excluded)), sizes=sizes)
 
@@ -62,6 +63,13 @@ def _kept_grants(found: dict, excluded: set) -> dict:
     """Grants on schemadiff's own (and ignored) tables are not the file's."""
     return {**found, "grants": [g for g in found["grants"]
                                 if QualifiedName(g.target.schema, g.target.name) not in excluded]}
+
+
+def _owned_by(sequence_rows, excluded: set) -> set:
+    """The sequences an excluded table owns (its identity's, its serial's): left out with it,
+    their grants too (default privileges give schemadiff's version table's sequence some)."""
+    return {QualifiedName(row[0], row[1]) for row in sequence_rows
+            if row[11] is not None and QualifiedName(row[10], row[11]) in excluded}
 
 
 def _not_on(found: dict, excluded: set) -> dict:

@@ -24,8 +24,8 @@ def view_builders(rows) -> dict:
         pairs = dict(o.split("=", 1) for o in options or ())
         view = View(schema, name, clean_query(query), materialized,
                     check_option=None if materialized else pairs.get("check_option"),
-                    options=() if materialized else tuple(sorted((k, v.lower()) for k, v in pairs.items()
-                                                                 if k in VIEW_OPTIONS and v.lower() in ("true", "on"))),
+                    options=() if materialized else tuple(sorted((k, "true") for k, v in pairs.items()
+                                                                 if k in VIEW_OPTIONS and normalize.boolean(v))),
                     with_data=bool(populated) if materialized else True, comment=comment,
                     parameters=tuple(sorted((k, normalize.storage_parameter(v)) for k, v in pairs.items())) if materialized else (),
                     column_comments=tuple(sorted((c, t) for c, t in column_comments)),

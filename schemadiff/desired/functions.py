@@ -138,11 +138,13 @@ class FunctionsReader(Reader):
             if isinstance(setting, list) and name in LIST_SETTINGS:
                 setting = ", ".join(str(s) for s in setting)
             text = self.text(setting, path + (name,), f"setting {name!r}")
+            if text is not None and name in LIST_SETTINGS:
+                # An empty element (search_path = '', the safe setting for SECURITY DEFINER)
+                # is spelled as the catalog keeps it: "".
+                text = ", ".join('""' if part.strip() in ("", "''") else part.strip() for part in text.split(","))
             if text is None:
                 self.error(path + (name,), f"setting {name!r} needs a value")
                 continue
-            if name in LIST_SETTINGS:
-                text = ", ".join(part.strip() for part in text.split(","))
             out.append((name, text))
         return tuple(out)
 

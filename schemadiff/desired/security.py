@@ -27,9 +27,9 @@ from ..model import Catalog, Policy, QualifiedName, RowSecurity
 from ..model.security import COMMANDS
 from ..pg import naming
 from .reader import Reader, split_qualified
-from .triggers import table_and_name
+from .triggers import own_name, table_and_name, table_key
 
-POLICY_KEYS = ("table", "command", "as", "roles", "using", "with_check", "renamed_from", "comment")
+POLICY_KEYS = ("table", "name", "command", "as", "roles", "using", "with_check", "renamed_from", "comment")
 RLS_MODES = {"enabled": (True, False), "forced": (True, True), "disabled": (False, False),
              True: (True, False), False: (False, False)}
 
@@ -116,12 +116,11 @@ def row_security_of(catalog: Catalog) -> dict[QualifiedName, str]:
 
 
 def _key(p: Policy) -> str:
-    table = p.table if p.schema == "public" else f"{p.schema}.{p.table}"
-    return f"{table}.{p.name}"
+    return f"{table_key(p.schema, p.table)}.{p.name}"
 
 
 def _policy(p: Policy) -> dict:
-    body: dict = {}
+    body: dict = own_name(p.name)
     if p.command != "all":
         body["command"] = p.command
     if not p.permissive:

@@ -72,7 +72,6 @@ class TablesReader(TableDetailsReader, ExclusionsReader, InheritanceReader):
         if primary_key:
             columns = tuple(replace(c, nullable=False) if c.name in primary_key.columns else c for c in columns)
         uniques = tuple(UniqueConstraint("", (c,)) for c in unique_columns) + self.uniques(key, body.get("unique"), column_names)
-        self.duplicate_keys(key, primary_key, uniques)
         table = Table(
             schema=schema, name=name, columns=columns, primary_key=primary_key, uniques=uniques,
             foreign_keys=self.foreign_keys(key, schema, body.get("foreign_keys"), column_names),
@@ -197,17 +196,6 @@ class TablesReader(TableDetailsReader, ExclusionsReader, InheritanceReader):
         include = self.name_list(item.get("include"), path + ("include",), "include") if item.get("include") else ()
         self.require_columns(include, known, path, "include")
         return {"include": include, "parameters": self.index_parameters(item.get("with"), "btree", path + ("with",))}
-
-    def duplicate_keys(self, table_key, primary_key: Optional[PrimaryKey], uniques: tuple) -> None:
-        """CREATE TABLE silently leaves out a UNIQUE constraint on the same columns as the
-        primary key or an earlier unique constraint, so it could never be created: refuse it."""
-        seen = {primary_key.columns: "the primary key"} if primary_key else {}
-        for unique in uniques:
-            if unique.columns in seen:
-                self.error(("tables", table_key, "unique"),
-                           f"unique constraint on ({', '.join(unique.columns)}) repeats {seen[unique.columns]}; "
-                           "PostgreSQL does not create a second identical key: remove it")
-            seen.setdefault(unique.columns, "another unique constraint")
 
     def uniques(self, table_key, spec, known: set) -> tuple:
         path = ("tables", table_key, "unique")

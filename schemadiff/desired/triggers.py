@@ -26,7 +26,7 @@ from ..model.triggers import ENABLED, EVENTS, TIMINGS
 from ..pg import naming
 from .reader import Reader, describe_value, split_qualified
 
-TRIGGER_KEYS = ("table", "timing", "events", "for_each", "when", "function", "arguments", "constraint", "referencing",
+TRIGGER_KEYS = ("table", "name", "timing", "events", "for_each", "when", "function", "arguments", "constraint", "referencing",
                 "enabled", "comment")
 CONSTRAINT_KEYS = ("deferrable", "initially_deferred", "from")
 REFERENCING_KEYS = ("old_table", "new_table")
@@ -49,6 +49,17 @@ def table_and_name(reader: Reader, key: Any, body: dict, path: tuple) -> tuple[Q
     by its bare name with a ``table:``."""
     key = str(key)
     table_text = reader.text(body.get("table"), path + ("table",), "table")
+    own = reader.text(body.get("name"), path + ("name",), "name")
+    if own is not None:
+        # A name holding a dot ("Users can read their own rows.") is given apart: the key is
+        # then <table>.<name>, and the table is what comes before the name.
+        if table_text is None:
+            if not key.endswith("." + own) or len(key) == len(own) + 1:
+                reader.error(path, f"{key!r} is not <table>.{own}: write the key so, or give a table:")
+                return QualifiedName("public", ""), own
+            table_text = key[:-len(own) - 1]
+        schema, table = split_qualified(table_text)
+        return QualifiedName(schema, naming.truncate_identifier(table)), naming.truncate_identifier(own)
     if table_text is None:
         if "." not in key:
             reader.error(path, f"{key!r} names no table: write the key as table.name, or give a table:")
@@ -174,13 +185,24 @@ def dump_triggers(catalog: Catalog) -> dict:
 
 
 def _key(t: Trigger) -> str:
-    table = t.table if t.schema == "public" else f"{t.schema}.{t.table}"
-    return f"{table}.{t.name}"
+    return f"{table_key(t.schema, t.table)}.{t.name}"
+
+
+def table_key(schema: str, table: str) -> str:
+    """The table part of a trigger's or policy's key: bare for a public table, but for one whose
+    name holds a dot (``public.a.b``, as ``tables:`` writes it)."""
+    return table if schema == "public" and "." not in table else f"{schema}.{table}"
+
+
+def own_name(name: str) -> dict:
+    """``name:`` for a trigger or policy whose name holds a dot, which its key ``table.name``
+    alone would split at the wrong place."""
+    return {"name": name} if "." in name else {}
 
 
 def _trigger(t: Trigger) -> dict:
     events: list = [({"update of": list(t.update_columns)} if e == "update" and t.update_columns else e) for e in t.events]
-    body: dict = {"timing": t.timing, "events": events}
+    body: dict = own_name(t.name) | {"timing": t.timing, "events": events}
     if t.for_each != "row":
         body["for_each"] = t.for_each
     if t.when is not None:

@@ -4,7 +4,7 @@ rebuilt, a view or function dropped and re-created. A view (or a view over that 
 reads what the change touches, and that the file still declares, is dropped first and created
 again from the file afterwards, its ``reason`` naming the change.
 
-Generic: each dependent kind (views now; triggers, policies and functions can follow) registers
+Generic: each dependent kind (views, triggers, policies, functions) registers
 where its live objects are (each with ``depends_on``, see ``model/dependencies``), how to drop
 and create one, and how other objects name it; each change that touches something registers
 what it touches. Only kinds the file manages are handled: an unmanaged dependent keeps the
@@ -174,7 +174,33 @@ def _table_object_kind(name: str, module, attribute: str, managed, drop, create,
         target=lambda o: None, about=about, dropped=lambda c: isinstance(c, drop))
 
 
+def _uses_a_view(f, catalog: Catalog) -> bool:
+    views = {(v.schema, v.name) for v in catalog.views}
+    return any((r.schema, r.name) in views for r in f.depends_on)
+
+
+def _functions_kind() -> DependentKind:
+    """A function whose arguments or result use a type that is rebuilt (an enum losing a
+    label, a view's row type): dropped first, made again once the new type exists, after the
+    tables (after the views when it uses one)."""
+    def about(change):
+        if isinstance(change, (fn.CreateFunction, fn.DropFunction)):
+            return change.function.key
+        if isinstance(change, fn.ChangeFunction):
+            return change.to.key
+        return change.old.key if isinstance(change, fn.ReplaceFunction) else None
+
+    return DependentKind(
+        name="function", managed=lambda c: c.manages_functions or c.manages_procedures,
+        live=lambda c: c.function_map(), desired=lambda c: c.function_map(),
+        drop=lambda f, cat, reason: fn.DropFunction(f, reason=reason, before_views=_uses_a_view(f, cat)),
+        create=lambda f, cat, reason: fn.CreateFunction(f, reason, after_tables=True, after_views=fn.reads_views(f, cat)),
+        target=lambda f: ("function", f.schema, f.signature), about=about,
+        dropped=lambda c: isinstance(c, (fn.DropFunction, fn.ReplaceFunction)))
+
+
 register_kind(_views_kind())
+register_kind(_functions_kind())
 register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
                                  tg.CreateTrigger, (tg.ReplaceTrigger,)))
 register_kind(_table_object_kind("policy", sec, "policies", lambda c: c.manages_policies, sec.DropPolicy,

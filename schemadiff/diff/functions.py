@@ -61,9 +61,12 @@ class ReplaceFunction:
 @dataclass(frozen=True)
 class DropFunction:
     """Drop a function or procedure the file no longer declares (callers first: an SQL-standard
-    body or a default that calls another function depends on it)."""
+    body or a default that calls another function depends on it), or one made again after a
+    change it would block (``reason``: "re-created around …", see ``dependents``)."""
     function: Function
     depth: int = field(default=0, compare=False)
+    reason: str = field(default="", compare=False)
+    before_views: bool = field(default=False, compare=False)  # it uses a view dropped too: goes first
 
     @property
     def touches(self) -> tuple:
@@ -137,6 +140,23 @@ def reads_tables(f: Function, tables: set) -> bool:
         return True
     types = [a.type for a in f.arguments] + [(f.returns or "").removeprefix("SETOF ")]
     return any(t.removesuffix("[]") in tables for t in types)
+
+
+def reads_views(f: Function, desired: Catalog) -> bool:
+    """Whether ``f`` needs one of the file's views (or materialized views) to exist when
+    created: its SQL-standard body reads one, or an argument or the result is its row type
+    (``RETURNS SETOF active_users``). Such functions are made after the views."""
+    from ..pg.sqltree import relations
+
+    views = {(v.schema, v.name) for v in desired.views}
+    if not views:
+        return False
+    named = {(s or "public", n) for s, n in relations(f"CREATE FUNCTION x() RETURNS int LANGUAGE sql {f.sql_body}")} \
+        if f.sql_body is not None else set()
+    for t in [a.type for a in f.arguments] + [(f.returns or "").removeprefix("SETOF ")]:
+        schema, _, name = t.removesuffix("[]").rpartition(".")
+        named.add((schema or "public", name))
+    return bool(named & views)
 
 
 def same_definition(old: Function, new: Function) -> bool:

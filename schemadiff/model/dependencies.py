@@ -21,11 +21,11 @@ class Reference:
 
     def touches(self, what: str, schema: str, name: str, column: Optional[str] = None) -> bool:
         """Whether a change to (what, schema, name[, column]) reaches this reference: a change
-        to a whole relation reaches the references to its columns too."""
+        to a whole relation reaches the references to its columns and to its row type too."""
         if (self.schema, self.name) != (schema, name):
             return False
         if what == "relation":
-            return self.what in ("relation", "column")
+            return self.what in ("relation", "column", "type")
         return self.what == what and (column is None or self.column == column)
 
 

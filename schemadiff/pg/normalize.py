@@ -248,6 +248,21 @@ def nextval_default(sequence) -> str:
 _BOOLEAN_WORDS = {"on": "true", "true": "true", "yes": "true", "off": "false", "false": "false", "no": "false"}
 
 
+def boolean(text: str) -> Optional[bool]:
+    """A boolean option's value as PostgreSQL's parse_bool reads it (``on``, ``yes``, ``1``,
+    ``t``, any unique prefix of true/false/yes/no), or None for a text it refuses. The catalog
+    keeps what was written: ``WITH (security_invoker = 'on')`` is stored as ``on``."""
+    word = str(text).strip().lower()
+    if word in ("1", "on"):
+        return True
+    if word in ("0", "of", "off"):
+        return False
+    for full, value in (("true", True), ("false", False), ("yes", True), ("no", False)):
+        if word and full.startswith(word):
+            return value
+    return None
+
+
 def storage_parameter(value) -> str:
     """A storage parameter's value as one text: PostgreSQL keeps what was written
     (``5e-3``, ``off``), so ``0.005``, ``'0.005'`` and ``5e-3`` must all read the same."""

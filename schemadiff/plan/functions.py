@@ -35,7 +35,7 @@ def create_sql(f: Function, schema: str = "", name: str = "") -> str:
         (f"COST {_number(f.cost)}", f.cost is not None), (f"ROWS {_number(f.rows)}", f.rows is not None)) if on]
     if attributes:
         lines.append(" " + " ".join(attributes))
-    lines += [f" SET {quote_ident(k)} TO {v if k in LIST_SETTINGS else quote_literal(v)}" for k, v in f.config]
+    lines += [f" SET {quote_ident(k)} TO {list_setting(v) if k in LIST_SETTINGS else quote_literal(v)}" for k, v in f.config]
     lines.append(f.sql_body if f.sql_body is not None else f"AS {dollar_quote(f.body or '')}")
     return "\n".join(lines)
 
@@ -92,7 +92,7 @@ def register_all() -> None:
       render=lambda c: [drop_sql(c.old), *create_statements(c.new)],
       hazards=lambda c: _used_by(c.old, "drops and re-creates"),
       object=lambda c: str(c.new.qualified) + _args(c.new), kind="function")
-    r(fn.DropFunction, describe=lambda c: f"drop {c.function.label}", render=lambda c: [drop_sql(c.function)],
+    r(fn.DropFunction, describe=lambda c: f"drop {c.function.label}" + (f" ({c.reason})" if c.reason else ""), render=lambda c: [drop_sql(c.function)],
       hazards=lambda c: _used_by(c.function, "drops"), object=lambda c: str(c.function.qualified) + _args(c.function),
       kind="function", problem="extra")
     r(fn.SetFunctionComment,
@@ -106,3 +106,10 @@ def _args(f: Function) -> str:
 
 
 register_all()
+
+
+def list_setting(value: str) -> str:
+    """A list setting as SET takes it: its names as the catalog prints them, but for the empty
+    one, which the catalog prints ``""`` (a zero-length identifier SET refuses) and SET takes as
+    ``''``."""
+    return ", ".join("''" if part.strip() == '""' else part.strip() for part in value.split(","))

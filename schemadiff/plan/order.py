@@ -5,6 +5,7 @@ same input always gives a byte-identical plan. This is the one place ordering li
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from ..diff import changes as ch, comments as cm, partitions as pc
@@ -33,7 +34,9 @@ PHASES = (
     # Triggers and policies go before anything they use (a column, a function) changes or goes;
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
+    "drop-functions-before-views",  # a function re-created around a change, that uses a view
     (vw.DropViewIndex, vw.DropView),
+    "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
     ch.CreateSchema, ext.CreateExtension, ext.SetExtensionSchema, ext.UpdateExtension,
     # Text search after extensions (unaccent's template), before anything whose expression names it.
     (ts.CreateTextSearchDictionary, ts.ReplaceTextSearchDictionary, ts.AlterTextSearchDictionary),
@@ -49,6 +52,9 @@ PHASES = (
     (fn.CreateFunction, fn.ChangeFunction, fn.ReplaceFunction),
     # Aggregates after the functions they use (sfunc, finalfunc …), before the views calling them.
     (ag.CreateAggregate, ag.ChangeAggregate, ag.ReplaceAggregate),
+    # A domain whose check or default calls a function this plan creates, after it (and the
+    # new functions whose arguments or result are of such a domain, after that): see _late.
+    "domains-calling-new-functions",
     ch.RenameTable, ch.RenameColumn, ch.RenameConstraint, ch.RenameIndex,
     # A parent given up before the child's columns change (they become its own) or it goes.
     inh.NoInheritTable,
@@ -66,6 +72,7 @@ PHASES = (
     "functions-after-tables",  # those whose SQL-standard body or row types need the tables
     # Views once tables, columns and keys are done, each after the views it reads (depth).
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
+    "functions-after-views",  # re-created ones whose SQL-standard body or row types need a view
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,
@@ -96,8 +103,11 @@ def _phase(change) -> int:
         return PHASES.index(td.AlterGeneration)
     if isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         return PHASES.index("drop-foreign-keys")
+    if isinstance(change, fn.DropFunction) and change.reason:
+        return PHASES.index("drop-functions-before-views" if change.before_views else "drop-functions-early")
     if getattr(change, "after_views", False):
-        return _PHASE_OF[vw.CreateView]
+        # New ones sit among the views by depth (a view may call them); re-created ones after.
+        return PHASES.index("functions-after-views") if getattr(change, "reason", "") else _PHASE_OF[vw.CreateView]
     if getattr(change, "after_tables", False):
         return PHASES.index("functions-after-tables")
     if isinstance(change, ch.AddConstraint):  # AddPartitionedForeignKey too
@@ -106,9 +116,48 @@ def _phase(change) -> int:
     return _PHASE_OF[type(change)]
 
 
-def _sort_key(change) -> tuple:
+def _sort_key(change, late: frozenset = frozenset()) -> tuple:
     depth = getattr(change, "depth", 0)
-    return (_phase(change), -depth if isinstance(change, _DROPS) else depth, _uses_sequences(change), object_name(change))
+    phase, within = _phase(change), 0
+    if id(change) in late:  # in their own phase, in the order their phases give them
+        phase, within = PHASES.index("domains-calling-new-functions"), phase
+    return (phase, within, -depth if isinstance(change, _DROPS) else depth, _uses_sequences(change), object_name(change))
+
+
+_DOMAIN_EXPRESSIONS = (ut.CreateDomain, ut.AddDomainCheck, ut.SetDomainDefault, ut.ValidateDomainCheck)
+
+
+def _late(changes: Sequence) -> frozenset:
+    """The ids of the domain changes whose check or default calls a function created in the
+    same plan (CREATE DOMAIN checks its expressions at once: the function must exist), and of
+    the new functions that take or return such a domain (they need it to exist)."""
+    created = [c.function for c in changes if isinstance(c, fn.CreateFunction)]
+    if not created:
+        return frozenset()
+    calls = re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted({re.escape(f.name) for f in created})))
+    late, domains = set(), set()
+    for c in changes:
+        if isinstance(c, _DOMAIN_EXPRESSIONS) and calls.search(_domain_expressions(c)):
+            late.add(id(c))
+            domains.add(c.domain.qualified if isinstance(c, ut.CreateDomain) else c.domain)
+    for c in changes:
+        if isinstance(c, (ut.AddDomainCheck, ut.ValidateDomainCheck)) and c.domain in domains:
+            late.add(id(c))
+    names = {str(d) for d in domains} | {d.name for d in domains if d.schema == "public"}
+    for c in changes:
+        f = getattr(c, "function", None)
+        if isinstance(c, fn.CreateFunction) and not c.after_tables \
+                and names & {t.removesuffix("[]") for t in [a.type for a in f.arguments] + [f.returns or ""]}:
+            late.add(id(c))
+    return frozenset(late)
+
+
+def _domain_expressions(c) -> str:
+    if isinstance(c, ut.CreateDomain):
+        return " ".join([c.domain.default or ""] + [k.expression for k in c.domain.checks])
+    if isinstance(c, ut.SetDomainDefault):
+        return c.default or ""
+    return c.check.expression
 
 
 def _uses_sequences(change) -> bool:
@@ -124,4 +173,5 @@ def order(changes: Sequence) -> list:
     for change in changes:
         if isinstance(change, ch.DropTable):
             expanded += [ch.DropConstraint(change.table.qualified, fk) for fk in change.table.foreign_keys]
-    return sorted(expanded, key=_sort_key)
+    late = _late(expanded)
+    return sorted(expanded, key=lambda c: _sort_key(c, late))

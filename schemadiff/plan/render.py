@@ -106,9 +106,24 @@ def _foreign_key_body(fk: ForeignKey) -> str:
     return body + _deferrable(fk)
 
 
+def repeated_keys(table: Table) -> tuple:
+    """The unique constraints on the same columns as the primary key or an earlier unique
+    constraint: CREATE TABLE would silently merge such a key into the first (it keeps one
+    index per set of columns), so each is added by an ALTER TABLE of its own after it."""
+    seen = {table.primary_key.columns} if table.primary_key else set()
+    repeated = []
+    for unique in table.uniques:
+        if unique.columns in seen:
+            repeated.append(unique)
+        seen.add(unique.columns)
+    return tuple(repeated)
+
+
 def create_table_sql(table: Table) -> str:
     lines = [column_definition(c) for c in table.columns]
-    inline = ((table.primary_key,) if table.primary_key else ()) + table.uniques + table.checks + table.exclusions
+    repeated = repeated_keys(table)
+    uniques = tuple(u for u in table.uniques if u not in repeated)
+    inline = ((table.primary_key,) if table.primary_key else ()) + uniques + table.checks + table.exclusions
     lines += [constraint_definition(c) for c in inline]
     body = ",\n    ".join(lines)
     from .partitions import partition_clause
@@ -266,6 +281,7 @@ def _retype_enum_column(table: QualifiedName, column: str, target: str, old_type
 
 def _create_table(c: ch.CreateTable, **_) -> list[str]:
     out = [create_table_sql(c.table)]
+    out += [_guarded_add_constraint(c.table.qualified, u, not_valid=False) for u in repeated_keys(c.table)]
     if c.table.comment is not None:
         out.append(_comment("TABLE", q(c.table.qualified), c.table.comment))
     for column in c.table.columns:

@@ -2,7 +2,8 @@
 -- a 'table' row for each table with ENABLE or FORCE ROW LEVEL SECURITY, a 'policy' row for each
 -- policy (its expressions by pg_get_expr, as under search_path = public; roles by name,
 -- 'public' for PUBLIC, sorted). Relations an extension owns are left out.
--- deps: [what, schema, name, column] for the relations, columns and functions a policy uses.
+-- deps: [what, schema, name, column] for the relations, columns and functions a policy uses
+-- (a function named by its argument types, `f(integer)`, as Function.signature names it).
 WITH rels AS (
     SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relkind
     FROM pg_class c
@@ -27,7 +28,7 @@ SELECT 'policy', r.nspname, r.relname, p.polname, NULL, NULL, p.polcmd::text, p.
                    CASE WHEN d.refclassid = 'pg_proc'::regclass THEN 'function'
                         WHEN d.refobjsubid > 0 THEN 'column' ELSE 'relation' END,
                    COALESCE(dn.nspname, fn.nspname),
-                   COALESCE(dc.relname, f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')'),
+                   COALESCE(dc.relname, f.proname || '(' || oidvectortypes(f.proargtypes) || ')'),
                    da.attname)), '[]')
         FROM pg_depend d
         LEFT JOIN pg_class dc ON d.refclassid = 'pg_class'::regclass AND dc.oid = d.refobjid

@@ -3,7 +3,8 @@
 -- (tgparentid, PostgreSQL 13+), nor those on a relation an extension owns. tgtype's bits are
 -- decoded by catalog/triggers.py; the WHEN text is cut out of pg_get_triggerdef there (the
 -- server prints it as under search_path = public, which the connection pins).
--- deps: [what, schema, name, column] for the function, the relations and the columns it uses.
+-- deps: [what, schema, name, column] for the function, the relations and the columns it uses
+-- (a function named by its argument types, `f(integer)`, as Function.signature names it).
 SELECT n.nspname, c.relname, t.tgname, t.tgtype::int,
        ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) WITH ORDINALITY k(num, pos)
              JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num ORDER BY k.pos) AS update_columns,
@@ -15,7 +16,7 @@ SELECT n.nspname, c.relname, t.tgname, t.tgtype::int,
                    CASE WHEN d.refclassid = 'pg_proc'::regclass THEN 'function'
                         WHEN d.refobjsubid > 0 THEN 'column' ELSE 'relation' END,
                    COALESCE(dn.nspname, fn.nspname),
-                   COALESCE(dc.relname, f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')'),
+                   COALESCE(dc.relname, f.proname || '(' || oidvectortypes(f.proargtypes) || ')'),
                    da.attname)), '[]')
         FROM pg_depend d
         LEFT JOIN pg_class dc ON d.refclassid = 'pg_class'::regclass AND dc.oid = d.refobjid
