@@ -211,7 +211,7 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
 
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
-    changes = [] if settled == live else _diff(live, settled)
+    changes = _diff(live, settled)  # never skipped on equality: the differ also sees what equality ignores (an INVALID index)
     findings = findings_from_changes(changes)
     unmanaged = affected_unmanaged(read_unmanaged_of(conn, target, desired), changes)
 
@@ -232,7 +232,7 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
 
 
 def _diff(live: Catalog, settled: Catalog) -> list:
-    """The changes; the differ is imported only when the catalogs are not simply equal."""
+    """The changes; the differ is imported here, when a check has read the catalog."""
     from ..diff import diff
 
     return diff(live, settled)
