@@ -81,8 +81,9 @@ def _column_sql(column: tuple, default: str | None) -> str:
     return text
 
 
-def build(n: int) -> tuple[str, dict, dict]:
-    """The SQL script, the desired document and its changed twin (as plain data)."""
+def build(n: int, rich: bool = True) -> tuple[str, dict, dict]:
+    """The SQL script, the desired document and its changed twin (as plain data); with
+    ``rich``, also the views, functions, triggers and partitioned tables of ``richer``."""
     ddl, fks, idx = [], [], []
     base: dict = {"tables": {}}
     changed: dict = {"tables": {}}
@@ -113,8 +114,81 @@ def build(n: int) -> tuple[str, dict, dict]:
         }
         base["tables"][name] = table
         changed["tables"][name] = _altered(table, i) if i % ALTERED_EVERY == 0 else table
-    script = "\n".join(ddl + fks + idx) + "\n"
+    extra_sql, extra = richer(n) if rich else ([], {})
+    base.update(extra)
+    changed.update(extra)
+    script = "\n".join(ddl + fks + idx + extra_sql) + "\n"
     return script, base, changed
+
+
+# Per 1,000 tables, in the proportions of a real application database: views, materialized
+# views, functions (SQL ones, and the plpgsql one the triggers run), triggers and partitioned
+# tables (each with four range partitions). At least one of each whatever the size.
+PER_1000 = {"views": 30, "materialized_views": 3, "functions": 40, "triggers": 60, "partitioned": 3}
+PARTITIONS = 4
+
+
+def _share(n: int, kind: str) -> int:
+    return max(1, n * PER_1000[kind] // 1000)
+
+
+def _picks(n: int, count: int) -> list[int]:
+    """``count`` table numbers spread evenly over ``n``."""
+    return sorted({(k * n) // count for k in range(count)})
+
+
+def richer(n: int) -> tuple[list, dict]:
+    """The SQL and the schema-file sections of the views, materialized views, functions,
+    triggers and partitioned tables of an ``n``-table database. Queries and bodies are written
+    as PostgreSQL prints them back (as `schemadiff inspect` would write the file), so that an
+    unchanged database plans nothing."""
+    sql: list = []
+    views, matviews, functions, triggers = {}, {}, {}, {}
+    for i in _picks(n, _share(n, "views")):
+        name = table_name(i)
+        sql.append(f"CREATE VIEW {name}_live AS SELECT id, name, amount FROM {name} WHERE deleted_at IS NULL;")
+        views[f"{name}_live"] = {"query": f"SELECT id,\n    name,\n    amount\n   FROM {name}\n  WHERE (deleted_at IS NULL)"}
+    for i in _picks(n, _share(n, "materialized_views")):
+        name = table_name(i)
+        sql.append(f"CREATE MATERIALIZED VIEW {name}_summary AS SELECT status, count(*) AS n, sum(amount) AS total"
+                   f" FROM {name} GROUP BY status;")
+        matviews[f"{name}_summary"] = {"query": f"SELECT status,\n    count(*) AS n,\n    sum(amount) AS total\n"
+                                                f"   FROM {name}\n  GROUP BY status"}
+    touch = "BEGIN NEW.created_at := coalesce(NEW.created_at, now()); RETURN NEW; END"
+    sql.append(f"CREATE FUNCTION bench_touch() RETURNS trigger LANGUAGE plpgsql AS $$ {touch} $$;")
+    functions["bench_touch"] = {"returns": "trigger", "language": "plpgsql", "body": f" {touch} "}
+    for i in _picks(n, _share(n, "functions") - 1):
+        name = table_name(i)
+        body = f"SELECT coalesce(sum(amount), 0) FROM public.{name} WHERE status = p_status"
+        sql.append(f"CREATE FUNCTION {name}_total(p_status character varying) RETURNS numeric LANGUAGE sql STABLE"
+                   f" AS $$ {body} $$;")
+        functions[f"{name}_total(p_status character varying)"] = {
+            "returns": "numeric", "language": "sql", "body": f" {body} ", "volatility": "stable"}
+    for i in _picks(n, _share(n, "triggers")):
+        name = table_name(i)
+        sql.append(f"CREATE TRIGGER {name}_touch BEFORE INSERT OR UPDATE ON {name} FOR EACH ROW EXECUTE FUNCTION bench_touch();")
+        triggers[f"{name}.{name}_touch"] = {"timing": "before", "events": ["insert", "update"], "function": "bench_touch"}
+    tables = {}
+    for k in range(_share(n, "partitioned")):
+        name = f"{WORDS[k % len(WORDS)]}_log_{k:03d}"
+        sql.append(f"CREATE TABLE {name} (id bigint NOT NULL, happened_on date NOT NULL, amount numeric(12,2) NOT NULL DEFAULT 0,"
+                   f" payload jsonb, PRIMARY KEY (id, happened_on)) PARTITION BY RANGE (happened_on);")
+        sql.append(f"CREATE INDEX {name}_payload_gin ON {name} USING gin (payload);")
+        partitions = {}
+        for year in range(2022, 2022 + PARTITIONS):
+            bound = f"FOR VALUES FROM ('{year}-01-01') TO ('{year + 1}-01-01')"
+            sql.append(f"CREATE TABLE {name}_{year} PARTITION OF {name} {bound};")
+            partitions[f"{name}_{year}"] = bound
+        tables[name] = {
+            "columns": {"id": "bigint", "happened_on": "date",
+                        "amount": {"type": "numeric(12,2)", "nullable": False, "default": "0"}, "payload": "jsonb"},
+            "primary_key": ["id", "happened_on"],
+            "indexes": [{"name": f"{name}_payload_gin", "columns": ["payload"], "using": "gin"}],
+            "partition_by": "RANGE (happened_on)",
+            "partitions": partitions,
+        }
+    return sql, {"partitioned": tables, "views": views, "materialized_views": matviews,
+                 "functions": functions, "triggers": triggers}
 
 
 def _column_yaml(column: tuple, default: str | None):
@@ -147,8 +221,12 @@ def _altered(table: dict, i: int) -> dict:
 def to_yaml(doc: dict) -> str:
     # JSON is YAML; flow style keeps the writer fast and independent of PyYAML's dumper.
     lines = ["# Generated by benchmarks/generate.py", "tables:"]
-    for name, table in doc["tables"].items():
+    for name, table in {**doc["tables"], **doc.get("partitioned", {})}.items():
         lines.append(f"  {name}: " + json.dumps(table))
+    for section in ("views", "materialized_views", "functions", "triggers"):
+        if doc.get(section):
+            lines.append(f"{section}:")
+            lines += [f"  {json.dumps(name)}: " + json.dumps(value) for name, value in doc[section].items()]
     return "\n".join(lines) + "\n"
 
 

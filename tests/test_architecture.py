@@ -1,7 +1,8 @@
 """The two faces — the CLI (schemadiff/cli/) and the seed's Python API (schemadiff/api.py) —
 go through schemadiff.engine for every job. They may import the engine, the configuration,
 errors, db (to describe a URL), server (the dev-server command) and the renderers, which are
-presentation: plan.report (plan and check as text, JSON, Markdown), monitor.prometheus, and
+presentation: plan.report (plan as text, JSON, Markdown), monitor.report (check as text and
+JSON), monitor.prometheus, and
 from plan.lint only its text/markdown renderers and its rule table RULES (listed by
 `lint --format json`). Never the pipeline itself: deploy/, plan/ (otherwise), catalog/, diff/,
 desired/, model/ or monitor/ (otherwise)."""
@@ -16,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "schemadiff"
 FACES = sorted((PACKAGE / "cli").rglob("*.py")) + [PACKAGE / "api.py"]
 PIPELINE = ("deploy", "plan", "catalog", "diff", "desired", "model", "monitor")
-ALLOWED_MODULES = {"plan.report", "monitor.prometheus"}
+ALLOWED_MODULES = {"plan.report", "monitor.report", "monitor.prometheus"}
 ALLOWED_NAMES = {"plan.lint": {"text", "markdown", "RULES"}}
 
 
@@ -105,3 +106,59 @@ def test_commands_that_do_not_use_models_never_import_sqlalchemy(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe, str(root / "schema.yaml")], capture_output=True, text=True,
                           cwd=tmp_path, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip().splitlines()[-1] == "CLEAN", done.stdout + done.stderr
+
+
+def _imported_after(args: list, cwd, env: dict) -> set:
+    """The schemadiff modules (and psycopg) a CLI run of ``args`` imported, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from schemadiff.cli import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:], prog_name='schemadiff')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', ' '.join(m for m in sys.modules if m.startswith(('schemadiff', 'psycopg'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=cwd,
+                          env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin", **env})
+    line = [x for x in done.stdout.splitlines() if x.startswith("MODULES")]
+    assert line, done.stdout + done.stderr
+    return set(line[-1].split()[1:])
+
+
+# What start-up must not pay for: the planner, the plan and check renderers it does not print,
+# deploying. `check` of a database that matches the file needs the catalog reader and (to
+# compare) the differ, never the planner; `--help` needs click and nothing of the pipeline.
+NOT_FOR_CHECK = ("schemadiff.plan", "schemadiff.deploy.apply", "schemadiff.deploy.datamigrations",
+                 "schemadiff.engine.planning", "schemadiff.engine.applying", "schemadiff.engine.deploying",
+                 "schemadiff.engine.adopting", "schemadiff.engine.reviewing", "schemadiff.catalog.canonicalize_functions")
+
+
+def test_help_imports_nothing_of_the_pipeline(tmp_path):
+    found = _imported_after(["--help"], tmp_path, {})
+    heavy = sorted(m for m in found if m.split(".")[0] == "psycopg"
+                   or m.split(".")[1:2] and m.split(".")[1] in (*PIPELINE, "engine"))
+    assert heavy == [], f"--help imported {heavy}"
+
+
+def test_validate_reads_the_file_without_the_differ_or_the_planner(tmp_path):
+    found = _imported_after(["--schema", str(PACKAGE.parent / "schema.yaml"), "validate"], tmp_path, {})
+    assert "schemadiff.desired" in found
+    wrong = sorted(m for m in found if m.startswith(("schemadiff.diff", "schemadiff.plan", "psycopg")))
+    assert wrong == [], f"validate imported {wrong}"
+
+
+def test_check_of_a_matching_database_never_imports_the_planner(database_url, tmp_path):
+    import shutil
+
+    from tests.core_helpers import run_cli
+
+    shutil.copy(PACKAGE.parent / "schema.yaml", tmp_path / "schema.yaml")
+    assert run_cli("apply", cwd=tmp_path, url=database_url).returncode == 0
+    found = _imported_after(["check"], tmp_path, {"DATABASE_URL": database_url})
+    assert "schemadiff.catalog.inspect" in found  # the probe did run the check
+    wrong = sorted(m for m in found if m.startswith(NOT_FOR_CHECK))
+    assert wrong == [], f"check imported {wrong}"

@@ -15,14 +15,13 @@ from dataclasses import replace
 from typing import Optional
 
 from ..pg import normalize, types as pgtypes
-from ..diff.tables import same_index
 from ..model import Catalog, Index, Table
+from ..pg.compare import same_index
+from ..pg.indexdef import index_sql
 from ..pg.naming import quote_ident
-from ..plan.render import index_sql
 from .canonicalize_security import canonicalize_policies
 from .canonicalize_triggers import canonicalize_triggers
 from .canonicalize_types import canonicalize_domains
-from .canonicalize_functions import canonicalize_functions
 from .canonicalize_views import canonicalize_views
 from .canonicalize_grants import canonicalize_grants
 from .probes import first_value, rolled_back, succeeds
@@ -35,7 +34,10 @@ def canonicalize(conn, current: Catalog, desired: Catalog) -> Catalog:
 
     desired = settle_partitions(conn, current, desired)
     desired = canonicalize_domains(conn, current, desired)
-    desired = canonicalize_functions(conn, current, desired)
+    if desired.functions:  # canonicalize_functions returns any other catalog as it is
+        from .canonicalize_functions import canonicalize_functions  # imports the differ: only when needed
+
+        desired = canonicalize_functions(conn, current, desired)
     desired = canonicalize_views(conn, current, desired)
     desired = canonicalize_grants(conn, current, desired)
     desired = canonicalize_triggers(conn, current, desired)

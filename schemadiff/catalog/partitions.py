@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from ..diff.partitions import same_bound, same_key
 from ..model import Catalog, QualifiedName, Table
 from ..model.partitions import Partition, PartitionColumn
 from ..pg import normalize
+from ..pg.compare import same_bound, same_key
 from ..pg.naming import quote_ident
 from .tables import _parameter, _TableBuilder
 from .probes import rolled_back, succeeds

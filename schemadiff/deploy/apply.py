@@ -113,14 +113,21 @@ def groups(statements: Sequence[Statement]) -> list[tuple[bool, list[Statement]]
 
 def execute(conn, plan: Plan, *, settings: ExecutionSettings = ExecutionSettings(),
             version_table: QualifiedName = versions.DEFAULT_TABLE, record: Optional[dict] = None,
-            progress: Optional[Progress] = None) -> ApplyOutcome:
+            progress: Optional[Progress] = None, lock_budget: Optional[int] = None) -> ApplyOutcome:
     """Run ``plan`` on ``conn`` (autocommit connection holding the deploy lock).
 
     ``record`` (keyword arguments for versions.record) is written in the transaction of the
     last transactional group, or in a transaction of its own when the plan ends with a
-    non-transactional statement or is empty."""
+    non-transactional statement or is empty. A transactional group whose locks would overflow
+    the server's lock table (``lock_budget``, read from the server when None) is run as several
+    transactions (deploy.chunking)."""
+    from .chunking import lock_budget as server_budget
+    from .chunking import transactions
+
     outcome = ApplyOutcome()
     parts = groups(plan.statements)
+    if plan.statements:
+        parts = transactions(parts, lock_budget if lock_budget is not None else server_budget(conn))
     total = len(plan.statements)
     last_tx = max((i for i, (tx, _) in enumerate(parts) if tx), default=None)
     if last_tx is not None and last_tx != len(parts) - 1:

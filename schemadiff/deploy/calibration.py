@@ -10,7 +10,6 @@ from typing import Optional
 
 from ..model import QualifiedName
 from ..pg.naming import qualify
-from ..plan.cost import Throughput
 
 SAMPLE_ROWS = 300_000
 ROUNDS = 3
@@ -40,6 +39,8 @@ def create_sql(table: QualifiedName) -> str:
 
 def read(conn, version_table: QualifiedName) -> Optional[Throughput]:
     """The latest measurement (None when this database was never calibrated)."""
+    from ..plan.cost import Throughput  # imports the planner: not at import (check reads this module's names)
+
     table = calibration_table(version_table)
     name = qualify(table.schema, table.name)
     if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is None:
@@ -60,6 +61,8 @@ def calibrate(conn, version_table: QualifiedName, rows: int = SAMPLE_ROWS, round
     type change (rewrite) on it ``rounds`` times each, keep the median rates, drop the table,
     and record the result. ``conn`` is an autocommit connection: each step commits, as apply
     runs them."""
+    from ..plan.cost import Throughput
+
     scratch = scratch_table(version_table)
     name = qualify(scratch.schema, scratch.name)
     conn.execute(f"DROP TABLE IF EXISTS {name}")

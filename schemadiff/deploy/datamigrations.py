@@ -24,14 +24,11 @@ from ..errors import SchemadiffError
 from ..model import CheckConstraint, ForeignKey, QualifiedName, UniqueConstraint
 from ..pg.naming import qualify, quote_literal
 from ..plan import DESTRUCTIVE, Plan, PlanOptions, Statement, build_plan
-from .tracking import TOOL_TABLES
-
-TABLE = QualifiedName("public", "schemadiff_data_migrations")
+from .tracking import DATA_MIGRATIONS_TABLE as TABLE
+from .tracking import SYSTEM_TABLES  # noqa: F401  (also importable from here)
 AFTER_ADDITIVE = "after-additive"
 AFTER_ALL = "after-all"
 RUN_POINTS = (AFTER_ADDITIVE, AFTER_ALL)
-# Tables that belong to migration tools, never to the desired state: plans leave them alone.
-SYSTEM_TABLES = (TABLE, *TOOL_TABLES)
 
 _FILE = re.compile(r"^(\d+)_([A-Za-z0-9_.-]+)\.sql$")
 _DIRECTIVE = re.compile(r"^--\s*schemadiff:\s*run\s*=\s*([a-z-]+)\s*$")

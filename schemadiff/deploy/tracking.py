@@ -75,3 +75,9 @@ def _last_step(conn, tool: Tool, columns: set) -> Optional[str]:
     row = conn.execute(f'SELECT "{step}"::text AS step FROM public."{tool.table}" WHERE "{step}" IS NOT NULL '
                        f"ORDER BY {by} LIMIT 1").fetchone()
     return row[0] if row else None
+
+# schemadiff's own table of data migrations (deploy.datamigrations), and every table that
+# belongs to a migration tool rather than to the schema file. Here rather than in
+# datamigrations, which imports the planner: reading the catalog (check) needs only the names.
+DATA_MIGRATIONS_TABLE = QualifiedName("public", "schemadiff_data_migrations")
+SYSTEM_TABLES = (DATA_MIGRATIONS_TABLE, *TOOL_TABLES)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from ..errors import Problem, SchemaFileError
-from ..diff.partitions import all_partitions
 from ..model import Catalog, sorted_catalog
+from ..model.partitions import all_partitions  # not from diff: loading a file must not import the differ
 from .extensions import ExtensionsReader
 from .functions import FunctionsReader
 from .aggregates import AggregatesReader

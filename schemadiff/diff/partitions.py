@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..model import ForeignKey, QualifiedName, Table
-from ..model.partitions import DEFAULT_BOUND, Partition, PartitionColumn, partition_tree
+from ..model.partitions import DEFAULT_BOUND, Partition, PartitionColumn, all_partitions, partition_tree  # noqa: F401
 from ..pg import normalize
+from ..pg.compare import same_bound, same_key  # noqa: F401  (here too, for their old importers)
 from .changes import AddConstraint, AddIndex, Change, DropIndex, SetTableComment
 
 
@@ -84,14 +85,6 @@ class AddPartitionedForeignKey(AddConstraint):
     """Add a foreign key to an existing partitioned table (PostgreSQL cannot add it NOT VALID there)."""
 
 
-def same_key(a: Optional[str], b: Optional[str]) -> bool:
-    return normalize.expression(a) == normalize.expression(b)
-
-
-def same_bound(a: str, b: str) -> bool:
-    return normalize.expression(a) == normalize.expression(b)
-
-
 @dataclass(frozen=True)
 class Moves:
     """Tables that change side: ``standalone`` tables of the database the file declares as
@@ -107,20 +100,6 @@ def moves(current_tables: dict, desired_tables: dict, current_partitions: dict, 
         detached=frozenset(k for k in desired_tables if k not in current_tables and k in current_partitions
                            and k not in desired_partitions),
     )
-
-
-def all_partitions(tables) -> dict:
-    """Every partition of ``tables``, at any depth, by qualified name → (parent, partition)."""
-    out = {}
-
-    def walk(parent: QualifiedName, partitions: tuple):
-        for p in partitions:
-            out[p.qualified] = (parent, p)
-            walk(p.qualified, p.partitions)
-
-    for table in tables:
-        walk(table.qualified, table.partitions)
-    return out
 
 
 def diff_partitioning(current: Table, desired: Table, moved: Moves) -> list[Change]:

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from ..model import CheckConstraint, Column, Constraint, ExclusionConstraint, ForeignKey, Index, QualifiedName, Table
 from ..pg import normalize
+from ..pg.compare import same_index  # noqa: F401  (here too: diff.types and diff.views import it from here)
 from ..pg.index_keys import comparable
 from .changes import (
     AddColumn, AddConstraint, AddIndex, AlterColumn, AlterConstraintTiming, Change, DropColumn, DropConstraint, DropIndex,
@@ -242,12 +243,3 @@ def _diff_named(key: QualifiedName, current, desired, same: Callable, rename, dr
             changes.append(add(key, want[name]))
     changes += [add(key, want[name]) for name in added]
     return changes
-
-
-def same_index(a: Index, b: Index) -> bool:
-    return (
-        tuple(normalize.index_key(k) for k in a.keys) == tuple(normalize.index_key(k) for k in b.keys)
-        and a.unique == b.unique and a.method == b.method and a.include == b.include
-        and normalize.expression(a.where) == normalize.expression(b.where)
-        and a.nulls_not_distinct == b.nulls_not_distinct and comparable(a.parameters) == comparable(b.parameters)
-    )

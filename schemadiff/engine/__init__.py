@@ -7,17 +7,49 @@ the jobs (``plan_schema``, ``apply_schema``, ``check``, ``status``, ``inspect_sc
 :class:`Project` and return typed results that the faces format.
 """
 
-from .target import Target, connection
-from .reading import LiveRead, managed, managed_schemas, narrowed, read_live, read_unmanaged_of, without_ignored
-from .planning import plan, plan_against, plan_while_loading
-from .applying import ApplyResult, apply, refuse_destructive
-from .project import Project
-from .reviewing import Linted, diff_files, lint, lint_catalog
-from .deploying import Planned, apply_schema, history, plan_schema, rollback
-from .monitoring import Status, check, error_text, failed_status, health_unknown, status
-from .adopting import SchemaText, adopt, baseline, inspect_schema
-from .modelling import ModelsText, generate_models
-from .calibrating import calibrate, throughput
+# Each name is imported from its module when first asked for (PEP 562): ``check`` must not
+# pay for importing the planner and the differ it does not use, nor ``--help`` for anything.
+_HOMES = {
+    "Target": "target",
+    "connection": "target",
+    "LiveRead": "reading",
+    "managed": "reading",
+    "managed_schemas": "reading",
+    "narrowed": "reading",
+    "read_live": "reading",
+    "read_unmanaged_of": "reading",
+    "without_ignored": "reading",
+    "plan": "planning",
+    "plan_against": "planning",
+    "plan_while_loading": "planning",
+    "ApplyResult": "applying",
+    "apply": "applying",
+    "refuse_destructive": "applying",
+    "Project": "project",
+    "Linted": "reviewing",
+    "diff_files": "reviewing",
+    "lint": "reviewing",
+    "lint_catalog": "reviewing",
+    "Planned": "deploying",
+    "apply_schema": "deploying",
+    "history": "deploying",
+    "plan_schema": "deploying",
+    "rollback": "deploying",
+    "Status": "monitoring",
+    "check": "monitoring",
+    "error_text": "monitoring",
+    "failed_status": "monitoring",
+    "health_unknown": "monitoring",
+    "status": "monitoring",
+    "SchemaText": "adopting",
+    "adopt": "adopting",
+    "baseline": "adopting",
+    "inspect_schema": "adopting",
+    "ModelsText": "modelling",
+    "generate_models": "modelling",
+    "calibrate": "calibrating",
+    "throughput": "calibrating",
+}
 
 __all__ = [
     "Target", "connection", "LiveRead", "managed", "managed_schemas", "narrowed", "read_live",
@@ -27,3 +59,18 @@ __all__ = [
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
     "ModelsText", "generate_models", "calibrate", "throughput",
 ]
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))

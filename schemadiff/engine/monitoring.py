@@ -8,7 +8,6 @@ from typing import Optional
 
 from .. import db
 from ..errors import SchemadiffError
-from .planning import plan_against
 from .project import Project
 from .reading import read_live
 from .target import connection
@@ -116,6 +115,7 @@ def status(project: Project, *, health: bool = True) -> Status:
     from ..deploy import versions
     from ..desired import load
     from ..monitor.check import check_on
+    from .planning import plan_against
 
     target, path = project.target, project.schema
     try:

@@ -35,7 +35,23 @@ def plan_against(conn, target: Target, desired: Catalog, options: PlanOptions = 
         from ..deploy.datamigrations import weave
 
         the_plan = weave(conn, the_plan, data_migrations, options)
-    return estimated(conn, target, the_plan)
+    return in_transactions(conn, estimated(conn, target, the_plan))
+
+
+def in_transactions(conn, the_plan: Plan) -> Plan:
+    """``the_plan``, saying so when apply will run it in several transactions because its
+    locks would overflow the server's lock table (one query, none for an empty plan)."""
+    if the_plan.empty:
+        return the_plan
+    from ..deploy.apply import groups
+    from ..deploy.chunking import lock_budget, note, transactions
+
+    budget = lock_budget(conn)
+    before = groups(the_plan.statements)
+    after = transactions(before, budget)
+    if len(after) == len(before):
+        return the_plan
+    return replace(the_plan, transactions_note=note(len(before), len(after), budget))
 
 
 def estimated(conn, target: Target, the_plan: Plan) -> Plan:

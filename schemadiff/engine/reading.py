@@ -43,7 +43,7 @@ def of_managed_kinds(live: Catalog, desired: Catalog) -> Catalog:
 
 
 def own_tables(target: Target) -> list:
-    from ..deploy.datamigrations import SYSTEM_TABLES
+    from ..deploy.tracking import SYSTEM_TABLES
 
     return [*schemadiff_tables(target), *SYSTEM_TABLES]
 
@@ -51,7 +51,7 @@ def own_tables(target: Target) -> list:
 def schemadiff_tables(target: Target) -> list:
     """schemadiff's own bookkeeping tables, without the other migration tools' of own_tables."""
     from ..deploy.calibration import calibration_table, scratch_table
-    from ..deploy.datamigrations import TABLE
+    from ..deploy.tracking import DATA_MIGRATIONS_TABLE as TABLE
 
     return [target.version_table, TABLE, calibration_table(target.version_table), scratch_table(target.version_table)]
 

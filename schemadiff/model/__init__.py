@@ -105,7 +105,13 @@ class Catalog:
     sizes: tuple[RelationSize, ...] = field(default=(), compare=False, metadata={"hash": False})
 
     def size_map(self) -> dict[QualifiedName, RelationSize]:
-        return {s.qualified: s for s in self.sizes}
+        """By qualified name; built once per catalog (the planner asks for it per statement:
+        rebuilding it each time made a 5,000-table plan quadratic). Read-only."""
+        found = self.__dict__.get("_size_map")
+        if found is None:
+            found = {s.qualified: s for s in self.sizes}
+            object.__setattr__(self, "_size_map", found)  # a cache, not a field: equality and hashes ignore it
+        return found
 
     def schema_comment(self, schema: str) -> Optional[str]:
         return dict(self.schema_comments).get(schema)

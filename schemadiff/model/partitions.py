@@ -55,3 +55,17 @@ def partition_tree(partitions: tuple) -> list[Partition]:
         out.append(partition)
         out += partition_tree(partition.partitions)
     return out
+
+
+def all_partitions(tables) -> dict:
+    """Every partition of ``tables``, at any depth, by qualified name → (parent, partition)."""
+    out = {}
+
+    def walk(parent: QualifiedName, partitions: tuple):
+        for p in partitions:
+            out[p.qualified] = (parent, p)
+            walk(p.qualified, p.partitions)
+
+    for table in tables:
+        walk(table.qualified, table.partitions)
+    return out

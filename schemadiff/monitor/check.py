@@ -7,10 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..diff import changes as ch
 from ..deploy import versions
 from ..catalog.canonicalize import canonicalize
-from ..diff import diff
 from ..errors import ConnectionFailed, PrivilegeMissing, SchemadiffError
 from ..model import Catalog, catalog_hash
 from .findings import CRITICAL, EXIT_CODES, INCOMPLETE, OK, UNEXPECTED, UNKNOWN, SEVERITY_RANK, WARNING, Finding, display
@@ -105,6 +103,10 @@ def _group(report: HealthReport, kind: str) -> dict:
 def findings_from_changes(changes) -> list[Finding]:
     """Translate the changes a plan would make into what is wrong now."""
     out: list[Finding] = []
+    if not changes:
+        return out
+    from ..diff import changes as ch
+
     dropped_indexes = {(c.table, c.index.name): c for c in changes if isinstance(c, ch.DropIndex)}
     dropped_constraints = {(c.table, c.constraint.name) for c in changes if isinstance(c, ch.DropConstraint)}
     added_indexes = {(c.table, c.index.name) for c in changes if isinstance(c, ch.AddIndex)}
@@ -115,6 +117,8 @@ def findings_from_changes(changes) -> list[Finding]:
 
 
 def _finding(c, dropped_indexes, dropped_constraints, added_indexes, added_constraints) -> list[Finding]:
+    from ..diff import changes as ch
+
     reason = getattr(c, "reason", "")
     if reason.startswith("re-created around"):  # the change it is made again around is the finding
         return []
@@ -207,7 +211,7 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
 
     desired = managed(target, desired)
     settled = canonicalize(conn, live, desired)
-    changes = diff(live, settled)
+    changes = _diff(live, settled)  # never skipped on equality: the differ also sees what equality ignores (an INVALID index)
     findings = findings_from_changes(changes)
     unmanaged = affected_unmanaged(read_unmanaged_of(conn, target, desired), changes)
 
@@ -227,6 +231,13 @@ def check_on(conn, target, live: Catalog, desired: Catalog) -> HealthReport:
     )
 
 
+def _diff(live: Catalog, settled: Catalog) -> list:
+    """The changes; the differ is imported here, when a check has read the catalog."""
+    from ..diff import diff
+
+    return diff(live, settled)
+
+
 def unreadable_version(error: str) -> Finding:
     """The version part of a check whose role may not read the version table: unknown. A
     warning rather than unknown, because the schema itself was read in full and the worst the
@@ -239,6 +250,8 @@ def unreadable_version(error: str) -> Finding:
 def affected_unmanaged(objects, changes) -> tuple:
     """(object, descriptions of the pending changes that would break or drop it) for each
     unmanaged object, as plan's UNMANAGED_DEPENDENT hazards would name them."""
+    if not changes:  # nothing pending: nothing to name, and no planner to import
+        return tuple((obj, ()) for obj in objects)
     from ..plan.describe import describe
     from ..plan.unmanaged import dependent_hazards
 

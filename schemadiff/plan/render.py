@@ -12,6 +12,8 @@ from ..model import (
     CheckConstraint, Column, ExclusionConstraint, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
 )
 from ..pg.naming import qualify, quote_ident, quote_literal
+from ..pg.indexdef import index_sql  # noqa: F401  (shared with the catalog's probes)
+from ..pg.indexdef import with_clause as _with
 from .sequences import identity_clause, identity_options_sql
 
 
@@ -93,13 +95,6 @@ def _exclusion_body(x: ExclusionConstraint) -> str:
     return body + _deferrable(x)
 
 
-def _with(parameters) -> str:
-    if not parameters:
-        return ""
-    values = (v if re.fullmatch(r"[\w.]+", v) else quote_literal(v) for _, v in parameters)
-    return f" WITH ({', '.join(f'{name} = {value}' for (name, _), value in zip(parameters, values))})"
-
-
 def _foreign_key_body(fk: ForeignKey) -> str:
     body = f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES {q(fk.ref_table)} ({_cols(fk.ref_columns)})"
     if fk.on_update != "no action":
@@ -162,21 +157,6 @@ def set_storage_sql(table: QualifiedName, column: Column) -> str:
         f" AND a.attname = {quote_literal(column.name)}));\n"
         "END $schemadiff$"
     )
-
-
-def index_sql(table: QualifiedName, index: Index, concurrently: bool = False) -> str:
-    unique = "UNIQUE " if index.unique else ""
-    conc = "CONCURRENTLY " if concurrently else ""
-    using = f" USING {index.method}" if index.method != "btree" else ""
-    sql = f"CREATE {unique}INDEX {conc}IF NOT EXISTS {quote_ident(index.name)} ON {q(table)}{using} ({', '.join(index.keys)})"
-    if index.include:
-        sql += f" INCLUDE ({_cols(index.include)})"
-    if index.nulls_not_distinct:
-        sql += " NULLS NOT DISTINCT"
-    sql += _with(index.parameters)
-    if index.where:
-        sql += f" WHERE {index.where}"
-    return sql
 
 
 def _guarded_add_constraint(table: QualifiedName, constraint, not_valid: bool) -> str:

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from typing import Optional
 
+from ..monitor.report import check_json, check_text  # noqa: F401  (moved: check must not import the planner)
 from . import DESTRUCTIVE, LOCKING, PERMISSION, Plan, Statement
 from .cost import cost_text, describe_throughput as throughput_text, duration, plan_estimate, size_dict, size_text, span
 
@@ -52,7 +53,7 @@ def plan_text(plan: Plan, color: bool = False) -> str:
     if plan.empty:
         return verdict(plan)
     warning = blocked_lines(plan)
-    lines = [verdict(plan)] + estimate_lines(plan) + [""] + \
+    lines = [verdict(plan)] + estimate_lines(plan) + ([plan.transactions_note] if plan.transactions_note else []) + [""] + \
         ([_paint(line, "warning", color) for line in warning] + [""] if warning else [])
     for i, statement in enumerate(plan.statements, 1):
         tag = _paint(f"[{statement.level}]", statement.level, color)
@@ -108,6 +109,8 @@ def plan_sql(plan: Plan, header: Optional[str] = None) -> str:
     if plan.empty:
         out.append("-- No changes.")
         return "\n".join(out) + "\n"
+    if plan.transactions_note:
+        out += [f"-- {plan.transactions_note}", ""]
     for statement in plan.statements:
         hazards = "; ".join(f"{h.kind} {h.code}: {h.message}" for h in statement.hazards)
         out.append(f"-- {statement.description}" + (f" [{hazards}]" if hazards else ""))
@@ -235,31 +238,3 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def check_text(report, color: bool = False) -> str:
-    """Nagios-style: one summary line first, then one line per finding."""
-    status = report.status.upper()
-    if not report.connected:
-        unreachable = report.status == "critical" and not (report.error or "").startswith("the check did not finish")
-        head = f"SCHEMADIFF {status} - {'database unreachable: ' if unreachable else ''}{report.error}"
-    else:
-        version = (f"version {report.version.version}" if report.version
-                   else "version unknown" if report.version_error else "no version recorded")
-        problems = Counter(f.severity for f in report.findings)
-        tail = "" if not report.findings else " - " + ", ".join(f"{n} {sev}" for sev, n in sorted(problems.items()))
-        head = f"SCHEMADIFF {status} - {report.table_count} tables, {report.index_count} indexes, {version}{tail}"
-    lines = [_paint(head, report.status, color)]
-    for f in report.findings:
-        lines.append(f"{f.severity.upper()}: {f.message}")
-    lines += [f"INFO: {note}" for note in report.unread]
-    if report.unmanaged:
-        lines.append(f"INFO: {len(report.unmanaged)} object(s) not managed by schemadiff "
-                     "(listed by `schemadiff inspect` and `check --format json`)")
-        lines += [f"INFO: {obj.label} is affected by pending change(s): {'; '.join(affected)}"
-                  for obj, affected in report.unmanaged if affected]
-    return "\n".join(lines)
-
-
-def check_json(report) -> str:
-    return json.dumps(report.as_dict(), indent=2)

@@ -91,6 +91,9 @@ class Plan:
     blocked: tuple = field(default=(), compare=False)
     # The cost.Throughput the statements were estimated with (None: not estimated).
     throughput: Optional[object] = field(default=None, compare=False)
+    # Why apply runs it in several transactions (deploy.chunking.note), when it does: its locks
+    # would overflow the server's lock table in one. Empty otherwise.
+    transactions_note: str = field(default="", compare=False)
 
     @property
     def desired_hash(self) -> str:

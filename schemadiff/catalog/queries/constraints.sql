@@ -1,5 +1,7 @@
 -- Primary keys, unique, foreign key, check and exclusion constraints of the tables above;
 -- for keys and exclusions, the details of the index behind them (see indexes.sql).
+-- Column names are looked up per key on pg_attribute's unique index (as a join, the planner
+-- hashed every column of the table for each constraint).
 SELECT n.nspname                AS schema,
        c.relname                AS table_name,
        con.conname              AS name,
@@ -7,19 +9,19 @@ SELECT n.nspname                AS schema,
        con.convalidated         AS validated,
        con.condeferrable        AS deferrable,
        con.condeferred          AS deferred,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.ord)    AS columns,
+       ARRAY(SELECT (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = con.conrelid AND a.attnum = k.num)
+             FROM unnest(con.conkey) WITH ORDINALITY k(num, ord) ORDER BY k.ord)    AS columns,
        rn.nspname               AS ref_schema,
        rc.relname               AS ref_table,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord)    AS ref_columns,
+       ARRAY(SELECT (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = con.confrelid AND a.attnum = k.num)
+             FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) ORDER BY k.ord)    AS ref_columns,
        con.confupdtype          AS on_update,
        con.confdeltype          AS on_delete,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
        con.connoinherit         AS no_inherit,
-       (to_jsonb(ci) ->> 'indnullsnotdistinct')::boolean IS TRUE AS nulls_not_distinct,
+       -- to_jsonb prints the whole row: only for a unique constraint, the one kind that may say
+       -- NULLS NOT DISTINCT
+       CASE WHEN con.contype = 'u' THEN (to_jsonb(ci) ->> 'indnullsnotdistinct')::boolean IS TRUE ELSE false END AS nulls_not_distinct,
        am.amname                AS method,
        CASE WHEN con.contype = 'x' THEN pg_get_indexdef(ci.indexrelid, 0, true) END AS definition,
        ARRAY(SELECT pg_get_indexdef(ci.indexrelid, k, true)
@@ -34,7 +36,7 @@ SELECT n.nspname                AS schema,
              JOIN pg_attribute a ON a.attrelid = ci.indrelid AND a.attnum = ci.indkey[k - 1] ORDER BY k) AS include,
        ic.reloptions            AS parameters,
        -- ON DELETE SET NULL/DEFAULT (columns): confdelsetcols exists from PostgreSQL 15 on
-       ARRAY(SELECT a.attname FROM jsonb_array_elements_text(CASE WHEN con.contype = 'f' THEN NULLIF(to_jsonb(con) -> 'confdelsetcols', 'null') END)
+       ARRAY(SELECT a.attname FROM jsonb_array_elements_text(CASE WHEN con.contype = 'f' AND con.confdeltype IN ('n', 'd') THEN NULLIF(to_jsonb(con) -> 'confdelsetcols', 'null') END)
                                    WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num::int2
              ORDER BY k.ord)    AS on_delete_columns,

@@ -33,7 +33,7 @@ def check(ctx: Context, fmt, fail_on, statement_timeout):
       schemadiff check --format prometheus > /var/lib/node_exporter/schemadiff.prom
     """
     from ... import engine
-    from ...plan import report
+    from ...monitor import report  # not plan.report: that would import the whole planner
 
     try:
         project = ctx.project(statement_timeout_ms=int(statement_timeout * 1000))
