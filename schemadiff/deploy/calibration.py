@@ -6,10 +6,13 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..model import QualifiedName
 from ..pg.naming import qualify
+
+if TYPE_CHECKING:  # the planner is imported only when a measurement is used
+    from ..plan.cost import Throughput
 
 SAMPLE_ROWS = 300_000
 ROUNDS = 3
