@@ -24,7 +24,7 @@ WITH t AS MATERIALIZED (
            -- The table's size, for the plan's cost estimates (pg_table_size makes a few
            -- file-system calls), shown on its first column row only.
            (SELECT min(f.attnum) FROM pg_attribute f
-            WHERE f.attrelid = c.oid AND f.attnum > 0 AND NOT f.attisdropped) AS first_attnum,
+            WHERE f.attrelid = c.oid AND f.attnum > 0 AND NOT f.attisdropped AND f.attislocal) AS first_attnum,
            -- A partitioned table holds nothing itself: its size is its leaf partitions'.
            CASE WHEN c.relkind = 'p' THEN (SELECT sum(nullif(lc.reltuples, -1)) FROM pg_partition_tree(c.oid) pt
                                            JOIN pg_class lc ON lc.oid = pt.relid WHERE pt.isleaf)
