@@ -70,6 +70,22 @@ def apply_yaml(url: str, text: str, allow_destructive: bool = True) -> engine.Ap
     return engine.apply(target(url), desired.loads(text), text, allow_destructive=allow_destructive)
 
 
+def steady_state_queries(url: str, monkeypatch, text: str) -> int:
+    """Apply ``text``, then count the queries a plan of it sends (it must be empty): a kind
+    settled in a constant number of queries gives the same count for 1 object and for many."""
+    from schemadiff import db
+
+    apply_yaml(url, text)
+    monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
+    conn = db.connect(url)
+    try:
+        before = db.queries_sent
+        assert engine.plan_against(conn, engine.Target(url), desired.loads(text)).empty
+        return db.queries_sent - before
+    finally:
+        conn.close()
+
+
 def statements(plan: Plan) -> list[str]:
     return [s.sql for s in plan.statements]
 

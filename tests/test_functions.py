@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import fresh_database
-from core_helpers import invoke, load, output, problems, sqls
+from core_helpers import invoke, load, output, problems, sqls, steady_state_queries
 from prodsafe_helpers import apply, converged, plan
 from schemadiff.diff import diff
 from schemadiff.diff import functions as fn
@@ -337,23 +337,10 @@ def test_a_c_function_is_reported_as_left_out_not_lost(database_url, sql, projec
 
 
 def test_a_steady_state_plan_sends_no_query_per_function(database_url, sql, monkeypatch):
-    from schemadiff import db, desired
-    from schemadiff.engine import Target, plan_against
-
-    def counted(text: str) -> int:
-        apply(database_url, text)
-        monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
-        conn = db.connect(database_url)
-        try:
-            before = db.queries_sent
-            assert plan_against(conn, Target(database_url), desired.loads(text)).empty
-            return db.queries_sent - before
-        finally:
-            conn.close()
-
     one = "functions:\n  f0(a int = 0):\n    returns: int\n    sql_body: RETURN a+1\n"
     many = "functions:\n" + "".join(f"  f{i}(a int = {i}):\n    returns: int\n    sql_body: RETURN a+{i}\n" for i in range(20))
-    assert counted(one) == counted(many)
+    assert steady_state_queries(database_url, monkeypatch, one) == \
+        steady_state_queries(database_url, monkeypatch, many)
 
 
 def test_functions_of_schemas_the_file_does_not_manage_are_left_alone(database_url, sql, project):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import fresh_database
-from core_helpers import invoke, load, output, problems, sqls
+from core_helpers import invoke, load, output, problems, sqls, steady_state_queries
 from prodsafe_helpers import apply, converged, plan
 from schemadiff.catalog.canonicalize_security import UnknownRoles
 from schemadiff.diff import diff
@@ -280,26 +280,13 @@ def test_live_policies_and_triggers_carry_what_they_depend_on(database_url, sql)
 
 
 def test_settling_policy_expressions_with_the_server_costs_no_query_per_policy(database_url, monkeypatch):
-    from schemadiff import db, desired
-    from schemadiff.engine import Target, plan_against
-
-    def counted(text: str) -> int:
-        apply(database_url, text)
-        monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
-        conn = db.connect(database_url)
-        try:
-            before = db.queries_sent
-            assert plan_against(conn, Target(database_url), desired.loads(text)).empty
-            return db.queries_sent - before
-        finally:
-            conn.close()
-
     def tenants(n: int) -> str:  # spelled unlike pg_get_expr: each is settled by the server
         tables = "".join(f"  t{i}: {{columns: {{id: bigint, tenant: int}}, row_level_security: enabled}}\n" for i in range(n))
         policies = "".join(f"  t{i}.own: {{using: \"tenant = current_setting('app.t')::int\"}}\n" for i in range(n))
         return f"tables:\n{tables}policies:\n{policies}"
 
-    assert counted(tenants(1)) == counted(tenants(8))
+    assert steady_state_queries(database_url, monkeypatch, tenants(1)) == \
+        steady_state_queries(database_url, monkeypatch, tenants(8))
 
 
 def test_a_policy_calling_a_function_that_is_dropped_and_made_again_is_made_again_with_it(database_url, sql):

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import fresh_database
-from core_helpers import dedent, invoke, load, output, problems, sqls
+from core_helpers import dedent, invoke, load, output, problems, sqls, steady_state_queries
 from prodsafe_helpers import apply, converged, plan
 from schemadiff import desired as desired_file
 from schemadiff.catalog.inspect import inspect
@@ -279,26 +279,13 @@ def test_inspect_writes_views_and_the_file_rebuilds_an_empty_database(pg_server,
 
 
 def test_settling_view_spellings_with_the_server_costs_no_query_per_view(database_url, monkeypatch):
-    from schemadiff import db, desired
-    from schemadiff.engine import Target, plan_against
-
-    def counted(text: str) -> int:
-        apply(database_url, text)
-        monkeypatch.setenv("SCHEMADIFF_COUNT_QUERIES", "1")
-        conn = db.connect(database_url)
-        try:
-            before = db.queries_sent
-            assert plan_against(conn, Target(database_url), desired.loads(text)).empty
-            return db.queries_sent - before
-        finally:
-            conn.close()
-
     table = "tables:\n  items: {columns: {id: bigint, price: integer}, primary_key: id}\n"
     # spelled unlike pg_get_viewdef, so each view is settled by the server on every plan
     def views(n: int) -> str:
         return "views:\n" + "".join(f"  v{i}: select id from items where price > {i}\n" for i in range(n))
 
-    assert counted(table + views(1)) == counted(table + views(12))
+    assert steady_state_queries(database_url, monkeypatch, table + views(1)) == \
+        steady_state_queries(database_url, monkeypatch, table + views(12))
 
 
 def test_an_option_written_on_or_yes_reads_as_true_and_off_as_absent(database_url, sql):
