@@ -179,7 +179,7 @@ def expressible(doc: dict) -> dict:
     return doc
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(schema_doc())
 def test_random_catalogs_round_trip_through_generated_models(doc):
     doc = expressible(doc)
