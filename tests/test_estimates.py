@@ -243,3 +243,29 @@ def test_a_partitioned_tables_size_is_that_of_its_partitions(database_url, sql):
         conn.close()
     assert sizes["public.readings"].rows == pytest.approx(20000, rel=0.1)
     assert sizes["public.readings"].heap_bytes > 0
+
+
+def test_an_enum_rebuild_is_a_rewrite_of_every_table_using_the_type(database_url, sql):
+    sql("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')")
+    sql("CREATE TABLE people (id integer PRIMARY KEY, mood mood)")
+    sql("CREATE TABLE pets (id integer PRIMARY KEY, mood mood)")
+    sql("INSERT INTO people SELECT g, 'ok' FROM generate_series(1, 30000) g")
+    sql("INSERT INTO pets SELECT g, 'happy' FROM generate_series(1, 20000) g")
+    sql("VACUUM ANALYZE people")
+    sql("VACUUM ANALYZE pets")
+    plan = _plan(database_url, """
+enums:
+  mood: [ok, happy]
+tables:
+  people:
+    columns: {id: {type: integer, nullable: false}, mood: mood}
+    primary_key: id
+  pets:
+    columns: {id: {type: integer, nullable: false}, mood: mood}
+    primary_key: id
+""")
+    rewrite = _by_work(plan, REWRITE)
+    assert rewrite.kind == "RecreateEnum"
+    assert sorted(str(t.qualified) for t in rewrite.touches) == ["public.people", "public.pets"]
+    assert not rewrite.estimate.instant
+    assert "touches: public.people (~30.0k rows" in report.plan_text(plan)

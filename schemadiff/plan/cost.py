@@ -109,6 +109,8 @@ def touched(change) -> tuple[QualifiedName, ...]:
     """The existing tables a change works on (none for a table it creates)."""
     if isinstance(change, ch.CreateTable) or getattr(change, "new_table", False):
         return ()
+    if isinstance(change, ch.RecreateEnum):  # it converts every column of the type: rewrites their tables
+        return tuple(dict.fromkeys(table for table, _column, _type in change.columns))
     table = getattr(change, "table", None)
     if isinstance(table, QualifiedName):
         out = [table]
