@@ -269,3 +269,16 @@ tables:
     assert sorted(str(t.qualified) for t in rewrite.touches) == ["public.people", "public.pets"]
     assert not rewrite.estimate.instant
     assert "touches: public.people (~30.0k rows" in report.plan_text(plan)
+
+
+def test_a_saved_plan_applied_shows_the_estimates_of_the_fresh_plan(database_url, sql, tmp_path):
+    from core_helpers import invoke, output
+
+    _fill(sql, 50_000)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "schema.yaml").write_text(AFTER)
+    saved = invoke("plan", "--out", "plan.json", cwd=tmp_path, url=database_url)
+    assert saved.returncode in (0, 2), output(saved)
+    applied = invoke("apply", "--plan", "plan.json", cwd=tmp_path, url=database_url)
+    assert applied.returncode == 0, output(applied)
+    assert "(estimated " in output(applied) and "took " in output(applied)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .. import __version__
@@ -96,7 +96,7 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
         fresh = plan_against(conn, target, desired, options, data_migrations)
         if on_plan is not None:
             on_plan(fresh)
-        chosen = fixed_plan or fresh
+        chosen = _costed_like(fixed_plan, fresh) if fixed_plan is not None else fresh
         if not allow_destructive:
             refuse_destructive(chosen)
         refuse_unrunnable(fresh)
@@ -116,3 +116,14 @@ def apply(target: Target, desired: Catalog, snapshot: Optional[str] = None, *,
 
             stamp(conn, outcome.version)
         return ApplyResult(chosen, outcome)
+
+
+def _costed_like(saved: Plan, fresh: Plan) -> Plan:
+    """The saved plan with the sizes and estimates of the fresh one, which ``on_plan`` found to
+    be the same statements: a saved plan's file records neither, as they change with the data."""
+    if len(saved.statements) != len(fresh.statements):
+        return saved
+    statements = tuple(replace(s, work=f.work, touches=f.touches, estimate=f.estimate)
+                       for s, f in zip(saved.statements, fresh.statements))
+    return replace(saved, statements=statements, throughput=fresh.throughput,
+                   transactions_note=fresh.transactions_note)
