@@ -219,12 +219,24 @@ tables:
     assert converged(database_url, text)
 
 
-def test_dropping_a_function_a_default_uses_names_postgresqls_refusal(database_url):
+def test_re_creating_a_function_a_default_uses_takes_the_default_off_around_it(database_url):
     text = "functions: {one(): {returns: int, sql_body: RETURN 1}}\ntables: {t: {columns: {x: {type: int, default: one()}}}}\n"
     apply(database_url, text)
     statements = plan(database_url, text.replace("one(): {returns: int", "one(): {returns: bigint")).statements
+    sqls_ = [s.sql for s in statements]
     drop = next(s for s in statements if s.sql.startswith("DROP FUNCTION"))
-    assert drop.hazards and "default value for column x of table t" in drop.hazards[0].message
+    assert not drop.hazards, "PostgreSQL no longer refuses: the default is off by then"
+    assert sqls_.index("ALTER TABLE public.t ALTER COLUMN x DROP DEFAULT") < sqls_.index(drop.sql)
+    assert sqls_[-1] == "ALTER TABLE public.t ALTER COLUMN x SET DEFAULT one()"
+
+
+def test_a_function_an_unmanaged_object_uses_still_names_postgresqls_refusal(database_url, sql):
+    text = "functions: {one(): {returns: int, sql_body: RETURN 1}}\n"
+    apply(database_url, text)
+    sql("CREATE TABLE t (x int CHECK (x <> one()))")
+    statements = plan(database_url, text.replace("returns: int", "returns: bigint")).statements
+    drop = next(s for s in statements if s.sql.startswith("DROP FUNCTION"))
+    assert drop.hazards and "constraint t_x_check on table t" in drop.hazards[0].message
 
 
 def test_functions_whose_sql_bodies_call_each_other_are_created_and_dropped_in_call_order(database_url, sql):
@@ -379,6 +391,60 @@ views:
     apply(database_url, fewer, allow_destructive=True)
     assert converged(database_url, fewer)
     assert sql("SELECT id, above_mid(top()) FROM loud_readings") == [(1, True)]
+
+
+def test_a_column_default_calling_a_function_over_a_rebuilt_enum_is_put_back_after_it(database_url, sql):
+    """PostgreSQL refuses to drop a function a column default calls: the default is taken off
+    before the function is dropped around the enum rebuild, and put back once it is made again."""
+    text = """
+enums: {mood: [sad, ok, happy]}
+functions:
+  default_mood():
+    returns: mood
+    volatility: stable
+    body: SELECT 'ok'::mood
+tables:
+  people:
+    columns:
+      id: {type: integer, nullable: false}
+      m: {type: mood, default: default_mood()}
+    primary_key: id
+"""
+    apply(database_url, text)
+    fewer = text.replace("[sad, ok, happy]", "[ok, happy]")
+    statements = plan(database_url, fewer).statements
+    steps = [s.description for s in statements]
+    around = "(re-created around the rebuild of enum public.mood)"
+    assert steps.index(f"drop default of column public.people.m {around}") \
+        < steps.index(f"drop function default_mood() {around}")
+    assert steps.index(f"create function default_mood() {around}") \
+        < steps.index(f"set default of column public.people.m {around}")
+    assert not any(h.code == "FAILS_IF_USED" for s in statements for h in s.hazards)
+    apply(database_url, fewer, allow_destructive=True)
+    assert converged(database_url, fewer)
+    sql("INSERT INTO people (id) VALUES (1)")
+    assert sql("SELECT m::text FROM people") == [("ok",)]
+
+
+def test_a_column_default_calling_a_function_whose_result_type_changes_is_put_back_after_it(database_url, sql):
+    text = """
+functions:
+  next_code():
+    returns: integer
+    body: SELECT 7
+tables:
+  tickets:
+    columns:
+      id: {type: integer, nullable: false}
+      code: {type: bigint, default: next_code()}
+    primary_key: id
+"""
+    apply(database_url, text)
+    wider = text.replace("returns: integer", "returns: bigint")
+    apply(database_url, wider)
+    assert converged(database_url, wider)
+    sql("INSERT INTO tickets (id) VALUES (1)")
+    assert sql("SELECT code FROM tickets") == [(7,)]
 
 
 def test_an_empty_search_path_rebuilds_and_reads_the_same_as_written(pg_server, database_url, sql, project):

@@ -12,15 +12,17 @@ UNMANAGED_DEPENDENT hazard of ``plan/unmanaged``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
-from ..model import Catalog
+from ..model import Catalog, QualifiedName
+from ..model.dependencies import Reference
 from . import aggregates as ag
 from . import changes as ch
 from . import functions as fn
 from . import partitions as pc
 from . import security as sec
+from . import table_details as td
 from . import triggers as tg
 from . import user_types as ut
 from . import views as vw
@@ -86,7 +88,22 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     for kind, live, wanted, label in redo.values():
         reason = f"re-created around {label}"
         extra += [kind.drop(live, current, reason), kind.create(wanted, desired, reason)]
-    return kept + extra
+    return _defaults_handled(kept + extra, {key for name, key in redo if name == "default"})
+
+
+def _defaults_handled(changes: list, handled: set) -> list:
+    """A function dropped while the plan takes the defaults calling it off is no longer used by them."""
+    if not handled:
+        return changes
+    out = []
+    for c in changes:
+        attribute = "function" if isinstance(c, fn.DropFunction) else "old" if isinstance(c, fn.ReplaceFunction) else None
+        f = getattr(c, attribute) if attribute else None
+        if f is not None and set(f.default_users) & handled:
+            left = tuple(u for u in f.default_users if u not in handled)
+            c = replace(c, **{attribute: replace(f, default_users=left)})
+        out.append(c)
+    return out
 
 
 # -- what changes touch ---------------------------------------------------------------------------
@@ -199,7 +216,47 @@ def _functions_kind() -> DependentKind:
         dropped=lambda c: isinstance(c, (fn.DropFunction, fn.ReplaceFunction)))
 
 
+@dataclass(frozen=True)
+class ColumnDefault:
+    """A column's default, as a dependent: live ones know the functions they call."""
+
+    table: QualifiedName
+    column: str
+    default: Optional[str]
+    depends_on: tuple = ()
+
+
+def _live_defaults(catalog: Catalog) -> dict:
+    calls: dict = {}
+    for f in catalog.functions:
+        for schema, table, column in f.default_users:
+            calls.setdefault((schema, table, column), []).append(Reference("function", f.schema, f.signature))
+    return {key: ColumnDefault(QualifiedName(key[0], key[1]), key[2], None, tuple(refs)) for key, refs in calls.items()}
+
+
+def _desired_defaults(catalog: Catalog) -> dict:
+    return {(t.schema, t.name, c.name): ColumnDefault(t.qualified, c.name, c.default)
+            for t in catalog.tables for c in t.columns if c.default is not None}
+
+
+def _defaults_kind() -> DependentKind:
+    """A column default calling a function that is dropped and made again (its argument's enum
+    is rebuilt, its result type changes): taken off before, put back from the file after."""
+    def about(change):
+        if isinstance(change, (td.DropColumnDefault, td.SetColumnDefault)):
+            return (change.table.schema, change.table.name, change.column)
+        return None
+
+    return DependentKind(
+        name="default", managed=lambda c: c.manages_functions or c.manages_procedures,
+        live=_live_defaults, desired=_desired_defaults,
+        drop=lambda d, cat, reason: td.DropColumnDefault(d.table, d.column, reason),
+        create=lambda d, cat, reason: td.SetColumnDefault(d.table, d.column, d.default, reason),
+        target=lambda d: None, about=about, dropped=lambda c: isinstance(c, td.DropColumnDefault))
+
+
 register_kind(_views_kind())
+register_kind(_defaults_kind())
 register_kind(_functions_kind())
 register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
                                  tg.CreateTrigger, (tg.ReplaceTrigger,)))

@@ -64,6 +64,8 @@ class Function:
     # what uses it ("column default of public.users.code", "view public.v"). Empty when desired.
     depends_on: tuple[Reference, ...] = field(default=(), compare=False)
     used_by: tuple[str, ...] = field(default=(), compare=False)
+    # (schema, table, column) of each column default that calls it (live catalog only).
+    default_users: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
     @property
     def qualified(self) -> QualifiedName:

@@ -70,10 +70,12 @@ def drop_sql(f: Function) -> str:
 
 
 def _used_by(f: Function, verb: str) -> tuple:
-    if not f.used_by:
+    users = f.used_by + tuple(f"default value for column {column} of table {schema}.{table}"
+                              for schema, table, column in f.default_users)
+    if not users:
         return ()
     return (Hazard(LOCKING, "FAILS_IF_USED", f"{verb} {f.label}: PostgreSQL refuses while it is used by "
-                                             f"{'; '.join(f.used_by)}"),)
+                                             f"{'; '.join(users)}"),)
 
 
 def _describe_replace(c: fn.ReplaceFunction) -> str:

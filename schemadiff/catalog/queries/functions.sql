@@ -5,7 +5,8 @@
 -- pg_get_functiondef, which prints it at the start of a line after the header, so that the
 -- query also runs on servers without pg_get_function_sqlbody.
 -- depends_on: [what, schema, name, column] of each type, relation, column, sequence and
--- function it uses (pg_depend 'n'); used_by: pg_describe_object of each object using it.
+-- function it uses (pg_depend 'n'); used_by: pg_describe_object of each object using it;
+-- default_users: [schema, table, column] of each column default (not generation) calling it.
 SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
        pg_get_function_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS result,
@@ -47,7 +48,19 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
            SELECT json_agg(DISTINCT pg_describe_object(u.classid, u.objid, u.objsubid))
            FROM pg_depend u
            WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid AND u.deptype = 'n'
-             AND NOT (u.classid = 'pg_proc'::regclass AND u.objid = p.oid)), '[]') AS used_by
+             AND NOT (u.classid = 'pg_proc'::regclass AND u.objid = p.oid)
+             AND NOT (u.classid = 'pg_attrdef'::regclass AND EXISTS (
+                 SELECT 1 FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                 WHERE ad.oid = u.objid AND a.attgenerated = ''))), '[]') AS used_by,
+       COALESCE((
+           SELECT json_agg(DISTINCT jsonb_build_array(un.nspname, uc.relname, ua.attname))
+           FROM pg_depend u
+           JOIN pg_attrdef ad ON ad.oid = u.objid
+           JOIN pg_class uc ON uc.oid = ad.adrelid
+           JOIN pg_namespace un ON un.oid = uc.relnamespace
+           JOIN pg_attribute ua ON ua.attrelid = ad.adrelid AND ua.attnum = ad.adnum
+           WHERE u.classid = 'pg_attrdef'::regclass AND u.refclassid = 'pg_proc'::regclass
+             AND u.refobjid = p.oid AND u.deptype = 'n' AND ua.attgenerated = ''), '[]') AS default_users
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
