@@ -309,3 +309,13 @@ def test_a_thousand_tables_draw_whole_when_asked(thousand_tables):
     result = invoke("erd", "--format", "dot", "--max-tables", "0", cwd=thousand_tables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("[label=<") == 1036 and "showing" not in result.stderr
+
+
+# The live database.
+
+def test_the_erd_of_a_live_database_equals_the_erd_of_its_file_after_apply(seed_project, database_url):
+    assert invoke("apply", cwd=seed_project, url=database_url).returncode == 0
+    from_file = invoke("erd", "--columns", "all", cwd=seed_project, url=database_url)
+    live = invoke("erd", "--columns", "all", "--from-database", cwd=seed_project, url=database_url)
+    assert live.returncode == 0, live.stderr
+    assert live.stdout == from_file.stdout
