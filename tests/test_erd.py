@@ -212,6 +212,11 @@ def test_a_changed_table_shows_its_keys_and_the_columns_that_changed():
     assert [c.name for c in games.columns] == ["id", "user_id", "note"]
 
 
+def test_an_unchanged_neighbour_shows_its_key_columns_only():
+    users = next(t for t in erd_of_change(*changed_seed()).tables if t.name == q("users"))
+    assert [c.name for c in users.columns] == ["id", "telegram_id"]
+
+
 def test_a_removed_foreign_key_is_drawn_as_removed():
     old = seed()
     games = old.table(q("games")).replace(foreign_keys=())
