@@ -20,7 +20,7 @@ import pytest
 from schemadiff.desired import load_with_source
 from schemadiff.model import Column, ForeignKey, PrimaryKey, QualifiedName, Table, UniqueConstraint, sorted_catalog
 from schemadiff.pictures.dot import dot
-from schemadiff.pictures.erd import UnknownTable, erd_of, erd_of_change
+from schemadiff.pictures.erd import UnknownTable, erd_of, erd_of_change, short_type
 from schemadiff.pictures.mermaid import mermaid
 from schemadiff.pictures.svg import GraphvizMissing, svg
 from tests.core_helpers import invoke
@@ -363,3 +363,8 @@ def test_the_erd_of_a_live_database_equals_the_erd_of_its_file_after_apply(seed_
     live = invoke("erd", "--columns", "all", "--from-database", cwd=seed_project, url=database_url)
     assert live.returncode == 0, live.stderr
     assert live.stdout == from_file.stdout
+
+
+def test_diagrams_spell_long_sql_type_names_short():
+    assert [short_type(t) for t in ("character varying(255)", "timestamp with time zone[]", "character(3)", "text")] \
+        == ["varchar(255)", "timestamptz[]", "char(3)", "text"]

@@ -200,8 +200,23 @@ def _columns(table: Table) -> tuple[ErdColumn, ...]:
     pk = set(table.primary_key.columns) if table.primary_key else set()
     fk = {c for f in table.foreign_keys for c in f.columns}
     uk = {c for u in table.uniques for c in u.columns}
-    return tuple(ErdColumn(c.name, c.type, tuple(k for k, cols in (("PK", pk), ("FK", fk), ("UK", uk)) if c.name in cols),
+    return tuple(ErdColumn(c.name, short_type(c.type), tuple(k for k, cols in (("PK", pk), ("FK", fk), ("UK", uk)) if c.name in cols),
                            c.nullable, c.comment) for c in table.columns)
+
+
+# The SQL-standard spellings the catalog gives, as people write them in a diagram.
+_SHORT_TYPES = (("character varying", "varchar"), ("timestamp with time zone", "timestamptz"),
+                ("timestamp without time zone", "timestamp"), ("time with time zone", "timetz"),
+                ("time without time zone", "time"), ("double precision", "float8"), ("character", "char"),
+                ("bit varying", "varbit"))
+
+
+def short_type(type_: str) -> str:
+    """``character varying(255)`` as ``varchar(255)``: the short name of a long SQL type name."""
+    for long, short in _SHORT_TYPES:
+        if type_ == long or type_.startswith((long + "(", long + "[")):
+            return short + type_[len(long):]
+    return type_
 
 
 def _unique_sets(table: Table) -> list[set[str]]:
