@@ -48,6 +48,8 @@ _HOMES = {
     "ModelsText": "modelling",
     "generate_models": "modelling",
     "calibrate": "calibrating",
+    "ReportSources": "reporting",
+    "report_sources": "reporting",
     "throughput": "calibrating",
 }
 
@@ -57,7 +59,7 @@ __all__ = [
     "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
     "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
-    "ModelsText", "generate_models", "calibrate", "throughput",
+    "ModelsText", "generate_models", "calibrate", "throughput", "ReportSources", "report_sources",
 ]
 
 
