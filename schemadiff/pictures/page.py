@@ -40,35 +40,35 @@ _CSS = """
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-color:%(text)s;background:%(background)s}
+color:var(--text);background:var(--background)}
 main{max-width:75rem;margin:0 auto;padding:1rem}
-a{color:%(link)s}
+a{color:var(--link)}
 h1,h2,h3,h4{line-height:1.25;overflow-wrap:anywhere}
-h2{margin-top:2.5rem;padding-bottom:.25rem;border-bottom:1px solid %(border)s}
+h2{margin-top:2.5rem;padding-bottom:.25rem;border-bottom:1px solid var(--border)}
 h3{margin-top:2rem}
 h4{margin:1rem 0 .25rem;font-size:1rem}
 p,li,dd{overflow-wrap:anywhere}
-.skip{position:absolute;left:-100rem;top:0;padding:.5rem 1rem;background:%(link)s;color:%(background)s}
+.skip{position:absolute;left:-100rem;top:0;padding:.5rem 1rem;background:var(--link);color:var(--background)}
 .skip:focus{left:1rem;top:1rem;z-index:1}
-.muted{color:%(muted)s}
-.scroll{overflow-x:auto;max-width:100%%}
+.muted{color:var(--muted)}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.25rem 0 1rem;font-size:.9375rem}
-th,td{padding:.25rem .5rem;border:1px solid %(border)s;text-align:left;vertical-align:top}
-th{background:%(panel)s}
+th,td{padding:.25rem .5rem;border:1px solid var(--border);text-align:left;vertical-align:top}
+th{background:var(--panel)}
 td.n{text-align:right;white-space:nowrap}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.875rem}
-pre{background:%(panel)s;padding:.5rem;overflow-x:auto;margin:.25rem 0}
+pre{background:var(--panel);padding:.5rem;overflow-x:auto;margin:.25rem 0}
 nav ol{padding-left:1.25rem}
 .toc-tables{columns:16rem}
 figure{margin:0}
-.diagram{overflow-x:auto;border:1px solid %(border)s;padding:.5rem;background:%(background)s}
-.diagram svg{max-width:100%%;height:auto}
-.placeholder{background:%(panel)s;border:1px dashed %(border)s;padding:1rem}
+.diagram{overflow-x:auto;border:1px solid var(--border);padding:.5rem;background:var(--background)}
+.diagram svg{max-width:100%;height:auto}
+.placeholder{background:var(--panel);border:1px dashed var(--border);padding:1rem}
 .level{display:inline-block;padding:0 .5rem;border-radius:.25rem;font-weight:600}
-.level-ok{color:%(ok)s;background:%(ok-bg)s}
-.level-warning{color:%(warning)s;background:%(warning-bg)s}
-.level-critical{color:%(critical)s;background:%(critical-bg)s}
-.level-unknown{color:%(unknown)s;background:%(unknown-bg)s}
+.level-ok{color:var(--ok);background:var(--ok-bg)}
+.level-warning{color:var(--warning);background:var(--warning-bg)}
+.level-critical{color:var(--critical);background:var(--critical-bg)}
+.level-unknown{color:var(--unknown);background:var(--unknown-bg)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.125rem 1rem;margin:.5rem 0}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0}
@@ -76,8 +76,9 @@ dl.facts dd{margin:0}
 
 
 def css() -> str:
-    """The stylesheet, its colours filled in from PALETTE."""
-    return _CSS % PALETTE
+    """The stylesheet: PALETTE as custom properties, then the rules that use them."""
+    colours = ";".join(f"--{name}:{value}" for name, value in PALETTE.items())
+    return f":root{{{colours}}}{_CSS}"
 
 
 def esc(text: object) -> str:

@@ -10,7 +10,6 @@ diagram is unreadable and tens of megabytes); every table's section lists its ne
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -63,51 +62,52 @@ def contents() -> str:
 
 # --- the diagram -------------------------------------------------------------------------
 
-def diagram_tables(catalog: Catalog, limit: int = DIAGRAM_TABLES) -> tuple[Table, ...]:
-    """All tables, or past ``limit`` the ``limit`` with the most foreign-key neighbours."""
-    if len(catalog.tables) <= limit:
-        return catalog.tables
-    degree = {t.qualified: 0 for t in catalog.tables}
-    for child, parent in _links(catalog):
-        degree[child] += 1
-        degree[parent] += 1
-    chosen = sorted(catalog.tables, key=lambda t: (-degree[t.qualified], t.schema, t.name))[:limit]
-    return tuple(sorted(chosen, key=lambda t: (t.schema, t.name)))
-
-
-def _links(catalog: Catalog):
-    """(child, parent) of every foreign key between two different tables of ``catalog``."""
-    names = {t.qualified for t in catalog.tables}
-    return {(t.qualified, fk.ref_table) for t in catalog.tables for fk in t.foreign_keys
-            if fk.ref_table in names and fk.ref_table != t.qualified}
-
-
 def diagram(catalog: Catalog) -> str:
-    if not catalog.tables:
-        return "<p>The schema has no tables to draw.</p>"
-    shown = diagram_tables(catalog)
-    capped = len(shown) < len(catalog.tables)
-    drawn = replace(catalog, tables=shown, views=()) if capped else catalog
-    label = (f"Entity-relationship diagram of the {len(shown)} most connected of {len(catalog.tables)} tables"
-             if capped else f"Entity-relationship diagram of the {len(shown)} tables")
-    note = (f'<p>The {len(shown)} tables with the most foreign-key neighbours, of {len(catalog.tables)}: '
-            f'each table\'s section under {link("tables", "Tables")} lists its neighbours. '
-            "<code>schemadiff erd --table NAME</code> draws one table and its neighbours.</p>" if capped else "")
-    return note + figure(drawn, label, all_columns=len(shown) <= ALL_COLUMNS_UP_TO)
-
-
-def figure(catalog: Catalog, label: str, all_columns: bool) -> str:
     from .erd import erd_of
-    from .svg import GraphvizMissing, svg
+
+    if not catalog.tables and not catalog.views:
+        return "<p>The schema has no tables to draw.</p>"
+    graph = erd_of(catalog, max_tables=DIAGRAM_TABLES)
+    every_column = len(graph.tables) <= ALL_COLUMNS_UP_TO
+    if every_column:
+        graph = erd_of(catalog, max_tables=DIAGRAM_TABLES, all_columns=True)
+    total = len(graph.tables) + graph.hidden
+    if not graph.hidden:
+        return figure(graph, f"Entity-relationship diagram of the {boxes(graph.tables)}", every_column)
+    note = (f"<p>The {len(graph.tables)} tables with the most foreign-key neighbours, of {total}: "
+            f"each table's section under {link('tables', 'Tables')} lists its neighbours, and "
+            "<code>schemadiff erd --table NAME</code> draws one table with its neighbours.</p>")
+    label = f"Entity-relationship diagram of the {len(graph.tables)} most connected of {total} tables and views"
+    return note + figure(graph, label, every_column)
+
+
+def boxes(drawn) -> str:
+    """ "7 tables", "7 tables and 2 views": what a diagram draws."""
+    views = sum(1 for t in drawn if "view" in t.kind)
+    tables = f"{len(drawn) - views} table{'s' if len(drawn) - views != 1 else ''}"
+    return tables + (f" and {views} view{'s' if views != 1 else ''}" if views else "")
+
+
+def figure(graph, label: str, every_column: bool) -> str:
+    """The diagram as inline SVG, or where Graphviz cannot draw it, a note saying what would be
+    here and how to get it."""
+    from .svg import GraphvizFailed, GraphvizMissing, svg
 
     try:
-        picture = svg(erd_of(catalog, all_columns=all_columns))
+        picture = svg(graph)
     except GraphvizMissing:
-        return (f'<div class="placeholder" role="note"><p><strong>The diagram would be here:</strong> '
-                f"{esc(label.lower())}. It is drawn by Graphviz, which is not installed "
-                f"(no <code>dot</code> on PATH).</p><p>{esc(GRAPHVIZ_HINT)}</p></div>")
+        return placeholder(label, "It is drawn by Graphviz, which is not installed (no <code>dot</code> on PATH).",
+                           GRAPHVIZ_HINT)
+    except GraphvizFailed as exc:
+        return placeholder(label, "Graphviz could not draw it.", str(exc))
+    columns = "every column" if every_column else "key columns only"
     return (f'<figure class="diagram">{inline_svg(picture, label)}'
-            f'<figcaption class="muted">{esc(label)}; keys marked PK, FK and UK.</figcaption></figure>')
+            f'<figcaption class="muted">{esc(label)}: {columns}, keys marked PK, FK and UK.</figcaption></figure>')
+
+
+def placeholder(label: str, why_html: str, hint: str) -> str:
+    return (f'<div class="placeholder" role="note"><p><strong>The diagram would be here:</strong> '
+            f"{esc(label[0].lower() + label[1:])}. {why_html}</p><p>{esc(hint)}</p></div>")
 
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -48,13 +47,10 @@ def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all (a half-written report would look whole)."""
     if not path.parent.is_dir():
         raise SchemadiffError(f"cannot write the report to {path}: the directory {path.parent} does not exist")
-    temporary = None
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
-        if temporary and os.path.exists(temporary):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise SchemadiffError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
