@@ -179,9 +179,10 @@ def cli(ctx, database_url, schema, version_table, connect_timeout, debug):
 pass_context = click.make_pass_decorator(Context)
 
 
-def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan") -> str:
+def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff plan", before=None, after=None) -> str:
     """The plan in ``fmt``; lint findings (if given) follow in text and markdown, and are the
-    ``lint`` key in JSON."""
+    ``lint`` key in JSON. Markdown draws the tables changed from ``before`` to ``after``
+    (catalogs), when given."""
     from ..plan import report
 
     if fmt == "json":
@@ -189,13 +190,25 @@ def render_plan(the_plan, fmt: str, lint_report=None, title: str = "schemadiff p
     if fmt == "sql":
         return report.plan_sql(the_plan)
     if fmt == "markdown":
-        return report.plan_markdown(the_plan, title=title, lint=lint_report)
+        return report.plan_markdown(the_plan, title=title, lint=lint_report,
+                                    diagram=change_diagram(the_plan, before, after))
     out = report.plan_text(the_plan, color=color_enabled())
     if lint_report is not None and lint_report.active:
         from ..plan.lint import text as lint_text
 
         out += "\n\n" + lint_text(lint_report, verbose=False)
     return out
+
+
+def change_diagram(the_plan, before, after) -> str:
+    """The Markdown diagram of the tables ``the_plan`` changes, or "" when none does."""
+    if before is None or after is None or the_plan.empty:
+        return ""
+    from ..pictures.erd import erd_of_change, tables_named
+    from ..pictures.mermaid import markdown_section
+
+    drawn = erd_of_change(before, after, touched=tables_named(the_plan.changes))
+    return markdown_section(drawn) if drawn is not None else ""
 
 
 def progress_printer():

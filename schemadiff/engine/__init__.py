@@ -3,7 +3,7 @@ function here per job, with the configuration resolved once (:class:`Project`).
 
 The core works on a :class:`Target` (``plan``, ``apply``, ``plan_against``, ``read_live``);
 the jobs (``plan_schema``, ``apply_schema``, ``check``, ``status``, ``inspect_schema``,
-``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``) work on a
+``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``, ``erd``) work on a
 :class:`Project` and return typed results that the faces format.
 """
 
@@ -47,10 +47,11 @@ _HOMES = {
     "inspect_schema": "adopting",
     "ModelsText": "modelling",
     "generate_models": "modelling",
+    "erd": "picturing",
     "calibrate": "calibrating",
+    "throughput": "calibrating",
     "ReportSources": "reporting",
     "report_sources": "reporting",
-    "throughput": "calibrating",
 }
 
 __all__ = [
@@ -59,7 +60,7 @@ __all__ = [
     "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
     "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
-    "ModelsText", "generate_models", "calibrate", "throughput", "ReportSources", "report_sources",
+    "ModelsText", "generate_models", "erd", "calibrate", "throughput", "ReportSources", "report_sources",
 ]
 
 

@@ -27,6 +27,7 @@ class Planned:
     lint: Optional[object] = None  # plan.lint.LintReport, when asked for
     migration_file: Optional[Path] = None  # when exported and there was something to write
     validated: bool = False
+    current: Optional[Catalog] = None  # what the plan starts from (live, or the OLD file), to draw the change
 
 
 def plan_schema(project: Project, *, online: bool = True, data_dir=None, validate: bool = False,
@@ -39,9 +40,9 @@ def plan_schema(project: Project, *, online: bool = True, data_dir=None, validat
     ``apply_schema(saved_plan=…)``; ``lint`` lints file and changes."""
     options = PlanOptions(online=online)
     target = project.target
-    the_plan, desired, text = plan_while_loading(target, project.load, options,
-                                                 data_migrations=project.data_migrations(data_dir))
-    planned = Planned(the_plan, desired, text)
+    the_plan, desired, text, live = plan_while_loading(target, project.load, options,
+                                                       data_migrations=project.data_migrations(data_dir))
+    planned = Planned(the_plan, desired, text, current=live)
     if validate:
         from ..deploy.validate_plan import validate_plan
 

@@ -88,11 +88,11 @@ def with_recording(the_plan: Plan, privileges, target: Target) -> Plan:
 
 def plan_while_loading(target: Target, load, options: PlanOptions = PlanOptions(), data_migrations=None):
     """``plan``, with the catalog read overlapping ``load()`` (which returns the desired
-    catalog and its text); returns (plan, desired, text)."""
+    catalog and its text); returns (plan, desired, text, live catalog)."""
     with LiveRead(target) as reading:
         desired, text = load()
         conn, live = reading.result(desired)
-        return plan_against(conn, target, desired, options, data_migrations, live=live), desired, text
+        return plan_against(conn, target, desired, options, data_migrations, live=live), desired, text, live
 
 
 def plan(target: Target, desired: Catalog, options: PlanOptions = PlanOptions(), data_migrations=None) -> Plan:

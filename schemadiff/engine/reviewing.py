@@ -41,7 +41,8 @@ def diff_files(project: Project, old: str, new: str, *, lint: bool = False):
     after, text = sources.load(new)
     before, after = without_ignored(before, project.ignore), without_ignored(after, project.ignore)
     changes = diff(before, after)
-    planned = Planned(build_plan(changes, PlanOptions(online=True), desired=after, current=before), after, text)
+    planned = Planned(build_plan(changes, PlanOptions(online=True), desired=after, current=before), after, text,
+                      current=before)
     if lint:
         planned.lint = lint_catalog(project, after, text, changes, source=new)
     return planned

@@ -90,21 +90,39 @@ def erd_of(catalog: Catalog, *, tables: Sequence[str] = (), depth: int = 1, sche
 def erd_of_change(old: Catalog, new: Catalog, *, max_tables: int = 20,
                   touched: Optional[Iterable[QualifiedName]] = None) -> Optional[Erd]:
     """The tables the change from ``old`` to ``new`` adds, changes or removes, with their
-    direct neighbours, states set; collapsed to the changed tables past ``max_tables``. None
-    when no table changes. ``touched``: the tables a plan's changes name, when known (the
-    live and desired models of a plan may spell equal things differently); else the tables
-    that differ."""
+    direct neighbours, states set (key columns, and those added or altered); collapsed to the changed tables past ``max_tables``. None
+    when no table changes. ``touched``: the tables a plan's changes name (:func:`tables_named`),
+    when known: the live and desired models of a plan may spell equal things differently, and
+    a table only one side has may be left alone; else the tables that differ."""
     before, after = old.table_map(), new.table_map()
+    named = set(touched) if touched is not None else None
+
+    def of_change(found: set) -> set:
+        return found if named is None else found & named
+
     common = before.keys() & after.keys()
-    changed = set(touched) & common if touched is not None else {q for q in common if before[q] != after[q]}
-    states = {**{q: "added" for q in after.keys() - before.keys()},
-              **{q: "removed" for q in before.keys() - after.keys()}, **{q: "changed" for q in changed}}
+    changed = of_change(common) if named is not None else {q for q in common if before[q] != after[q]}
+    states = {**{q: "added" for q in of_change(after.keys() - before.keys())},
+              **{q: "removed" for q in of_change(before.keys() - after.keys())}, **{q: "changed" for q in changed}}
     if not states:
         return None
     near = set(states) | _direct_neighbours(old, new, set(states))
     shown = near if len(near) <= max_tables else set(sorted(states)[:max_tables])
     drawn = tuple(_changed_box(q, states.get(q, "same"), before, after) for q in sorted(shown))
     return Erd(drawn, _change_links(before, after, shown, states), hidden=len(near) - len(shown))
+
+
+def tables_named(changes: Iterable) -> set[QualifiedName]:
+    """The tables a plan's changes (``Plan.changes``) work on: each names its ``table`` (a
+    rename its ``old`` and ``new`` names)."""
+    found = set()
+    for change in changes:
+        for named in (getattr(change, "table", None), getattr(change, "old", None), getattr(change, "new", None)):
+            if isinstance(named, Table):
+                found.add(named.qualified)
+            elif isinstance(named, QualifiedName):
+                found.add(named)
+    return found
 
 
 def resolve(catalog: Catalog, name: str) -> QualifiedName:
@@ -211,8 +229,15 @@ def _direct_neighbours(old: Catalog, new: Catalog, changed: set) -> set[Qualifie
 
 
 def _changed_box(q: QualifiedName, state: str, before: dict, after: dict) -> ErdTable:
-    table = before[q] if state == "removed" else after[q]
-    return _box(table, all_columns=state in ("added", "changed"), state=state)
+    """Key columns, and every column of an added table and the new or altered ones of a changed table."""
+    if state == "removed":
+        return _box(before[q], all_columns=False, state=state)
+    drawn = _box(after[q], all_columns=True, state=state)
+    if state == "changed":
+        old = before[q]
+        columns = tuple(c for c in drawn.columns if c.keys or after[q].column(c.name) != old.column(c.name))
+        drawn = ErdTable(drawn.name, columns, state, drawn.comment, drawn.kind)
+    return drawn
 
 
 def _change_links(before: dict, after: dict, shown: set, states: dict) -> tuple[ErdLink, ...]:

@@ -31,6 +31,17 @@ def mermaid(erd: Erd) -> str:
     return "\n".join(lines) + "\n"
 
 
+LEGEND = ("Tables and foreign keys marked *(added)*, *(changed)* or *(removed)* are this change's; "
+          "the others are their unchanged neighbours.")
+
+
+def markdown_section(erd: Erd) -> str:
+    """A Markdown section with the ``mermaid`` block of a change's diagram and its legend."""
+    left_out = f" {erd.hidden} more table(s) left out to keep it readable, unchanged neighbours first." \
+        if erd.hidden else ""
+    return "\n".join(["**Diagram**", "", LEGEND + left_out, "", "```mermaid", mermaid(erd).rstrip("\n"), "```", ""])
+
+
 def identifiers(erd: Erd) -> dict:
     """A plain, unique Mermaid identifier for every box (the alias shows the real name)."""
     taken: set = set()

@@ -182,9 +182,10 @@ _MEANING = {
 }
 
 
-def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
+def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None, diagram: str = "") -> str:
     """A PR comment: verdict, hazards first with reasons, lint findings, a table of changes
-    by object and kind, SQL folded. ``lint`` is an optional :class:`schemadiff.plan.lint.LintReport`."""
+    by object and kind, a diagram of the tables changed (``diagram``, Markdown made by the
+    caller), SQL folded. ``lint`` is an optional :class:`schemadiff.plan.lint.LintReport`."""
     lines = [f"### {title}", ""]
     lint_lines = []
     if lint is not None:
@@ -223,7 +224,10 @@ def plan_markdown(plan: Plan, title: str = "schemadiff plan", lint=None) -> str:
     for obj in sorted(table):
         row = table[obj]
         lines.append(f"| {obj} | {row['added']} | {row['altered']} | {row['dropped']} |")
-    lines += ["", "**Changes**", ""]
+    lines.append("")
+    if diagram:
+        lines += [diagram.rstrip("\n"), ""]
+    lines += ["**Changes**", ""]
     if plan.throughput is None:
         lines += [f"{i}. {s.description}" + ("" if s.transactional else " *(outside the transaction)*")
                   for i, s in enumerate(plan.statements, 1)]

@@ -53,7 +53,8 @@ def plan(ctx: Context, fmt, exit_code, out, offline, data_dir, validate_on_scrat
         path = planned.migration_file
         click.echo(f"wrote {path}" if path else "No changes: no migration file written.", err=True)
         return
-    click.echo(render_plan(planned.plan, fmt, planned.lint), nl=fmt != "sql")
+    click.echo(render_plan(planned.plan, fmt, planned.lint, before=planned.current, after=planned.desired),
+               nl=fmt != "sql")
     if exit_code and not planned.plan.empty:
         sys.exit(EXIT_CHANGES)
 

@@ -66,7 +66,8 @@ def diff_command(ctx: Context, old, new, fmt, exit_code):
     from ... import engine
 
     planned = engine.diff_files(ctx.project(), old, new, lint=fmt != "sql")
-    click.echo(render_plan(planned.plan, fmt, planned.lint, title=f"schemadiff diff: {old} → {new}"), nl=fmt != "sql")
+    click.echo(render_plan(planned.plan, fmt, planned.lint, title=f"schemadiff diff: {old} → {new}",
+                           before=planned.current, after=planned.desired), nl=fmt != "sql")
     if exit_code and not planned.plan.empty:
         sys.exit(EXIT_CHANGES)
 
