@@ -3,8 +3,8 @@ function here per job, with the configuration resolved once (:class:`Project`).
 
 The core works on a :class:`Target` (``plan``, ``apply``, ``plan_against``, ``read_live``);
 the jobs (``plan_schema``, ``apply_schema``, ``check``, ``status``, ``inspect_schema``,
-``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``, ``erd``) work on a
-:class:`Project` and return typed results that the faces format.
+``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``, ``erd``,
+``report_sources``) work on a :class:`Project` and return typed results that the faces format.
 """
 
 # Each name is imported from its module when first asked for (PEP 562): ``check`` must not
