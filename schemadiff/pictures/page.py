@@ -72,6 +72,7 @@ figure{margin:0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.125rem 1rem;margin:.5rem 0}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0}
+@media (max-width:40rem){h1{font-size:1.5rem}main{padding:.75rem}}
 """
 
 

@@ -48,7 +48,7 @@ def summary(sources, when: str) -> str:
     rows = [("Schema file", code(sources.schema_file)),
             ("Database", code(sources.database) if sources.with_database else "none: built from the schema file alone"),
             ("Generated", esc(when)),
-            ("Contents", esc(f"{len(catalog.tables)} tables, {len(catalog.views)} views, "
+            ("Holds", esc(f"{len(catalog.tables)} tables, {len(catalog.views)} views, "
                              f"{catalog.index_count} indexes, {sum(len(t.foreign_keys) for t in catalog.tables)} foreign keys"))]
     if sources.health is not None:
         rows.append(("Health", level(sources.health.status)))
