@@ -264,3 +264,32 @@ def test_with_a_database_in_step_the_report_says_healthy_and_nothing_pending(dat
     text = database_report(database_url, tmp_path)
     assert '<span class="level level-ok">OK</span>' in section_of(text, "health")
     assert "No changes: the database matches the schema file." in section_of(text, "plan")
+
+
+HOSTILE = '''
+schemas: ["we ird"]
+tables:
+  "we ird.<b>Quote\\"s & co</b>":
+    comment: "</p><script>alert(1)</script>"
+    columns:
+      id: bigint
+      "col <i>": {type: text, comment: "a \\"quoted\\" & <tagged> comment"}
+    primary_key: id
+  child:
+    columns:
+      id: bigint
+      parent: bigint
+    primary_key: id
+    foreign_keys:
+      - columns: [parent]
+        references: {table: "we ird.<b>Quote\\"s & co</b>", columns: [id]}
+'''
+
+
+def test_names_and_comments_are_escaped_and_their_anchors_still_resolve(tmp_path):
+    text = file_report(write(tmp_path, HOSTILE))
+    found = Elements(text)
+    assert not found.all("script") and not found.all("b") and not found.all("i")
+    assert "&lt;b&gt;Quote&quot;s &amp; co&lt;/b&gt;" in text
+    targets = {a["href"][1:] for a in found.all("a") if a.get("href", "").startswith("#")}
+    assert page.anchor("table", 'we ird.<b>Quote"s & co</b>') in targets and targets <= found.ids
