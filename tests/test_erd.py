@@ -51,6 +51,30 @@ def chain(*links: tuple[str, str], schema: str = "public") -> list[Table]:
                   primary_key=PrimaryKey(f"{n}_pkey", ("id",)), foreign_keys=fks[n]) for n in sorted(tables)]
 
 
+HOSTILE = Table(
+    "my schema", 'we"ird %name\\x',
+    columns=(Column("pk", "numeric(10,2)", False, comment='says "hi"\non two lines'),
+             Column("my col", "timestamp(3) with time zone"), Column("1st", "character varying(255)[]"),
+             Column("end", '"My Type"'), Column("one", "u"), Column("to", "many"), Column("style", "class"),
+             Column("ünïcode", "double precision")),
+    primary_key=PrimaryKey("p", ("pk",)))
+KEYWORD_NAMED = Table("public", "end", columns=(Column("id", "integer", False), Column("ref", "numeric(10,2)")),
+                      primary_key=PrimaryKey("end_pkey", ("id",)), comment="a comment %% with {braces}",
+                      foreign_keys=(ForeignKey('fk "x"', ("ref",), HOSTILE.qualified, ("pk",)),))
+ONE_TO_ONE = Table("one", "many", columns=(Column("id", "integer", False),), uniques=(UniqueConstraint("u", ("id",)),),
+                   foreign_keys=(ForeignKey("f", ("id",), KEYWORD_NAMED.qualified, ("id",)),))
+
+
+
+
+def hostile_catalog():
+    """Names, types and comments Mermaid, DOT and HTML cannot take bare, and a view."""
+    from schemadiff.model import View
+
+    view = View("my schema", "a view", "SELECT 1", columns=(("?column?", "integer"),), comment='<b>"view"</b> & co')
+    return sorted_catalog([HOSTILE, KEYWORD_NAMED, ONE_TO_ONE], views=[view])
+
+
 def assert_golden(name: str, text: str) -> None:
     path = FIXTURES / name
     if os.environ.get("SCHEMADIFF_UPDATE_GOLDEN") == "1":
@@ -188,6 +212,11 @@ def test_a_changed_table_shows_its_keys_and_the_columns_that_changed():
     assert [c.name for c in games.columns] == ["id", "user_id", "note"]
 
 
+def test_an_unchanged_neighbour_shows_its_key_columns_only():
+    users = next(t for t in erd_of_change(*changed_seed()).tables if t.name == q("users"))
+    assert [c.name for c in users.columns] == ["id", "telegram_id"]
+
+
 def test_a_removed_foreign_key_is_drawn_as_removed():
     old = seed()
     games = old.table(q("games")).replace(foreign_keys=())
@@ -245,6 +274,13 @@ def test_svg_of_the_seed_tables_is_well_formed_xml_with_every_table():
     assert root.tag.endswith("svg")
     texts = {e.text for e in root.iter() if e.text}
     assert {"users", "games", "settings", "numeric(20,8)"} <= texts
+
+
+@needs_graphviz
+def test_svg_of_hostile_names_is_well_formed_xml_naming_them():
+    root = ElementTree.fromstring(svg(erd_of(hostile_catalog(), all_columns=True)))
+    texts = {e.text for e in root.iter() if e.text}
+    assert {'my schema.we"ird %name\\x', "timestamp(3) with time zone", '"My Type"'} <= texts
 
 
 def test_svg_without_graphviz_says_how_to_install_it(monkeypatch, tmp_path):
@@ -309,6 +345,14 @@ def test_a_thousand_tables_draw_whole_when_asked(thousand_tables):
     result = invoke("erd", "--format", "dot", "--max-tables", "0", cwd=thousand_tables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("[label=<") == 1036 and "showing" not in result.stderr
+
+
+def test_a_diff_that_changes_no_table_has_no_diagram(cli_project):
+    (cli_project / "old.yaml").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    (cli_project / "new.yaml").write_text(SEED.read_text(encoding="utf-8") + "\nenums:\n  mood: [happy, sad]\n",
+                                          encoding="utf-8")
+    result = invoke("diff", "old.yaml", "new.yaml", "--format", "markdown", cwd=cli_project)
+    assert "create enum" in result.stdout.lower() and "```mermaid" not in result.stdout
 
 
 # The live database.

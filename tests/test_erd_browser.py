@@ -8,29 +8,12 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
-from schemadiff.model import (
-    Column, ForeignKey, PrimaryKey, Table, UniqueConstraint, View, sorted_catalog,
-)
+from schemadiff.model import View, sorted_catalog
 from schemadiff.pictures.erd import erd_of, erd_of_change
 from schemadiff.pictures.mermaid import mermaid
 from tests.browser_support import browser, mermaid_error, mermaid_page  # noqa: F401 (fixtures)
 from tests.core_helpers import invoke
-from tests.test_erd import SEED, changed_seed, seed
-
-HOSTILE = Table(
-    "my schema", 'we"ird %name\\x',
-    columns=(Column("pk", "numeric(10,2)", False, comment='says "hi"\non two lines'),
-             Column("my col", "timestamp(3) with time zone"), Column("1st", "character varying(255)[]"),
-             Column("end", '"My Type"'), Column("one", "u"), Column("to", "many"), Column("style", "class"),
-             Column("ünïcode", "double precision")),
-    primary_key=PrimaryKey("p", ("pk",)))
-KEYWORD_NAMED = Table("public", "end", columns=(Column("id", "integer", False), Column("ref", "numeric(10,2)")),
-                      primary_key=PrimaryKey("end_pkey", ("id",)), comment="a comment %% with {braces}",
-                      foreign_keys=(ForeignKey('fk "x"', ("ref",), HOSTILE.qualified, ("pk",)),))
-ONE_TO_ONE = Table("one", "many", columns=(Column("id", "integer", False),), uniques=(UniqueConstraint("u", ("id",)),),
-                   foreign_keys=(ForeignKey("f", ("id",), KEYWORD_NAMED.qualified, ("id",)),))
+from tests.test_erd import SEED, changed_seed, hostile_catalog, seed
 
 
 def mermaid_block(markdown: str) -> str:
@@ -44,8 +27,14 @@ def test_the_seed_tables_parse(mermaid_page):
 
 
 def test_names_types_and_comments_mermaid_cannot_take_bare_parse(mermaid_page):
-    view = View("my schema", "a view", "SELECT 1", columns=(("?column?", "integer"),))
-    text = mermaid(erd_of(sorted_catalog([HOSTILE, KEYWORD_NAMED, ONE_TO_ONE], views=[view]), all_columns=True))
+    text = mermaid(erd_of(hostile_catalog(), all_columns=True))
+    assert mermaid_error(mermaid_page, text) is None, text
+
+
+def test_boxes_without_columns_parse(mermaid_page):
+    view = View("public", "summary", "SELECT 1")
+    text = mermaid(erd_of(sorted_catalog(seed().tables, views=[view])))
+    assert 'public_summary["summary [view]"]\n' in text
     assert mermaid_error(mermaid_page, text) is None, text
 
 

@@ -230,8 +230,8 @@ def _direct_neighbours(old: Catalog, new: Catalog, changed: set) -> set[Qualifie
 
 def _changed_box(q: QualifiedName, state: str, before: dict, after: dict) -> ErdTable:
     """Key columns, and every column of an added table and the new or altered ones of a changed table."""
-    if state == "removed":
-        return _box(before[q], all_columns=False, state=state)
+    if state in ("removed", "same"):
+        return _box((before if state == "removed" else after)[q], all_columns=False, state=state)
     drawn = _box(after[q], all_columns=True, state=state)
     if state == "changed":
         old = before[q]
