@@ -185,6 +185,15 @@ def test_report_of_an_unreachable_database_exits_1_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out.html").exists()
 
 
+def test_report_with_no_database_reads_the_file_alone_even_with_a_url_configured(tmp_path):
+    schema = write(tmp_path, (page_root() / "schema.yaml").read_text())
+    result = cli("postgresql://nobody@127.0.0.1:1/none", schema, "report", "--html", str(tmp_path / "out.html"),
+                 "--no-database")
+    assert result.returncode == 0, result.stderr
+    assert "7 tables, from the schema file alone" in result.stderr
+    assert (tmp_path / "out.html").is_file()
+
+
 def page_root():
     from html_report_support import ROOT
 

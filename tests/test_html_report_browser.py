@@ -10,7 +10,7 @@ import pytest
 
 from browser_support import browser  # noqa: F401  (the fixture)
 from conftest import fresh_database
-from html_report_support import SEED_SCHEMA
+from html_report_support import SEED_SCHEMA, file_report, thousand_tables
 from prodsafe_helpers import apply, cli, write
 
 PHONE = {"width": 390, "height": 844}
@@ -124,5 +124,22 @@ def test_on_a_phone_wide_tables_scroll_inside_their_own_box(browser, seed_report
         columns = page.locator('article[aria-labelledby="table-public.users"] .scroll').first
         wide, shown, overflow = columns.evaluate("box => [box.scrollWidth, box.clientWidth, getComputedStyle(box).overflowX]")
         assert wide > shown and shown <= PHONE["width"] and overflow == "auto"
+    finally:
+        page.close()
+
+
+@needs_graphviz
+def test_a_thousand_table_report_opens_on_a_phone_without_errors_or_sideways_scrolling(browser, tmp_path):  # noqa: F811
+    report = tmp_path / "report.html"
+    report.write_text(file_report(thousand_tables(tmp_path)), encoding="utf-8")
+    page = browser.new_page(viewport=PHONE, is_mobile=True)
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(report.as_uri())
+        assert errors == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.locator("#diagram svg").is_visible()
     finally:
         page.close()
