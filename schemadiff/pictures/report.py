@@ -316,10 +316,10 @@ def history_section(sources) -> str:
         return f'<p class="muted">{esc(NEEDS_DATABASE)}</p>'
     if not sources.history:
         return "<p>No version recorded: schemadiff has not applied a schema to this database.</p>"
-    rows = [[str(v.version), esc(f"{v.applied_at:%Y-%m-%d %H:%M:%S}"), esc(v.applied_by), str(v.statement_count),
-             esc(v.tool_version), code(v.schema_hash[:12])] for v in sources.history]
+    rows = [[str(v.version), esc(f"{v.applied_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}"), esc(v.applied_by),
+             str(v.statement_count), esc(v.tool_version), code(v.schema_hash[:12])] for v in sources.history]
     return (f"<p>{len(sources.history)} version(s) applied, newest first.</p>"
-            + grid(["Version", "Applied at", "By", "Statements", "Tool", "Schema hash"], rows, numeric=(0, 3)))
+            + grid(["Version", "Applied at (UTC)", "By", "Statements", "Tool", "Schema hash"], rows, numeric=(0, 3)))
 
 
 def plan_section(sources) -> str:
