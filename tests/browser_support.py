@@ -36,7 +36,7 @@ def chromium_executable() -> Optional[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser(request) -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -44,12 +44,25 @@ def browser() -> Iterator[object]:
     executable = chromium_executable()
     if executable is None:
         pytest.skip("no Chromium found (apt-get install chromium, or set SCHEMADIFF_TEST_CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    # Each test module that imports this fixture gets its own copy (two, when imported both as
+    # browser_support and as tests.browser_support), and Playwright's sync API cannot run twice
+    # at once: the copies share one Chromium, kept on the session, closed when the last ends.
+    if not hasattr(request.session, "schemadiff_chromium"):
+        request.session.schemadiff_chromium = {}
+    shared = request.session.schemadiff_chromium
+    if not shared:
+        playwright = sync_playwright().start()
+        shared.update(playwright=playwright, users=0,
+                       chromium=playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS))
+    shared["users"] += 1
+    try:
+        yield shared["chromium"]
+    finally:
+        shared["users"] -= 1
+        if not shared["users"]:
+            shared["chromium"].close()
+            shared["playwright"].stop()
+            shared.clear()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ function here per job, with the configuration resolved once (:class:`Project`).
 
 The core works on a :class:`Target` (``plan``, ``apply``, ``plan_against``, ``read_live``);
 the jobs (``plan_schema``, ``apply_schema``, ``check``, ``status``, ``inspect_schema``,
-``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``, ``erd``) work on a
-:class:`Project` and return typed results that the faces format.
+``diff_files``, ``lint``, ``history``, ``rollback``, ``adopt``, ``baseline``, ``erd``,
+``report_sources``) work on a :class:`Project` and return typed results that the faces format.
 """
 
 # Each name is imported from its module when first asked for (PEP 562): ``check`` must not
@@ -50,6 +50,8 @@ _HOMES = {
     "erd": "picturing",
     "calibrate": "calibrating",
     "throughput": "calibrating",
+    "ReportSources": "reporting",
+    "report_sources": "reporting",
 }
 
 __all__ = [
@@ -58,7 +60,7 @@ __all__ = [
     "refuse_destructive", "Project", "Linted", "diff_files", "lint", "lint_catalog", "Planned",
     "apply_schema", "history", "plan_schema", "rollback", "Status", "check", "error_text",
     "failed_status", "health_unknown", "status", "SchemaText", "adopt", "baseline", "inspect_schema",
-    "ModelsText", "generate_models", "erd", "calibrate", "throughput",
+    "ModelsText", "generate_models", "erd", "calibrate", "throughput", "ReportSources", "report_sources",
 ]
 
 

@@ -1,3 +1,3 @@
 """The CLI's commands, one module per job; importing them registers them on ``cli.cli``."""
 
-from . import deploy, erd, migrate, models, monitor, project, review  # noqa: F401
+from . import deploy, erd, migrate, models, monitor, project, report, review  # noqa: F401
