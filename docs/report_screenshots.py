@@ -37,7 +37,23 @@ WEB_SAFE_INDICES = """async (b64) => {
   for (let k = 0; k < out.length; k += 0x8000) text += String.fromCharCode.apply(null, out.subarray(k, k + 0x8000));
   return [img.width, img.height, btoa(text)];
 }"""
-SHOTS = {"report-desktop.png": {"width": 1024, "height": 800}, "report-phone.png": {"width": 390, "height": 844}}
+# name: (viewport, what): the first screen at desktop and phone width, the database sections
+# (health, history, pending changes) as one picture, and the whole page for scale.
+SHOTS = {
+    "report-top.png": ({"width": 1024, "height": 900}, "screen"),
+    "report-database.png": ({"width": 1024, "height": 900}, "#health, #history, #plan"),
+    "report-phone.png": ({"width": 390, "height": 844}, "screen"),
+    "report-desktop.png": ({"width": 1024, "height": 800}, "page"),
+}
+
+
+def shot(page, what: str) -> bytes:
+    if what in ("screen", "page"):
+        return page.screenshot(full_page=what == "page")
+    boxes = [page.locator(selector.strip()).bounding_box() for selector in what.split(",")]
+    top, bottom = min(b["y"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
+    width = page.viewport_size["width"]
+    return page.screenshot(full_page=True, clip={"x": 0, "y": top, "width": width, "height": bottom - top})
 
 
 def schemadiff(url: str, schema: Path, *args: str, cwd: Path = None) -> None:
@@ -73,10 +89,10 @@ def main() -> None:
         schemadiff(url, Path("schema.yaml"), "report", "--html", "report.html", cwd=Path(tmp))
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            for name, viewport in SHOTS.items():
+            for name, (viewport, what) in SHOTS.items():
                 page = chromium.new_page(viewport=viewport, device_scale_factor=1)
                 page.goto((Path(tmp) / "report.html").as_uri())
-                (ROOT / "docs" / name).write_bytes(small_png(page, page.screenshot(full_page=True)))
+                (ROOT / "docs" / name).write_bytes(small_png(page, shot(page, what)))
                 page.close()
                 print(f"docs/{name}: {(ROOT / 'docs' / name).stat().st_size // 1024} kB")
             chromium.close()
