@@ -302,3 +302,28 @@ def test_names_and_comments_are_escaped_and_their_anchors_still_resolve(tmp_path
     assert "&lt;b&gt;Quote&quot;s &amp; co&lt;/b&gt;" in text
     targets = {a["href"][1:] for a in found.all("a") if a.get("href", "").startswith("#")}
     assert page.anchor("table", 'we ird.<b>Quote"s & co</b>') in targets and targets <= found.ids
+
+
+def test_from_the_database_alone_the_report_maps_its_tables_with_sizes_and_no_file(database_url, sql, tmp_path):
+    """An operator opening a database for the first time: no schema file, the database is the schema."""
+    sql("CREATE TABLE shelves (id int PRIMARY KEY)")
+    sql("CREATE TABLE books (id int PRIMARY KEY, shelf_id int REFERENCES shelves)")
+    sql("INSERT INTO shelves SELECT generate_series(1, 500)")
+    sql("ANALYZE shelves")
+    out = tmp_path / "map.html"
+    result = cli(database_url, tmp_path / "absent.yaml", "report", "--html", str(out), "--from-database")
+    assert result.returncode == 0, result.stderr
+    assert "2 tables, from database" in result.stderr and "alone" in result.stderr
+    text = out.read_text()
+    assert 'id="table-public.books"' in text and 'href="#table-public.shelves"' in text
+    shelves = text.split('id="table-public.shelves"')[1].split("</article>")[0]
+    assert "<dt>Size</dt><dd>~500 rows" in shelves
+    assert "compares the database with a schema file" in section_of(text, "health")
+    assert "No version recorded" in section_of(text, "history")
+
+
+def test_from_database_and_no_database_together_exit_1_and_write_nothing(database_url, tmp_path):
+    out = tmp_path / "map.html"
+    result = cli(database_url, tmp_path / "absent.yaml", "report", "--html", str(out), "--from-database", "--no-database")
+    assert result.returncode == 1 and "exclude each other" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()

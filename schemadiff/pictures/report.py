@@ -24,6 +24,8 @@ GRAPHVIZ_HINT = ("Install Graphviz to see it (Debian/Ubuntu: apt-get install gra
 
 SECTIONS = (("diagram", "Diagram"), ("tables", "Tables"), ("objects", "Views and other objects"),
             ("health", "Health"), ("history", "Version history"), ("plan", "Pending changes"))
+NEEDS_FILE = ("This section compares the database with a schema file: the report was read from the "
+              "database alone (--from-database). Build it with a schema file to see it.")
 NEEDS_DATABASE = ("This section needs a database: the report was built from the schema file alone. "
                   "Configure a database URL (--database-url or DATABASE_URL) and build it again.")
 
@@ -32,7 +34,7 @@ def html_report(sources, *, generated_at: Optional[datetime] = None) -> str:
     """The report of ``sources`` (engine.reporting.ReportSources) as one HTML document."""
     catalog = sources.desired
     when = (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    title = f"Schema report: {sources.schema_file}"
+    title = f"Schema report: {sources.schema_file or 'database ' + sources.database}"
     parts = [f"<h1>{esc(title)}</h1>", summary(sources, when), contents(),
              section("diagram", "Diagram", diagram(catalog)),
              section("tables", "Tables", tables_section(catalog, sources)),
@@ -45,7 +47,7 @@ def html_report(sources, *, generated_at: Optional[datetime] = None) -> str:
 
 def summary(sources, when: str) -> str:
     catalog = sources.desired
-    rows = [("Schema file", code(sources.schema_file)),
+    rows = [("Schema file", code(sources.schema_file) if sources.schema_file else "none: read from the database alone"),
             ("Database", code(sources.database) if sources.with_database else "none: built from the schema file alone"),
             ("Generated", esc(when)),
             ("Holds", esc(f"{len(catalog.tables)} tables, {len(catalog.views)} views, "
@@ -293,7 +295,7 @@ def objects_section(catalog: Catalog) -> str:
 def health_section(sources) -> str:
     report = sources.health
     if report is None:
-        return f'<p class="muted">{esc(NEEDS_DATABASE)}</p>'
+        return f'<p class="muted">{esc(_missing(sources))}</p>'
     from ..monitor.report import check_text
 
     head = check_text(report).splitlines()[0]
@@ -311,6 +313,11 @@ def health_section(sources) -> str:
     return "".join(parts)
 
 
+def _missing(sources) -> str:
+    """Why a section comparing the file and the database is empty."""
+    return NEEDS_FILE if sources.with_database and sources.schema_file is None else NEEDS_DATABASE
+
+
 def history_section(sources) -> str:
     if not sources.with_database:
         return f'<p class="muted">{esc(NEEDS_DATABASE)}</p>'
@@ -325,7 +332,7 @@ def history_section(sources) -> str:
 def plan_section(sources) -> str:
     the_plan = sources.pending
     if the_plan is None:
-        return f'<p class="muted">{esc(NEEDS_DATABASE)}</p>'
+        return f'<p class="muted">{esc(_missing(sources))}</p>'
     from ..plan.report import blocked_lines, estimate_lines, verdict
 
     parts = [f"<p>What <code>schemadiff apply</code> would run to bring the database to the schema file. "
