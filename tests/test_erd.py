@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from schemadiff import desired
 from schemadiff.desired import load_with_source
 from schemadiff.model import Column, ForeignKey, PrimaryKey, QualifiedName, Table, UniqueConstraint, sorted_catalog
 from schemadiff.pictures.dot import dot
@@ -368,3 +369,28 @@ def test_the_erd_of_a_live_database_equals_the_erd_of_its_file_after_apply(seed_
 def test_diagrams_spell_long_sql_type_names_short():
     assert [short_type(t) for t in ("character varying(255)", "timestamp with time zone[]", "character(3)", "text")] \
         == ["varchar(255)", "timestamptz[]", "char(3)", "text"]
+
+
+def test_past_the_cap_the_tables_drawn_hang_together_with_their_links():
+    """A chain of tables (each referencing the one before) has every table equally connected:
+    the diagram must still be a piece of the chain with its links, not scattered boxes."""
+    def name(i):  # the chain's order is not the names' order
+        return f"t{i * 17 % 40:02d}"
+
+    lines = ["tables:"]
+    for i in range(40):
+        lines.append(f"  {name(i)}:\n    columns: {{id: {{type: int, nullable: false}}, prev: int}}\n    primary_key: id")
+        if i:
+            lines.append(f"    foreign_keys: [{{columns: [prev], references: {name(i - 1)}(id)}}]")
+    drawn = erd_of(desired.loads("\n".join(lines) + "\n"), max_tables=10)
+    assert len(drawn.tables) == 10 and len(drawn.links) == 9
+
+
+def test_past_the_cap_every_focus_table_is_kept():
+    lines = ["tables:"]
+    for i in range(30):
+        lines.append(f"  t{i:02d}:\n    columns: {{id: {{type: int, nullable: false}}, prev: int}}\n    primary_key: id")
+        if i:
+            lines.append(f"    foreign_keys: [{{columns: [prev], references: t{i - 1:02d}(id)}}]")
+    drawn = erd_of(desired.loads("\n".join(lines) + "\n"), tables=["t05", "t20"], depth=30, max_tables=6)
+    assert {"t05", "t20"} <= {t.name.name for t in drawn.tables} and len(drawn.tables) == 6

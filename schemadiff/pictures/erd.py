@@ -182,10 +182,26 @@ def _adjacency(catalog: Catalog) -> dict[QualifiedName, set[QualifiedName]]:
 
 
 def _most_connected(catalog: Catalog, wanted: set, focus: list, limit: int) -> set[QualifiedName]:
+    """``limit`` tables of ``wanted`` that hang together: from the focus tables, then the most
+    connected, each grown breadth-first through its neighbours (the most connected first), so
+    that what is drawn has its links, whatever the shape (a chain, a star, islands)."""
     graph = _adjacency(catalog)
-    degree = {q: len(graph.get(q, set()) & wanted) for q in wanted}
-    ranked = sorted(wanted, key=lambda q: (q not in focus, -degree[q], q))
-    return set(ranked[:limit])
+    near = {q: graph.get(q, set()) & wanted for q in wanted}
+
+    def rank(q):
+        return (q not in focus, -len(near[q]), q)
+
+    chosen: dict = dict.fromkeys(q for q in focus if q in wanted)
+    for seed in sorted(wanted, key=rank):
+        queue = [seed] if seed not in chosen else sorted(near[seed] - chosen.keys(), key=rank)
+        while queue and len(chosen) < limit:
+            q = queue.pop(0)
+            if q not in chosen:
+                chosen[q] = None
+                queue += sorted(near[q] - chosen.keys(), key=rank)
+        if len(chosen) >= limit:
+            break
+    return set(chosen)
 
 
 def _box(box: Box, all_columns: bool, state: str = "same") -> ErdTable:
