@@ -137,6 +137,16 @@ tables:
     assert [c.name for c in back.tables[0].columns] == ["id", "v"]
 
 
+def test_a_numeric_key_reads_back_numeric_from_generated_models():
+    """Before: prices keyed by amount numeric(10,2) read back as amount serial (integer) with
+    SQLAlchemy 2.0, which takes a lone numeric key for its autoincrement column and creates it
+    SERIAL. After: the models say autoincrement=False, as for an integer key."""
+    catalog = desired.loads("tables: {prices: {columns: {amount: 'numeric(10,2)'}, primary_key: amount}}")
+    back, module = load_generated(generate(catalog)[0])
+    assert module.Prices.__table__.c.amount.autoincrement is False
+    assert diff(catalog, back) == [] and diff(back, catalog) == []
+
+
 from test_convergence import schema_doc  # noqa: E402
 
 UNEXPRESSIBLE = ("sequences", "domains", "composite_types", "range_types", "collations", "text_search", "extensions",

@@ -32,6 +32,9 @@ _SIMPLE = {
 }
 _FROM_POSTGRESQL = {"JSONB", "INET", "CIDR", "MACADDR", "REAL"}
 _RESERVED_ATTRIBUTES = {"metadata", "registry"}  # taken by DeclarativeBase
+# Key types SQLAlchemy takes for a lone key's autoincrement column (created SERIAL) unless told
+# autoincrement=False: integers, and before 2.1 numeric, real and double precision (sqlalchemy#11811).
+_AUTOINCREMENT_TYPE = re.compile(r"(bigint|integer|smallint|numeric|real|double precision)(\(\d+(,\d+)?\))?")
 
 
 def generate(catalog: Catalog, source: str = "schema.yaml") -> tuple[str, list[str]]:
@@ -350,7 +353,7 @@ class _Writer:
                 call.append("autoincrement=True")
             else:
                 call[0] = self.pg_type({"bigint": "bigserial", "integer": "serial", "smallint": "smallserial"}[column.type])
-        elif in_pk and column.type in ("bigint", "integer", "smallint") and not column.identity:
+        elif in_pk and _AUTOINCREMENT_TYPE.fullmatch(column.type) and not column.identity:
             call.append("autoincrement=False")  # else SQLAlchemy would make it a serial
         if column.default is not None:
             self.imports.add("sa.text")
