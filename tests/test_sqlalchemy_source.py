@@ -147,6 +147,30 @@ def test_a_numeric_key_reads_back_numeric_from_generated_models():
     assert diff(catalog, back) == [] and diff(back, catalog) == []
 
 
+def test_a_schema_with_no_table_and_a_schema_comment_are_carried_by_generated_models():
+    """Before: schema app (no table in it) and the comment on billing were listed as left out.
+    After: the models carry both in Base.metadata.info["schemadiff"], and read them back."""
+    catalog = desired.loads("""
+schemas: [app, {name: billing, comment: invoices}]
+tables:
+  billing.invoices: {columns: {id: bigint}, primary_key: id}
+""")
+    source, left_out = generate(catalog)
+    assert left_out == []
+    back, module = load_generated(source)
+    assert module.Base.metadata.info == {"schemadiff": {"schemas": ["app", {"name": "billing", "comment": "invoices"}]}}
+    assert (back.schemas, back.schema_comments) == (("app", "billing"), (("billing", "invoices"),))
+
+
+def test_a_malformed_schemas_hint_in_the_models_is_one_clear_error():
+    from sqlalchemy import MetaData
+
+    from schemadiff.errors import SchemaFileError
+
+    with pytest.raises(SchemaFileError, match=r'MetaData.info\["schemadiff"\] must be .* not \{\'schemas\': \'app\'\}'):
+        metadata_document(MetaData(info={"schemadiff": {"schemas": "app"}}), "sqlalchemy:app.models:Base")
+
+
 from test_convergence import schema_doc  # noqa: E402
 
 UNEXPRESSIBLE = ("sequences", "domains", "composite_types", "range_types", "collations", "text_search", "extensions",

@@ -79,6 +79,10 @@ class _Writer:
                       "    def __init__(self, spelling: str):", "        self.spelling = spelling", "",
                       "    def get_col_spec(self, **kw) -> str:", "        return self.spelling", ""]
         lines += ["", "class Base(DeclarativeBase):", "    pass"]
+        schemas = self.schemas_hint()
+        if schemas:
+            lines += ["", "", "# Schemas with no table in them, comments on schemas: read by schemadiff (models have no object for them)",
+                      f'Base.metadata.info["schemadiff"] = {{"schemas": {schemas!r}}}']
         if enums:
             lines += ["", ""] + [e.rstrip() for e in enums]
         for body in bodies:
@@ -122,12 +126,14 @@ class _Writer:
         for enum in c.enums:
             if enum.qualified not in self.enum_vars:
                 self.left_out.append(f"enum {enum.schema}.{enum.name} (no column uses it)")
-        used = {t.schema for t in c.tables} | {q.schema for q in self.enum_vars}
-        for schema in c.schemas:
-            if schema != "public" and schema not in used:
-                self.left_out.append(f"schema {schema} (no table in it)")
-        for schema, _ in c.schema_comments:
-            self.left_out.append(f"comment on schema {schema}")
+
+    def schemas_hint(self) -> list:
+        """The schema file's ``schemas:`` entries no table or enum of the models implies: a
+        schema with no table in it, a comment on a schema (models have no object for either)."""
+        from ..desired.schemas import schemas_document
+
+        implied = {t.schema for t in self.catalog.tables} | {q.schema for q in self.enum_vars} | {"public"}
+        return schemas_document(self.catalog, [s for s in self.catalog.schemas if s not in implied])
 
     # --- names ----------------------------------------------------------------------------
 
