@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -151,8 +152,28 @@ def plan() -> Plan:
     ))
 
 
+def _run_seed() -> int:
+    given = os.environ.get("SCHEMADIFF_SEED", "").strip()
+    if not given:
+        return random.SystemRandom().randrange(2**32)
+    if not given.isdigit():
+        raise pytest.UsageError(f"SCHEMADIFF_SEED must be a non-negative integer (a run's printed seed), not {given!r}")
+    return int(given)
+
+
+# The seed of the random property tests that run without a database (@seed(RUN_SEED)): new on
+# each run, so CI keeps exploring, and printed in the header, so SCHEMADIFF_SEED=N repeats a run.
+RUN_SEED = 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global RUN_SEED
+    RUN_SEED = _run_seed()  # here, not at import, so that a bad SCHEMADIFF_SEED is a usage error
+
+
 def pytest_report_header(config: pytest.Config) -> List[str]:
-    return [f"schemadiff test server: {plan().describe()}"]
+    return [f"schemadiff test server: {plan().describe()}",
+            f"hypothesis seed of the property tests without a database: {RUN_SEED} (SCHEMADIFF_SEED={RUN_SEED} repeats it)"]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -32,6 +32,9 @@ _SIMPLE = {
 }
 _FROM_POSTGRESQL = {"JSONB", "INET", "CIDR", "MACADDR", "REAL"}
 _RESERVED_ATTRIBUTES = {"metadata", "registry"}  # taken by DeclarativeBase
+# Key types SQLAlchemy takes for a lone key's autoincrement column (created SERIAL) unless told
+# autoincrement=False: integers, and before 2.1 numeric, real and double precision (sqlalchemy#11811).
+_AUTOINCREMENT_TYPE = re.compile(r"(bigint|integer|smallint|numeric|real|double precision)(\(\d+(,\d+)?\))?")
 
 
 def generate(catalog: Catalog, source: str = "schema.yaml") -> tuple[str, list[str]]:
@@ -76,6 +79,10 @@ class _Writer:
                       "    def __init__(self, spelling: str):", "        self.spelling = spelling", "",
                       "    def get_col_spec(self, **kw) -> str:", "        return self.spelling", ""]
         lines += ["", "class Base(DeclarativeBase):", "    pass"]
+        schemas = self.schemas_hint()
+        if schemas:
+            lines += ["", "", "# Schemas with no table in them, comments on schemas: read by schemadiff (models have no object for them)",
+                      f'Base.metadata.info["schemadiff"] = {{"schemas": {schemas!r}}}']
         if enums:
             lines += ["", ""] + [e.rstrip() for e in enums]
         for body in bodies:
@@ -119,12 +126,14 @@ class _Writer:
         for enum in c.enums:
             if enum.qualified not in self.enum_vars:
                 self.left_out.append(f"enum {enum.schema}.{enum.name} (no column uses it)")
-        used = {t.schema for t in c.tables} | {q.schema for q in self.enum_vars}
-        for schema in c.schemas:
-            if schema != "public" and schema not in used:
-                self.left_out.append(f"schema {schema} (no table in it)")
-        for schema, _ in c.schema_comments:
-            self.left_out.append(f"comment on schema {schema}")
+
+    def schemas_hint(self) -> list:
+        """The schema file's ``schemas:`` entries no table or enum of the models implies: a
+        schema with no table in it, a comment on a schema (models have no object for either)."""
+        from ..desired.schemas import schemas_document
+
+        implied = {t.schema for t in self.catalog.tables} | {q.schema for q in self.enum_vars} | {"public"}
+        return schemas_document(self.catalog, [s for s in self.catalog.schemas if s not in implied])
 
     # --- names ----------------------------------------------------------------------------
 
@@ -350,7 +359,7 @@ class _Writer:
                 call.append("autoincrement=True")
             else:
                 call[0] = self.pg_type({"bigint": "bigserial", "integer": "serial", "smallint": "smallserial"}[column.type])
-        elif in_pk and column.type in ("bigint", "integer", "smallint") and not column.identity:
+        elif in_pk and _AUTOINCREMENT_TYPE.fullmatch(column.type) and not column.identity:
             call.append("autoincrement=False")  # else SQLAlchemy would make it a serial
         if column.default is not None:
             self.imports.add("sa.text")

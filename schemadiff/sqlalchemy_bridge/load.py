@@ -22,6 +22,7 @@ log = logging.getLogger("schemadiff")
 
 _FK_ACTIONS = {"NO ACTION": "no action", "RESTRICT": "restrict", "CASCADE": "cascade", "SET NULL": "set null",
                "SET DEFAULT": "set default"}
+HINT = "schemadiff"  # the MetaData.info key of what models cannot say otherwise (README: SQLAlchemy models)
 _noted: set = set()  # sources whose notes were already reported in this process
 
 
@@ -112,10 +113,10 @@ class _Reader:
         for table in sorted(self.metadata.tables.values(), key=lambda t: (t.schema or "public", t.name)):
             key, body = self.table(table)
             tables[key] = body
+        schemas = self.schemas()
         if self.problems:
             raise SchemaFileError(self.problems)
         doc: dict = {}
-        schemas = sorted({t.schema for t in self.metadata.tables.values() if t.schema} - {"public"})
         if schemas:
             doc["schemas"] = schemas
         if self.enums:
@@ -124,6 +125,18 @@ class _Reader:
             doc["sequences"] = self.sequences
         doc["tables"] = tables
         return doc, self.notes
+
+    def schemas(self) -> list:
+        """The ``schemas:`` entries: those ``MetaData.info["schemadiff"]["schemas"]`` lists
+        (a schema with no table in it, a comment on a schema: models have no object for
+        either), then the schemas of the tables."""
+        hint = self.metadata.info.get(HINT, {})
+        listed = hint.get("schemas", []) if isinstance(hint, dict) and set(hint) <= {"schemas"} else None
+        if not isinstance(listed, list):
+            self.problems.append(Problem(f'MetaData.info["{HINT}"] must be {{"schemas": [names or {{name, comment}}]}}, '
+                                         f"not {hint!r}", self.spec))
+            return []
+        return listed + sorted({t.schema for t in self.metadata.tables.values() if t.schema} - {"public"})
 
     # --- helpers --------------------------------------------------------------------------
 
