@@ -21,12 +21,12 @@ from .tables import attach_constraints, attach_indexes, sizes_from_rows, tables_
 from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
+# Kept as rows until the end of inspect: a few rows per object of the rarer kinds.
+_SMALL = ("enums", "user_types", "collations", "extensions", "text_search", "functions", "aggregates", "grants",
+          "triggers", "row_security")
 # In the order they are sent: the relations first, so that the rows of each query after them
 # become model objects as they arrive (see inspect).
-QUERY_NAMES = ("tables", "partitions", "views", "constraints", "indexes", "sequences", "enums", "user_types",
-               "collations", "extensions", "text_search", "functions", "aggregates", "grants", "triggers",
-               "row_security")
-_SMALL = QUERY_NAMES[6:]  # kept as rows until the end: a few per object of rarer kinds
+QUERY_NAMES = ("tables", "partitions", "views", "constraints", "indexes", "sequences") + _SMALL
 
 
 @lru_cache(maxsize=None)
