@@ -162,3 +162,22 @@ def test_check_of_a_matching_database_never_imports_the_planner(database_url, tm
     assert "schemadiff.catalog.inspect" in found  # the probe did run the check
     wrong = sorted(m for m in found if m.startswith(NOT_FOR_CHECK))
     assert wrong == [], f"check imported {wrong}"
+
+
+# The differs of kinds the seven-table file and its database have none of: never imported.
+KIND_DIFFERS = ("schemadiff.diff.user_types", "schemadiff.diff.text_search", "schemadiff.diff.views",
+                "schemadiff.diff.functions", "schemadiff.diff.aggregates", "schemadiff.diff.triggers",
+                "schemadiff.diff.security", "schemadiff.diff.dependents")
+
+
+def test_check_imports_only_the_differs_of_kinds_either_side_holds(database_url, tmp_path):
+    import shutil
+
+    from tests.core_helpers import run_cli
+
+    shutil.copy(PACKAGE.parent / "schema.yaml", tmp_path / "schema.yaml")
+    assert run_cli("apply", cwd=tmp_path, url=database_url).returncode == 0
+    found = _imported_after(["check"], tmp_path, {"DATABASE_URL": database_url})
+    assert "schemadiff.diff.tables" in found  # the probe did diff
+    wrong = sorted(m for m in found if m.startswith(KIND_DIFFERS))
+    assert wrong == [], f"check imported {wrong}"

@@ -21,8 +21,12 @@ from .tables import attach_constraints, attach_indexes, sizes_from_rows, tables_
 from .user_types import collations_from_rows, user_types_from_rows
 from .views import built_views, view_builders
 
-QUERY_NAMES = ("tables", "constraints", "indexes", "enums", "user_types", "collations", "partitions", "sequences",
-               "extensions", "text_search", "functions", "aggregates", "views", "grants", "triggers", "row_security")
+# Kept as rows until the end of inspect: a few rows per object of the rarer kinds.
+_SMALL = ("enums", "user_types", "collations", "extensions", "text_search", "functions", "aggregates", "grants",
+          "triggers", "row_security")
+# In the order they are sent: the relations first, so that the rows of each query after them
+# become model objects as they arrive (see inspect).
+QUERY_NAMES = ("tables", "partitions", "views", "constraints", "indexes", "sequences") + _SMALL
 
 
 @lru_cache(maxsize=None)
@@ -34,27 +38,33 @@ def inspect(conn, schemas: Optional[Sequence[str]] = None, exclude: Iterable[Qua
     """Read the catalog of ``schemas`` (all user schemas when None); tables named in
     ``exclude`` (schemadiff's own version table, ignored objects) are left out."""
     params = {"schemas": list(schemas) if schemas is not None else None}
-    rows = {name: _fetch(conn, query(name), params) for name in QUERY_NAMES}
     excluded = set(exclude)
-    tables = tables_from_rows(rows["tables"])
-    partitions = partition_builders(rows["partitions"])
-    attach_constraints(tables | partitions, rows["constraints"])
-    views = view_builders(rows["views"])
-    attach_indexes(tables | partitions | views, rows["indexes"])
-    sequences = attach_sequences(tables, rows["sequences"], excluded)
+    # The rows of the big queries are let go once read into builders, not held to the end:
+    # a row per column of every table is the biggest thing a plan holds (peak memory).
+    table_rows = _fetch(conn, query("tables"), params)
+    tables, sizes = tables_from_rows(table_rows), sizes_from_rows(table_rows)
+    del table_rows
+    partition_rows = _fetch(conn, query("partitions"), params)
+    partitions = partition_builders(partition_rows)
+    views = view_builders(_fetch(conn, query("views"), params))
+    attach_constraints(tables | partitions, _fetch(conn, query("constraints"), params))
+    attach_indexes(tables | partitions | views, _fetch(conn, query("indexes"), params))
+    sequence_rows = _fetch(conn, query("sequences"), params)
+    sequences = attach_sequences(tables, sequence_rows, excluded)
+    rows = {name: _fetch(conn, query(name), params) for name in _SMALL}
     enums = [Enum(schema, name, tuple(labels), comment=comment) for schema, name, labels, comment in rows["enums"]]
     kept = [t.build() for key, t in tables.items() if key not in excluded]
-    kept = with_partitions(kept, rows["partitions"], partitions)
+    kept = with_partitions(kept, partition_rows, partitions)
     extensions = [Extension(*r) for r in rows["extensions"]]
     existing = _existing_schemas(conn, schemas)
-    sizes = tuple(s for s in sizes_from_rows(rows["tables"]) if s.qualified not in excluded)
+    sizes = tuple(s for s in sizes if s.qualified not in excluded)
     return replace(sorted_catalog(kept, enums, [name for name, _ in existing], **user_types_from_rows(rows["user_types"]),
                           collations=collations_from_rows(rows["collations"]), sequences=sequences,
                           extensions=extensions, schema_comments=[(n, c) for n, c in existing if c is not None],
                           **text_search_from_rows(rows["text_search"]), functions=functions_from_rows(rows["functions"]),
                           aggregates=aggregates_from_rows(rows["aggregates"]),
                           views=built_views(views),
-                          **_kept_grants(grants_from_rows(rows["grants"]), excluded | _owned_by(rows["sequences"], excluded)),
+                          **_kept_grants(grants_from_rows(rows["grants"]), excluded | _owned_by(sequence_rows, excluded)),
                           triggers=[t for t in triggers_from_rows(rows["triggers"]) if t.on not in excluded],
                           **_not_on(row_security_from_rows(rows["row_security"]), excluded)), sizes=sizes)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 from ..model import (
@@ -57,8 +56,8 @@ def tables_from_rows(rows) -> dict:
                                                   _table_details(*details[:4]) | _inherits(details[8]))
         if column is None:
             continue
-        column = _column(column, type_, not_null, default, identity, column_comment, owned_sequence)
-        builder.columns.append(_column_details(column, generated, *details[4:8]))
+        builder.columns.append(_column(column, type_, not_null, default, identity, column_comment, generated,
+                                       *details[4:8]))
     return tables
 
 
@@ -71,14 +70,6 @@ def sizes_from_rows(rows) -> list[RelationSize]:
             out.append(RelationSize(row[0], row[1], rows=None if rows_ is None else float(rows_), heap_bytes=int(heap),
                                     index_bytes=int(index), indexes=int(count), analyzed=bool(analyzed)))
     return out
-
-
-def _column(name, type_, not_null, default, identity, comment, owned_sequence) -> Column:
-    # serial is read later, with the sequence's type and options (catalog/sequences.py).
-    return Column(
-        name=name, type=type_, nullable=not not_null, default=default,
-        identity=IDENTITY_CODES.get(identity or ""), comment=comment,
-    )
 
 
 STORAGE_CODES = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
@@ -107,18 +98,22 @@ def _parameter(text: str) -> tuple[str, str]:
     return name, normalize.storage_parameter(value)
 
 
-def _column_details(column: Column, generated, collation_schema=None, collation_name=None,
-                    storage=None, compression=None) -> Column:
-    """A generated column's expression lives where a default's would (pg_attrdef)."""
+def _column(name, type_, not_null, default, identity, comment, generated, collation_schema=None,
+            collation_name=None, storage=None, compression=None) -> Column:
+    """One column, built once. A generated column's expression lives where a default's would
+    (pg_attrdef); serial is read later, with the sequence's type and options
+    (catalog/sequences.py)."""
     collation = None
     if collation_name is not None:
         collation = quote_ident(collation_name) if collation_schema == "pg_catalog" \
             else qualify(collation_schema, collation_name)
-    expression = column.default if generated else None
-    return replace(column, default=None if generated else column.default,
-                   generated=_strip_outer_parens(expression) if expression else None,
-                   collation=collation, storage=STORAGE_CODES.get(storage or ""),
-                   compression=COMPRESSION_CODES.get(compression or ""))
+    return Column(
+        name=name, type=type_, nullable=not not_null, default=None if generated else default,
+        identity=IDENTITY_CODES.get(identity or ""), comment=comment,
+        generated=_strip_outer_parens(default) if generated and default else None,
+        collation=collation, storage=STORAGE_CODES.get(storage or ""),
+        compression=COMPRESSION_CODES.get(compression or ""),
+    )
 
 
 def attach_constraints(tables: dict, rows) -> None:

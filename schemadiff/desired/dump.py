@@ -19,6 +19,7 @@ from .user_types import write_user_types
 from .sequences import default_document, identity_document, sequences_document
 from .extensions import dump_extensions
 from .text_search import dump_text_search
+from .emit import streamed_dump
 from .functions import Block, dump_functions
 from .aggregates import dump_aggregates
 from .views import dump_views
@@ -164,7 +165,7 @@ def _enum(enum) -> Any:
 
 
 def _text(doc: dict) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return streamed_dump(doc, _Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
 def _key(schema: str, name: str) -> str:

@@ -59,6 +59,11 @@ class NamesReader(Reader):
             named(i, naming.name_addition([naming.index_key_name(k) for k in i.keys + i.include]), "idx", True)
             for i in table.indexes
         )
+        if pk is table.primary_key and all(
+                all(a is b for a, b in zip(new, old))
+                for new, old in ((uniques, table.uniques), (checks, table.checks), (fks, table.foreign_keys),
+                                 (exclusions, table.exclusions), (indexes, table.indexes))):
+            return table  # everything named in the file already: no copy
         return replace(table, primary_key=pk, uniques=uniques, checks=checks, foreign_keys=fks, indexes=indexes,
                        exclusions=exclusions)
 

@@ -24,7 +24,7 @@ class ReferencesReader(Reader):
                 path = ("tables", self.key_of(table), "foreign_keys", i, "references")
                 resolved = self.resolve_one(fk, table, by_name, path)
                 fks.append(resolved or fk)
-            out.append(replace(table, foreign_keys=tuple(fks)))
+            out.append(replace(table, foreign_keys=tuple(fks)) if fks else table)
         return out
 
     def resolve_one(self, fk: ForeignKey, table: Table, by_name: dict, path: tuple) -> Optional[ForeignKey]:

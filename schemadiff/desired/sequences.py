@@ -109,7 +109,7 @@ class SequencesReader(Reader):
     def tie_sequences(self, tables: list[Table], sequences: list[Sequence]) -> tuple[list[Table], list[Sequence]]:
         """Spell ``nextval`` defaults as the catalog does, check what ``owned_by`` names, and
         read a sequence that is exactly what ``serial`` makes as that serial column."""
-        tables = [replace(t, columns=tuple(_canonical_nextval(c) for c in t.columns)) for t in tables]
+        tables = [_canonical_nextvals(t) for t in tables]
         by_name = {t.qualified: t for t in tables}
         kept = []
         for sequence in sequences:
@@ -149,6 +149,12 @@ class SequencesReader(Reader):
 def _canonical_nextval(column: Column) -> Column:
     target = normalize.nextval_target(column.default)
     return replace(column, default=normalize.nextval_default(target)) if target else column
+
+
+def _canonical_nextvals(table: Table) -> Table:
+    """``table`` itself when no column draws from a sequence (most of a big file: no copy)."""
+    columns = tuple(_canonical_nextval(c) for c in table.columns)
+    return table if all(a is b for a, b in zip(columns, table.columns)) else replace(table, columns=columns)
 
 
 def _with_column(table: Table, column: Column) -> Table:

@@ -41,6 +41,8 @@ class TableDetailsReader(Reader):
     """Reads the details of one table and of its columns."""
 
     def table_details(self, table: Table, body: dict, path: tuple) -> Table:
+        if not any(key in body for key in TABLE_DETAIL_KEYS):
+            return table  # most tables: their defaults, no copy
         identity, index = self.replica_identity(body.get("replica_identity"), path + ("replica_identity",))
         return replace(
             table, unlogged=self.boolean(body.get("unlogged"), path + ("unlogged",), "unlogged", False),

@@ -70,7 +70,8 @@ class TablesReader(TableDetailsReader, ExclusionsReader, InheritanceReader):
             column_names |= self.inherited_column_names(body.get("inherits"))
         primary_key = self.primary_key(key, body.get("primary_key"), pk_columns, column_names)
         if primary_key:
-            columns = tuple(replace(c, nullable=False) if c.name in primary_key.columns else c for c in columns)
+            columns = tuple(replace(c, nullable=False) if c.nullable and c.name in primary_key.columns else c
+                            for c in columns)
         uniques = tuple(UniqueConstraint("", (c,)) for c in unique_columns) + self.uniques(key, body.get("unique"), column_names)
         table = Table(
             schema=schema, name=name, columns=columns, primary_key=primary_key, uniques=uniques,

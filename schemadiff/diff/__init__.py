@@ -23,15 +23,7 @@ from .sequences import diff_sequences, settle_sequences
 from .table_details import details_of_new_table
 from .tables import diff_table
 from .inheritance import comparable, diff_inheritance, inheritance_depth
-from .security import diff_policies, diff_row_security
-from .text_search import diff_text_search
-from .functions import diff_functions
-from .aggregates import diff_aggregates
-from .triggers import diff_triggers
 from .types import diff_enums
-from .user_types import diff_user_types
-from .views import diff_views
-from .dependents import with_dependents
 
 
 def diff(current: Catalog, desired: Catalog) -> list[Change]:
@@ -44,13 +36,25 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
     changes += diff_schema_comments(current, desired)
     changes += diff_extensions(current, desired)
     current = after_moves(current, desired)
-    changes += diff_text_search(current, desired)
+    if _either(current, desired, "ts_dictionaries", "ts_configurations"):
+        from .text_search import diff_text_search
+
+        changes += diff_text_search(current, desired)
     enum_changes = diff_enums(current, desired)
     changes += enum_changes + diff_enum_comments(current, desired, enum_changes)
-    changes += diff_user_types(current, desired)
+    if _either(current, desired, "collations", "domains", "composites", "ranges"):
+        from .user_types import diff_user_types
+
+        changes += diff_user_types(current, desired)
     changes += diff_sequences(current, desired)
-    changes += diff_functions(current, desired)
-    changes += diff_aggregates(current, desired)
+    if _either(current, desired, "functions"):
+        from .functions import diff_functions
+
+        changes += diff_functions(current, desired)
+    if _either(current, desired, "aggregates"):
+        from .aggregates import diff_aggregates
+
+        changes += diff_aggregates(current, desired)
     cur_tables, renames = match_renames(current.table_map(), desired.table_map(), _old_table_key)
     changes += [RenameTable(old, new) for old, new in renames]
     added, removed, common = keyed_diff(cur_tables, desired.table_map())
@@ -90,12 +94,32 @@ def diff(current: Catalog, desired: Catalog) -> list[Change]:
         seen_old, seen_new = comparable(cur_tables, desired_map, old, desired_map[key], renamed)
         changes += partitioned_variants(diff_table(seen_old, seen_new, old_name), old, desired_map[key])
         changes += diff_partitioning(old, desired_map[key], moved)
-    changes += diff_views(current, desired)
+    if _either(current, desired, "views"):
+        from .views import diff_views
+
+        changes += diff_views(current, desired)
     changes = _with_domain_nullability(_foreign_keys_around_enum_rebuilds(changes, current, desired), desired)
     followed = _after_table_renames(current, renames)
-    changes += diff_triggers(followed, desired) + diff_row_security(followed, desired) + diff_policies(followed, desired)
-    changes = with_dependents(changes, current, desired)
+    if _either(followed, desired, "triggers"):
+        from .triggers import diff_triggers
+
+        changes += diff_triggers(followed, desired)
+    if _either(followed, desired, "row_security", "policies"):
+        from .security import diff_policies, diff_row_security
+
+        changes += diff_row_security(followed, desired) + diff_policies(followed, desired)
+    if changes:  # only a change has dependents to make again
+        from .dependents import with_dependents
+
+        changes = with_dependents(changes, current, desired)
     return changes + diff_grants(current, desired, *renames_and_drops(changes)) + diff_default_grants(current, desired)
+
+
+def _either(current: Catalog, desired: Catalog, *kinds: str) -> bool:
+    """Whether either catalog holds objects of one of ``kinds``: a kind neither holds has no
+    changes, so its differ (and its change classes) is not even imported; a check of a file
+    of plain tables then loads a third fewer classes."""
+    return any(getattr(catalog, kind) for catalog in (current, desired) for kind in kinds)
 
 
 def _after_table_renames(current: Catalog, renames: list) -> Catalog:

@@ -12,7 +12,6 @@ from ..model import Catalog, QualifiedName, Table
 from .changes import AddConstraint, AddIndex, CreateEnum, RecreateEnum
 from .keyed import _by_name, _old_name, match_renames
 from .table_details import AlterGeneration
-from .user_types import SetTypeComment
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ def diff_enum_comments(current: Catalog, desired: Catalog, changes: list) -> lis
     for key, enum in desired.enum_map().items():
         before = None if key in made or key not in cur else cur[key].comment
         if _differs(before, enum.comment):
+            from .user_types import SetTypeComment  # the types' differ only when a comment changes
+
             out.append(SetTypeComment("TYPE", key, enum.comment))
     return out
 

@@ -125,7 +125,8 @@ def settle_serials(current: Catalog, desired: Catalog) -> Catalog:
                 absorbed.add(sequence.qualified)
                 column = replace(column, serial=True, default=None)
             columns.append(column)
-        settled_tables.append(replace(table, columns=tuple(columns)))
+        changed = any(a is not b for a, b in zip(columns, table.columns))
+        settled_tables.append(replace(table, columns=tuple(columns)) if changed else table)
     if not absorbed:
         return current
     return replace(current, tables=tuple(settled_tables),

@@ -178,10 +178,33 @@ def sorted_catalog(tables, enums=(), schemas=(), *, sequences=(), domains=(), co
 def catalog_hash(catalog: Catalog) -> str:
     """A content hash of a catalog: equal models hash equal, whatever file they came from."""
     import hashlib
+
+    digest = hashlib.sha256()
+    for chunk in _json_chunks(catalog):
+        digest.update(chunk.encode())
+    return digest.hexdigest()
+
+
+def _json_chunks(catalog: Catalog):
+    """``json.dumps(_plain(catalog), sort_keys=True, default=str)`` in pieces, one object of a
+    top-level list at a time: the whole text (and the plain tree behind it) of a catalog of
+    thousands of tables would be the biggest thing a check holds."""
     import json
 
-    payload = json.dumps(_plain(catalog), sort_keys=True, default=str).encode()
-    return hashlib.sha256(payload).hexdigest()
+    dumps = json.JSONEncoder(sort_keys=True, default=str).encode
+    top = _plain_fields(catalog)
+    yield "{"
+    for i, key in enumerate(sorted(top)):
+        yield (", " if i else "") + dumps(key) + ": "
+        value = top[key]
+        if value.__class__ in (tuple, list) and value and not all(v.__class__ in _SCALARS for v in value):
+            yield "[" + ", ".join(dumps(_plain(item)) for item in value[:1])
+            for item in value[1:]:
+                yield ", " + dumps(_plain(item))
+            yield "]"
+        else:
+            yield dumps(_plain(value))
+    yield "}"
 
 
 # The fields each class had when hashes were first recorded (schemadiff 0.1.0). A field added
@@ -214,11 +237,7 @@ def _plain(value):
     if spec is None and hasattr(cls, "__dataclass_fields__"):
         spec = _SPECS[cls] = _spec(cls)
     if spec is not None:
-        names, get, later = spec
-        out = dict(zip(names, get(value)))
-        for key, default in later:
-            if out[key] == default:
-                del out[key]
+        out = _plain_fields(value, spec)
         for key, item in out.items():
             if item.__class__ not in _SCALARS:
                 out[key] = _plain(item)
@@ -230,6 +249,16 @@ def _plain(value):
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
     return value
+
+
+def _plain_fields(value, spec=None) -> dict:
+    """The hashed fields of a dataclass ``value`` by name, values as they are."""
+    names, get, later = spec or _SPECS.get(value.__class__) or _SPECS.setdefault(value.__class__, _spec(value.__class__))
+    out = dict(zip(names, get(value)))
+    for key, default in later:
+        if out[key] == default:
+            del out[key]
+    return out
 
 
 def _spec(cls) -> tuple:

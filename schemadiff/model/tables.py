@@ -172,7 +172,14 @@ class Table:
         return QualifiedName(self.schema, self.name)
 
     def column(self, name: str) -> Optional[Column]:
-        return next((c for c in self.columns if c.name == name), None)
+        return self._columns_by_name.get(name)
+
+    @cached_property  # column() is asked of every column of every table: a scan each was quadratic
+    def _columns_by_name(self) -> dict:
+        by_name: dict = {}
+        for column in self.columns:
+            by_name.setdefault(column.name, column)  # the first, as a scan would find
+        return by_name
 
     @property
     def constraints(self) -> tuple[Constraint, ...]:

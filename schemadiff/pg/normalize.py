@@ -216,11 +216,13 @@ _NAME_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)')
 def nextval_target(text: Optional[str]):
     """The sequence a ``nextval('…')`` default draws from (a QualifiedName; unqualified means
     ``public``, the search path schemadiff pins), or None for any other expression."""
-    from ..model.names import QualifiedName
-
-    match = _NEXTVAL.match(text or "")
+    if not text:  # most columns: no default, nothing to import or match
+        return None
+    match = _NEXTVAL.match(text)
     if not match:
         return None
+    from ..model.names import QualifiedName
+
     parts, rest = [], match.group(1).replace("''", "'")
     while rest:
         part = _NAME_PART.match(rest)

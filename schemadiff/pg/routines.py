@@ -7,6 +7,7 @@ names unqualified (the connection's ``search_path`` is ``public``)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from ..model.functions import Argument
@@ -22,6 +23,7 @@ class SignatureError(ValueError):
     """The argument list or result does not parse."""
 
 
+@lru_cache(maxsize=4096)  # pure; a file's routines repeat their signatures, and each parse is a pglast call
 def parse_signature(arguments: str, returns: Optional[str], procedure: bool = False) -> tuple:
     """(arguments, result) of ``arguments`` (the text inside the parentheses) and ``returns``
     (None: derived from OUT arguments, as PostgreSQL does; always None for a procedure)."""
