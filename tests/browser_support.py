@@ -35,8 +35,11 @@ def chromium_executable() -> Optional[str]:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser(request) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium per test module, stopped when the module ends: Playwright's sync API keeps
+    an event loop running in the main thread while it is started, so a session-long one made
+    every later test calling asyncio.run() fail ("cannot be called from a running event loop")."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -44,28 +47,15 @@ def browser(request) -> Iterator[object]:
     executable = chromium_executable()
     if executable is None:
         pytest.skip("no Chromium found (apt-get install chromium, or set SCHEMADIFF_TEST_CHROMIUM)")
-    # Each test module that imports this fixture gets its own copy (two, when imported both as
-    # browser_support and as tests.browser_support), and Playwright's sync API cannot run twice
-    # at once: the copies share one Chromium, kept on the session, closed when the last ends.
-    if not hasattr(request.session, "schemadiff_chromium"):
-        request.session.schemadiff_chromium = {}
-    shared = request.session.schemadiff_chromium
-    if not shared:
-        playwright = sync_playwright().start()
-        shared.update(playwright=playwright, users=0,
-                       chromium=playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS))
-    shared["users"] += 1
-    try:
-        yield shared["chromium"]
-    finally:
-        shared["users"] -= 1
-        if not shared["users"]:
-            shared["chromium"].close()
-            shared["playwright"].stop()
-            shared.clear()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mermaid_page(browser) -> Iterator[object]:
     if not MERMAID_JS.is_file():
         pytest.skip("Mermaid is not installed (npm ci --prefix tests/browser)")

@@ -11,7 +11,7 @@ from pathlib import Path
 from schemadiff.model import View, sorted_catalog
 from schemadiff.pictures.erd import erd_of, erd_of_change
 from schemadiff.pictures.mermaid import mermaid
-from tests.browser_support import browser, mermaid_error, mermaid_page  # noqa: F401 (fixtures)
+from browser_support import browser, mermaid_error, mermaid_page  # noqa: F401 (fixtures)
 from tests.core_helpers import invoke
 from tests.test_erd import SEED, changed_seed, hostile_catalog, seed
 
