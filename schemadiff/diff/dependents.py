@@ -4,7 +4,8 @@ rebuilt, a view or function dropped and re-created. A view (or a view over that 
 reads what the change touches, and that the file still declares, is dropped first and created
 again from the file afterwards, its ``reason`` naming the change.
 
-Generic: each dependent kind (views, triggers, policies, functions) registers
+Generic: each dependent kind (views, triggers, policies, functions, column defaults, table
+checks and indexes calling functions) registers
 where its live objects are (each with ``depends_on``, see ``model/dependencies``), how to drop
 and create one, and how other objects name it; each change that touches something registers
 what it touches. Only kinds the file manages are handled: an unmanaged dependent keeps the
@@ -15,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
-from ..model import Catalog, QualifiedName
+from ..model import Catalog, CheckConstraint, ExclusionConstraint, Index, QualifiedName
 from ..model.dependencies import Reference
 from . import aggregates as ag
 from . import changes as ch
+from . import function_callers as fc
 from . import functions as fn
 from . import partitions as pc
 from . import security as sec
@@ -88,20 +90,30 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     for kind, live, wanted, label in redo.values():
         reason = f"re-created around {label}"
         extra += [kind.drop(live, current, reason), kind.create(wanted, desired, reason)]
-    return _defaults_handled(kept + extra, {key for name, key in redo if name == "default"})
+    return _callers_handled(kept + extra, {(name, *key) for name, key in redo if name in _CALLER_KINDS})
 
 
-def _defaults_handled(changes: list, handled: set) -> list:
-    """A function dropped while the plan takes the defaults calling it off is no longer used by them."""
+_CALLER_KINDS = ("default", "constraint", "index")
+
+
+def _callers_handled(changes: list, handled: set) -> list:
+    """A function dropped while the plan takes the defaults, checks and indexes calling it off
+    is no longer used by them; an enum rebuild no longer remakes a check or index that is
+    made again around the function (it would call the function before it exists again)."""
     if not handled:
         return changes
     out = []
     for c in changes:
         attribute = "function" if isinstance(c, fn.DropFunction) else "old" if isinstance(c, fn.ReplaceFunction) else None
         f = getattr(c, attribute) if attribute else None
-        if f is not None and set(f.default_users) & handled:
-            left = tuple(u for u in f.default_users if u not in handled)
-            c = replace(c, **{attribute: replace(f, default_users=left)})
+        if f is not None:
+            defaults = tuple(u for u in f.default_users if ("default", *u) not in handled)
+            tables = tuple(u for u in f.table_users if u not in handled)
+            c = replace(c, **{attribute: replace(f, default_users=defaults, table_users=tables)})
+        if isinstance(c, ch.RecreateEnum):
+            kept = tuple((t, d) for t, d in c.dependents
+                         if ("index" if isinstance(d, Index) else "constraint", t.schema, t.name, d.name) not in handled)
+            c = replace(c, dependents=kept)
         out.append(c)
     return out
 
@@ -255,8 +267,67 @@ def _defaults_kind() -> DependentKind:
         target=lambda d: None, about=about, dropped=lambda c: isinstance(c, td.DropColumnDefault))
 
 
+@dataclass(frozen=True)
+class TableCaller:
+    """A table's check, exclusion constraint or index, as a dependent: live ones know the
+    functions they call."""
+
+    table: QualifiedName
+    obj: Any  # CheckConstraint | ExclusionConstraint | Index
+    depends_on: tuple = ()
+
+
+def _live_callers(what: str, catalog: Catalog) -> dict:
+    calls: dict = {}
+    for f in catalog.functions:
+        for kind, schema, table, name in f.table_users:
+            if kind == what:
+                calls.setdefault((schema, table, name), []).append(Reference("function", f.schema, f.signature))
+    tables = catalog.table_map()
+    out = {}
+    for (schema, table, name), refs in calls.items():
+        live = tables.get(QualifiedName(schema, table))
+        obj = next((o for o in _callers_of(live, what) if o.name == name), None) if live is not None else None
+        if obj is not None:
+            out[(schema, table, name)] = TableCaller(live.qualified, obj, tuple(refs))
+    return out
+
+
+def _callers_of(table, what: str) -> tuple:
+    return (*table.checks, *table.exclusions) if what == "constraint" else table.indexes
+
+
+def _desired_callers(what: str, catalog: Catalog) -> dict:
+    return {(t.schema, t.name, o.name): TableCaller(t.qualified, o) for t in catalog.tables for o in _callers_of(t, what)}
+
+
+def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:
+    """A table check or exclusion constraint (``what`` "constraint") or an index calling a
+    function that is dropped and made again: dropped before, made again from the file after;
+    a change the diff planned on it becomes part of that."""
+    def about(change):
+        if not isinstance(change, changes):
+            return None
+        obj = getattr(change, "index", None) if what == "index" else getattr(change, "constraint", None)
+        if what == "constraint" and not isinstance(obj, (CheckConstraint, ExclusionConstraint)):
+            return None
+        return (change.table.schema, change.table.name, obj.name)
+
+    return DependentKind(
+        name=what, managed=lambda c: c.manages_functions or c.manages_procedures,
+        live=lambda c: _live_callers(what, c), desired=lambda c: _desired_callers(what, c),
+        drop=lambda d, cat, reason: drop(d.table, d.obj, reason),
+        create=lambda d, cat, reason: create(d.table, d.obj, reason),
+        target=lambda d: None, about=about, dropped=lambda c: isinstance(c, drop))
+
+
 register_kind(_views_kind())
 register_kind(_defaults_kind())
+register_kind(_caller_kind("constraint", fc.DropCallingConstraint, fc.AddCallingConstraint,
+                           (ch.AddConstraint, ch.DropConstraint, ch.ValidateConstraint,
+                            fc.DropCallingConstraint, fc.AddCallingConstraint)))
+register_kind(_caller_kind("index", fc.DropCallingIndex, fc.AddCallingIndex,
+                           (ch.AddIndex, ch.DropIndex, fc.DropCallingIndex, fc.AddCallingIndex)))
 register_kind(_functions_kind())
 register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
                                  tg.CreateTrigger, (tg.ReplaceTrigger,)))
