@@ -212,3 +212,66 @@ def test_a_generated_column_calling_the_function_still_names_postgresqls_refusal
     apply(database_url, text)
     statements = plan(database_url, text.replace("returns: integer", "returns: bigint")).statements
     assert [m for m in _failures(statements) if "column cap of table orders" in m]
+
+
+def test_a_check_calling_a_function_over_a_rebuilt_domain_is_added_back_after_it(database_url, sql):
+    text = """
+domains: {code: {type: varchar(8)}}
+functions:
+  valid_code(c code):
+    returns: boolean
+    volatility: immutable
+    body: SELECT c ~ '^[A-Z]+$'
+tables:
+  items:
+    columns:
+      id: {type: integer, nullable: false}
+      c: {type: code}
+    primary_key: id
+    checks:
+      - {name: code_is_valid, expression: valid_code(c)}
+"""
+    apply(database_url, text)
+    sql("INSERT INTO items VALUES (1, 'AB')")
+    wider = text.replace("type: varchar(8)", "type: varchar(16)")
+    statements = plan(database_url, wider).statements
+    steps = _steps(statements)
+    around = "(re-created around the rebuild of domain public.code)"
+    assert steps.index(f"drop check code_is_valid on public.items {around}") \
+        < steps.index(f"drop function valid_code(code) {around}")
+    apply(database_url, wider, allow_destructive=True)
+    assert converged(database_url, wider)
+    assert sql("SELECT id, c::text FROM items") == [(1, "AB")]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        sql("INSERT INTO items VALUES (2, 'ab')")
+
+
+def test_a_domain_check_calling_a_function_whose_result_type_changes_is_added_back_after_it(database_url, sql):
+    text = """
+domains: {small: {type: bigint, checks: [{name: under_cap, expression: VALUE <= order_cap()}]}}
+functions:
+  order_cap():
+    returns: integer
+    volatility: immutable
+    body: SELECT 10
+tables:
+  baskets:
+    columns:
+      id: {type: integer, nullable: false}
+      n: {type: small}
+    primary_key: id
+"""
+    apply(database_url, text)
+    sql("INSERT INTO baskets VALUES (1, 10)")
+    wider = text.replace("returns: integer", "returns: bigint")
+    statements = plan(database_url, wider).statements
+    steps = _steps(statements)
+    around = "(re-created around the re-creation of function public.order_cap())"
+    assert steps.index(f"drop check under_cap of domain public.small {around}") < _first(statements, "DROP FUNCTION")
+    assert _first(statements, "CREATE OR REPLACE FUNCTION") \
+        < steps.index(f"add check under_cap to domain public.small again {around} (NOT VALID: new values checked, no scan yet)")
+    assert not _failures(statements)
+    apply(database_url, wider)
+    assert converged(database_url, wider)
+    with pytest.raises(psycopg.errors.CheckViolation):
+        sql("INSERT INTO baskets VALUES (2, 11)")

@@ -5,7 +5,7 @@ reads what the change touches, and that the file still declares, is dropped firs
 again from the file afterwards, its ``reason`` naming the change.
 
 Generic: each dependent kind (views, triggers, policies, functions, column defaults, table
-checks and indexes calling functions) registers
+checks, indexes and domain checks calling functions) registers
 where its live objects are (each with ``depends_on``, see ``model/dependencies``), how to drop
 and create one, and how other objects name it; each change that touches something registers
 what it touches. Only kinds the file manages are handled: an unmanaged dependent keeps the
@@ -93,7 +93,7 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     return _callers_handled(kept + extra, {(name, *key) for name, key in redo if name in _CALLER_KINDS})
 
 
-_CALLER_KINDS = ("default", "constraint", "index")
+_CALLER_KINDS = ("default", "constraint", "index", "domain check")
 
 
 def _callers_handled(changes: list, handled: set) -> list:
@@ -268,56 +268,65 @@ def _defaults_kind() -> DependentKind:
 
 
 @dataclass(frozen=True)
-class TableCaller:
-    """A table's check, exclusion constraint or index, as a dependent: live ones know the
-    functions they call."""
+class Caller:
+    """A table's check, exclusion constraint or index, or a domain's check, as a dependent:
+    live ones know the functions they call."""
 
-    table: QualifiedName
-    obj: Any  # CheckConstraint | ExclusionConstraint | Index
+    owner: QualifiedName  # the table (the domain)
+    obj: Any  # CheckConstraint | ExclusionConstraint | Index | DomainCheck
     depends_on: tuple = ()
+
+
+def _owners(what: str, catalog: Catalog) -> dict:
+    return {d.qualified: d for d in catalog.domains} if what == "domain check" else catalog.table_map()
+
+
+def _callers_of(owner, what: str) -> tuple:
+    if what == "constraint":
+        return (*owner.checks, *owner.exclusions)
+    return owner.indexes if what == "index" else owner.checks
 
 
 def _live_callers(what: str, catalog: Catalog) -> dict:
     calls: dict = {}
     for f in catalog.functions:
-        for kind, schema, table, name in f.table_users:
+        for kind, schema, owner, name in f.table_users:
             if kind == what:
-                calls.setdefault((schema, table, name), []).append(Reference("function", f.schema, f.signature))
-    tables = catalog.table_map()
+                calls.setdefault((schema, owner, name), []).append(Reference("function", f.schema, f.signature))
+    owners = _owners(what, catalog)
     out = {}
-    for (schema, table, name), refs in calls.items():
-        live = tables.get(QualifiedName(schema, table))
+    for (schema, owner, name), refs in calls.items():
+        live = owners.get(QualifiedName(schema, owner))
         obj = next((o for o in _callers_of(live, what) if o.name == name), None) if live is not None else None
         if obj is not None:
-            out[(schema, table, name)] = TableCaller(live.qualified, obj, tuple(refs))
+            out[(schema, owner, name)] = Caller(live.qualified, obj, tuple(refs))
     return out
 
 
-def _callers_of(table, what: str) -> tuple:
-    return (*table.checks, *table.exclusions) if what == "constraint" else table.indexes
-
-
 def _desired_callers(what: str, catalog: Catalog) -> dict:
-    return {(t.schema, t.name, o.name): TableCaller(t.qualified, o) for t in catalog.tables for o in _callers_of(t, what)}
+    return {(k.schema, k.name, o.name): Caller(k, o) for k, owner in _owners(what, catalog).items()
+            for o in _callers_of(owner, what)}
 
 
 def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:
-    """A table check or exclusion constraint (``what`` "constraint") or an index calling a
-    function that is dropped and made again: dropped before, made again from the file after;
-    a change the diff planned on it becomes part of that."""
+    """A table check or exclusion constraint (``what`` "constraint"), an index or a domain check
+    calling a function that is dropped and made again: dropped before, made again from the file
+    after; a change the diff planned on it becomes part of that."""
     def about(change):
         if not isinstance(change, changes):
             return None
-        obj = getattr(change, "index", None) if what == "index" else getattr(change, "constraint", None)
+        obj = getattr(change, {"index": "index", "constraint": "constraint"}.get(what, "check"))
         if what == "constraint" and not isinstance(obj, (CheckConstraint, ExclusionConstraint)):
             return None
-        return (change.table.schema, change.table.name, obj.name)
+        owner = change.domain if what == "domain check" else change.table
+        return (owner.schema, owner.name, obj.name)
 
     return DependentKind(
         name=what, managed=lambda c: c.manages_functions or c.manages_procedures,
         live=lambda c: _live_callers(what, c), desired=lambda c: _desired_callers(what, c),
-        drop=lambda d, cat, reason: drop(d.table, d.obj, reason),
-        create=lambda d, cat, reason: create(d.table, d.obj, reason),
+        drop=lambda d, cat, reason: drop(d.owner, d.obj, reason),
+        create=lambda d, cat, reason: create(d.owner, d.obj, reason, *(
+            (ut.indirect_columns(d.owner, cat),) if what == "domain check" else ())),
         target=lambda d: None, about=about, dropped=lambda c: isinstance(c, drop))
 
 
@@ -328,6 +337,9 @@ register_kind(_caller_kind("constraint", fc.DropCallingConstraint, fc.AddCalling
                             fc.DropCallingConstraint, fc.AddCallingConstraint)))
 register_kind(_caller_kind("index", fc.DropCallingIndex, fc.AddCallingIndex,
                            (ch.AddIndex, ch.DropIndex, fc.DropCallingIndex, fc.AddCallingIndex)))
+register_kind(_caller_kind("domain check", fc.DropCallingDomainCheck, fc.AddCallingDomainCheck,
+                           (ut.AddDomainCheck, ut.DropDomainCheck, ut.ValidateDomainCheck,
+                            fc.DropCallingDomainCheck, fc.AddCallingDomainCheck)))
 register_kind(_functions_kind())
 register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
                                  tg.CreateTrigger, (tg.ReplaceTrigger,)))

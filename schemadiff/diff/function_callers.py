@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..model import QualifiedName
 from ..model.tables import Constraint, Index
+from ..model.types import DomainCheck
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,21 @@ class AddCallingIndex:
     table: QualifiedName
     index: Index
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class DropCallingDomainCheck:
+    """Drop a domain's check while a function it calls is dropped and made again (``reason``)."""
+    domain: QualifiedName
+    check: DomainCheck
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AddCallingDomainCheck:
+    """Add the file's domain check again once the function it calls exists; ``blocked_by``:
+    array or composite columns of the domain, which make PostgreSQL refuse to validate it."""
+    domain: QualifiedName
+    check: DomainCheck
+    reason: str = ""
+    blocked_by: tuple = ()

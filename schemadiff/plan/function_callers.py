@@ -12,14 +12,17 @@ a row fails it under the new function."""
 from __future__ import annotations
 
 from ..diff import changes as ch
-from ..diff.function_callers import AddCallingConstraint, AddCallingIndex, DropCallingConstraint, DropCallingIndex
+from ..diff import user_types as ut
+from ..diff.function_callers import AddCallingConstraint, AddCallingDomainCheck, AddCallingIndex, DropCallingConstraint, \
+    DropCallingDomainCheck, DropCallingIndex
 from ..model import CheckConstraint
-from ..pg.naming import qualify, quote_ident
+from ..pg.naming import qualify, quote_ident, quote_literal
 from . import kinds
 from .describe import constraint_word
 from .hazards import ACCESS_EXCLUSIVE, hazards_of, lock_of
 from .render import _comment, _guarded_add_constraint, index_sql, q
 from .statements import LOCKING, Hazard, Statement
+from .user_types import SHARE_SCAN
 
 HELD_LOCK = f"{ACCESS_EXCLUSIVE} (held until the transaction commits)"
 
@@ -89,4 +92,48 @@ kinds.register(
     hazards=_index_build_hazard,
     lock=lambda c: f"{ACCESS_EXCLUSIVE} (held from the drop of the index; whole build)",
     object=lambda c: f"{c.table}.{c.index.name}", kind="index", problem="differs",
+)
+
+
+def _add_domain_check_sql(c: AddCallingDomainCheck, not_valid: bool) -> str:
+    suffix = " NOT VALID" if not_valid else ""
+    return ("DO $schemadiff$ BEGIN\n"
+            f"  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_literal(c.check.name)}"
+            f" AND contypid = {quote_literal(q(c.domain))}::regtype) THEN\n"
+            f"    ALTER DOMAIN {q(c.domain)} ADD CONSTRAINT {quote_ident(c.check.name)} CHECK ({c.check.expression}){suffix};\n"
+            "  END IF;\n"
+            "END $schemadiff$")
+
+
+def _describe_add_domain_check(c: AddCallingDomainCheck) -> str:
+    return f"add check {c.check.name} to domain {c.domain} again ({c.reason})"
+
+
+def _add_domain_check_statements(c: AddCallingDomainCheck, options) -> list[Statement]:
+    """As a changed domain check: NOT VALID, then validated in a transaction of its own; offline
+    (and validated) plainly, checking every column of the domain inside the transaction."""
+    description, obj, kind = _describe_add_domain_check(c), f"{c.domain}.{c.check.name}", type(c).__name__
+    if not c.check.validated:
+        return [Statement(_add_domain_check_sql(c, True), description + " (NOT VALID, as the file declares)", kind=kind, object=obj)]
+    validate = ut.ValidateDomainCheck(c.domain, c.check, c.blocked_by)
+    if not options.online:
+        return [Statement(_add_domain_check_sql(c, False), description, kinds.RULES[ut.ValidateDomainCheck].hazards(validate),
+                          kind=kind, object=obj, lock=SHARE_SCAN)]
+    return [Statement(_add_domain_check_sql(c, True), description + " (NOT VALID: new values checked, no scan yet)", kind=kind, object=obj),
+            Statement(kinds.RULES[ut.ValidateDomainCheck].render(validate)[0], f"validate check {c.check.name} of domain {c.domain} ({c.reason})",
+                      kinds.RULES[ut.ValidateDomainCheck].hazards(validate), kind=kind, object=obj, isolated=True, lock=SHARE_SCAN)]
+
+
+kinds.register(
+    DropCallingDomainCheck,
+    describe=lambda c: f"drop check {c.check.name} of domain {c.domain} ({c.reason})",
+    render=lambda c: [f"ALTER DOMAIN {q(c.domain)} DROP CONSTRAINT IF EXISTS {quote_ident(c.check.name)}"],
+    object=lambda c: f"{c.domain}.{c.check.name}", kind="domain", problem="differs",
+)
+kinds.register(
+    AddCallingDomainCheck,
+    describe=_describe_add_domain_check,
+    render=lambda c: [_add_domain_check_sql(c, False)],
+    object=lambda c: f"{c.domain}.{c.check.name}", kind="domain", problem="differs",
+    statements=_add_domain_check_statements,
 )

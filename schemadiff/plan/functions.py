@@ -71,9 +71,11 @@ def drop_sql(f: Function) -> str:
 
 def _table_user(user: tuple) -> str:
     """As PostgreSQL names it in its refusal (an exclusion constraint by its constraint's name)."""
-    kind, schema, table, name = user
-    table = table if schema == "public" else f"{schema}.{table}"
-    return f"constraint {name} on table {table}" if kind == "constraint" else f"index {name} on table {table}"
+    kind, schema, owner, name = user
+    owner = owner if schema == "public" else f"{schema}.{owner}"
+    if kind == "domain check":
+        return f"constraint {name} on type {owner}"
+    return f"constraint {name} on table {owner}" if kind == "constraint" else f"index {name} on table {owner}"
 
 
 def _used_by(f: Function, verb: str) -> tuple:

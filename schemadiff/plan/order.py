@@ -35,8 +35,8 @@ PHASES = (
     # Triggers and policies go before anything they use (a column, a function) changes or goes;
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
-    # A default, check or index calling a function re-created below: off before the function goes.
-    (td.DropColumnDefault, fc.DropCallingConstraint, fc.DropCallingIndex),
+    # A default, check or index (a domain's check) calling a function re-created below: off before the function goes.
+    (td.DropColumnDefault, fc.DropCallingConstraint, fc.DropCallingIndex, fc.DropCallingDomainCheck),
     "drop-functions-before-views",  # a function re-created around a change, that uses a view
     (vw.DropViewIndex, vw.DropView),
     "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
@@ -76,7 +76,8 @@ PHASES = (
     # Views once tables, columns and keys are done, each after the views it reads (depth).
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
     "functions-after-views",  # re-created ones whose SQL-standard body or row types need a view
-    (td.SetColumnDefault, fc.AddCallingConstraint, fc.AddCallingIndex),  # back, every function they call made again by now
+    # Back on, every function they call made again by now.
+    (td.SetColumnDefault, fc.AddCallingConstraint, fc.AddCallingIndex, fc.AddCallingDomainCheck),
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,

@@ -7,9 +7,10 @@
 -- depends_on: [what, schema, name, column] of each type, relation, column, sequence and
 -- function it uses (pg_depend 'n'); used_by: pg_describe_object of each object using it;
 -- default_users: [schema, table, column] of each column default (not generation) calling it;
--- table_users: ['constraint' | 'index', schema, table, name] of each table check or exclusion
--- constraint (found through its index) and each index of no constraint calling it. An index
--- attached to a partitioned index is left out: the parent's drop and build carry it along.
+-- table_users: ['constraint' | 'index' | 'domain check', schema, table or domain, name] of each
+-- table check or exclusion constraint (found through its index), index of no constraint and
+-- domain check calling it. An index attached to a partitioned index is left out: the parent's
+-- drop and build carry it along.
 SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
        pg_get_function_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS result,
@@ -56,7 +57,7 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
                  SELECT 1 FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
                  WHERE ad.oid = u.objid AND a.attgenerated = ''))
              AND NOT (u.classid = 'pg_constraint'::regclass AND EXISTS (
-                 SELECT 1 FROM pg_constraint k WHERE k.oid = u.objid AND k.contype = 'c' AND k.conrelid <> 0))
+                 SELECT 1 FROM pg_constraint k WHERE k.oid = u.objid AND k.contype = 'c'))
              AND NOT (u.classid = 'pg_class'::regclass AND EXISTS (
                  SELECT 1 FROM pg_index x WHERE x.indexrelid = u.objid))), '[]') AS used_by,
        COALESCE((
@@ -69,22 +70,29 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
            WHERE u.classid = 'pg_attrdef'::regclass AND u.refclassid = 'pg_proc'::regclass
              AND u.refobjid = p.oid AND u.deptype = 'n' AND ua.attgenerated = ''), '[]') AS default_users,
        COALESCE((
-           SELECT json_agg(DISTINCT jsonb_build_array(w.what, tn.nspname, t.relname, w.name))
+           SELECT json_agg(DISTINCT jsonb_build_array(w.what, wn.nspname, w.owner, w.name))
            FROM pg_depend u
            JOIN LATERAL (
-               SELECT 'constraint' AS what, k.conrelid AS rel, k.conname AS name
+               SELECT 'constraint' AS what, t.relnamespace AS ns, t.relname AS owner, k.conname AS name
                FROM pg_constraint k
-               WHERE u.classid = 'pg_constraint'::regclass AND k.oid = u.objid AND k.contype = 'c' AND k.conrelid <> 0
+               JOIN pg_class t ON t.oid = k.conrelid
+               WHERE u.classid = 'pg_constraint'::regclass AND k.oid = u.objid AND k.contype = 'c'
                UNION ALL
-               SELECT CASE WHEN k.oid IS NULL THEN 'index' ELSE 'constraint' END, x.indrelid, COALESCE(k.conname, ic.relname)
+               SELECT 'domain check', d.typnamespace, d.typname, k.conname
+               FROM pg_constraint k
+               JOIN pg_type d ON d.oid = k.contypid
+               WHERE u.classid = 'pg_constraint'::regclass AND k.oid = u.objid AND k.contype = 'c'
+               UNION ALL
+               SELECT CASE WHEN k.oid IS NULL THEN 'index' ELSE 'constraint' END, t.relnamespace, t.relname,
+                      COALESCE(k.conname, ic.relname)
                FROM pg_index x
                JOIN pg_class ic ON ic.oid = x.indexrelid
+               JOIN pg_class t ON t.oid = x.indrelid
                LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.contype = 'x'
                WHERE u.classid = 'pg_class'::regclass AND x.indexrelid = u.objid
                  AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = x.indexrelid)
            ) w ON true
-           JOIN pg_class t ON t.oid = w.rel
-           JOIN pg_namespace tn ON tn.oid = t.relnamespace
+           JOIN pg_namespace wn ON wn.oid = w.ns
            WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid AND u.deptype = 'n'), '[]') AS table_users
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
