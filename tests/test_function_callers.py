@@ -192,19 +192,19 @@ tables:
         sql("INSERT INTO slots VALUES (2, 15)")
 
 
-def test_a_check_the_file_does_not_declare_still_names_postgresqls_refusal(database_url, sql):
+def test_a_check_the_file_does_not_manage_still_names_postgresqls_refusal(database_url, sql):
     apply(database_url, CHECKED)
-    sql("ALTER TABLE orders ADD CONSTRAINT handmade CHECK (id <> order_cap())")
+    sql("CREATE SCHEMA other; CREATE TABLE other.t (x int CONSTRAINT handmade CHECK (x <> public.order_cap()))")
     statements = plan(database_url, WIDER).statements
-    assert [m for m in _failures(statements) if "constraint handmade on table orders" in m]
+    assert [m for m in _failures(statements) if "constraint handmade on table other.t" in m]
     assert not [m for m in _failures(statements) if "qty_under_cap" in m]
 
 
-def test_an_index_the_file_does_not_declare_still_names_postgresqls_refusal(database_url, sql):
+def test_an_index_the_file_does_not_manage_still_names_postgresqls_refusal(database_url, sql):
     apply(database_url, CHECKED)
-    sql("CREATE INDEX handmade ON orders ((qty + order_cap()))")
+    sql("CREATE SCHEMA other; CREATE TABLE other.t (x int); CREATE INDEX handmade ON other.t ((x + public.order_cap()))")
     statements = plan(database_url, WIDER).statements
-    assert [m for m in _failures(statements) if "index handmade on table orders" in m]
+    assert [m for m in _failures(statements) if "index handmade on table other.t" in m]
 
 
 def test_a_generated_column_calling_the_function_still_names_postgresqls_refusal(database_url):
@@ -275,3 +275,33 @@ tables:
     assert converged(database_url, wider)
     with pytest.raises(psycopg.errors.CheckViolation):
         sql("INSERT INTO baskets VALUES (2, 11)")
+
+
+def test_a_check_the_file_drops_with_the_function_change_is_dropped_before_the_function(database_url, sql):
+    apply(database_url, CHECKED)
+    without = WIDER.replace("    checks:\n      - {name: qty_under_cap, expression: qty <= order_cap()}\n", "")
+    statements = plan(database_url, without).statements
+    drop = _steps(statements).index("drop check qty_under_cap on public.orders (before the re-creation of function "
+                                    "public.order_cap())")
+    assert drop < _first(statements, "DROP FUNCTION") and not _failures(statements)
+    apply(database_url, without)
+    assert converged(database_url, without)
+
+
+def test_a_table_the_file_drops_with_the_function_change_loses_its_index_before_the_function(database_url, sql):
+    text = MOODS.replace("  people:", "  kept: {columns: {id: {type: integer}}}\n  people:")
+    apply(database_url, text)
+    without = FEWER_MOODS.replace("""  people:
+    columns:
+      id: {type: integer, nullable: false}
+      m: {type: mood}
+    primary_key: id
+    indexes:
+      - {name: one_per_rank, columns: [rank_of(m)], unique: true}
+""", "  kept: {columns: {id: {type: integer}}}\n")
+    statements = plan(database_url, without).statements
+    assert _steps(statements).index("drop index one_per_rank on public.people (before the drop of function "
+                                    "public.rank_of(mood))") < _first(statements, "DROP FUNCTION")
+    apply(database_url, without, allow_destructive=True)
+    assert converged(database_url, without)
+    assert sql("SELECT to_regclass('public.people')") == [(None,)]
