@@ -305,3 +305,31 @@ def test_a_table_the_file_drops_with_the_function_change_loses_its_index_before_
     apply(database_url, without, allow_destructive=True)
     assert converged(database_url, without)
     assert sql("SELECT to_regclass('public.people')") == [(None,)]
+
+
+def test_an_index_on_a_partitioned_table_is_built_again_with_its_partitions(database_url, sql):
+    """The partitions' indexes are attached to the parent's: its drop and build carry them."""
+    text = """
+functions:
+  bucket(v integer):
+    returns: integer
+    volatility: immutable
+    body: SELECT v / 10
+tables:
+  events:
+    columns:
+      id: {type: integer, nullable: false}
+      v: {type: integer}
+    partition_by: list (id)
+    partitions:
+      events_a: {values: IN (1)}
+      events_b: {values: IN (2)}
+    indexes:
+      - {name: events_bucket, columns: [bucket(v)]}
+"""
+    apply(database_url, text)
+    wider = text.replace("returns: integer", "returns: bigint")
+    assert not _failures(plan(database_url, wider).statements)
+    apply(database_url, wider)
+    assert converged(database_url, wider)
+    assert sql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events_bucket'::regclass") == [(2,)]
