@@ -64,7 +64,8 @@ def register_touch(touches: Callable[[Any], list]) -> None:
 def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     """``changes`` with each managed live dependent of what they touch dropped before and made
     again after them (a change already planned on such an object in place becomes part of it)."""
-    return _dropped_callers_first(_with_dependents(changes, current, desired))
+    changes, handled = fc.dropped_first(_with_dependents(changes, current, desired))
+    return _callers_handled(changes, handled)
 
 
 def _with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
@@ -120,60 +121,6 @@ def _callers_handled(changes: list, handled: set) -> list:
             c = replace(c, dependents=kept)
         out.append(c)
     return out
-
-
-def _dropped_callers_first(changes: list) -> list:
-    """A check, index or domain check the plan drops (or whose table it drops) that calls a
-    function dropped early to be made again: dropped before the function, not in its own phase
-    after it, when DROP FUNCTION would already have failed."""
-    early = _early_drop_reasons(changes)
-    if not early:
-        return changes
-    out, handled = [], set()
-    for c in changes:
-        replaced = _dropped_user(c) in early
-        drops = [(_dropped_user(c), _owner_of(c), _object_of(c))] if replaced else []
-        if isinstance(c, ch.DropTable):  # its checks and indexes would go with it, after the function
-            t = c.table
-            drops = [((what, t.schema, t.name, o.name), t.qualified, o) for what in ("constraint", "index")
-                     for o in _callers_of(t, what) if (what, t.schema, t.name, o.name) in early]
-        out += [_EARLY_DROP[user[0]](owner, obj, early[user]) for user, owner, obj in drops]
-        handled |= {user for user, _, _ in drops}
-        if not replaced:
-            out.append(c)
-    return _callers_handled(out, handled) if handled else changes
-
-
-_EARLY_DROP = {"constraint": fc.DropCallingConstraint, "index": fc.DropCallingIndex, "domain check": fc.DropCallingDomainCheck}
-
-
-def _early_drop_reasons(changes: list) -> dict:
-    """(kind, schema, owner, name) of each user of a function the plan drops early -> why."""
-    early: dict = {}
-    for c in changes:
-        f = c.old if isinstance(c, fn.ReplaceFunction) else c.function if isinstance(c, fn.DropFunction) and c.reason else None
-        verb = "re-creation" if isinstance(c, fn.ReplaceFunction) else "drop"
-        for user in f.table_users if f is not None else ():
-            early.setdefault(user, f"before the {verb} of function {f.schema}.{f.signature}")
-    return early
-
-
-def _dropped_user(c) -> Optional[tuple]:
-    if isinstance(c, ch.DropConstraint) and isinstance(c.constraint, (CheckConstraint, ExclusionConstraint)):
-        return ("constraint", c.table.schema, c.table.name, c.constraint.name)
-    if isinstance(c, ch.DropIndex):
-        return ("index", c.table.schema, c.table.name, c.index.name)
-    if isinstance(c, ut.DropDomainCheck):
-        return ("domain check", c.domain.schema, c.domain.name, c.check.name)
-    return None
-
-
-def _owner_of(c):
-    return c.domain if isinstance(c, ut.DropDomainCheck) else getattr(c, "table", None)
-
-
-def _object_of(c):
-    return getattr(c, "check", None) or getattr(c, "index", None) or getattr(c, "constraint", None)
 
 
 # -- what changes touch ---------------------------------------------------------------------------
@@ -325,47 +272,6 @@ def _defaults_kind() -> DependentKind:
         target=lambda d: None, about=about, dropped=lambda c: isinstance(c, td.DropColumnDefault))
 
 
-@dataclass(frozen=True)
-class Caller:
-    """A table's check, exclusion constraint or index, or a domain's check, as a dependent:
-    live ones know the functions they call."""
-
-    owner: QualifiedName  # the table (the domain)
-    obj: Any  # CheckConstraint | ExclusionConstraint | Index | DomainCheck
-    depends_on: tuple = ()
-
-
-def _owners(what: str, catalog: Catalog) -> dict:
-    return {d.qualified: d for d in catalog.domains} if what == "domain check" else catalog.table_map()
-
-
-def _callers_of(owner, what: str) -> tuple:
-    if what == "constraint":
-        return (*owner.checks, *owner.exclusions)
-    return owner.indexes if what == "index" else owner.checks
-
-
-def _live_callers(what: str, catalog: Catalog) -> dict:
-    calls: dict = {}
-    for f in catalog.functions:
-        for kind, schema, owner, name in f.table_users:
-            if kind == what:
-                calls.setdefault((schema, owner, name), []).append(Reference("function", f.schema, f.signature))
-    owners = _owners(what, catalog)
-    out = {}
-    for (schema, owner, name), refs in calls.items():
-        live = owners.get(QualifiedName(schema, owner))
-        obj = next((o for o in _callers_of(live, what) if o.name == name), None) if live is not None else None
-        if obj is not None:
-            out[(schema, owner, name)] = Caller(live.qualified, obj, tuple(refs))
-    return out
-
-
-def _desired_callers(what: str, catalog: Catalog) -> dict:
-    return {(k.schema, k.name, o.name): Caller(k, o) for k, owner in _owners(what, catalog).items()
-            for o in _callers_of(owner, what)}
-
-
 def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:
     """A table check or exclusion constraint (``what`` "constraint"), an index or a domain check
     calling a function that is dropped and made again: dropped before, made again from the file
@@ -381,7 +287,7 @@ def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:
 
     return DependentKind(
         name=what, managed=lambda c: c.manages_functions or c.manages_procedures,
-        live=lambda c: _live_callers(what, c), desired=lambda c: _desired_callers(what, c),
+        live=lambda c: fc.live_callers(what, c), desired=lambda c: fc.desired_callers(what, c),
         drop=lambda d, cat, reason: drop(d.owner, d.obj, reason),
         create=lambda d, cat, reason: create(d.owner, d.obj, reason, *(
             (ut.indirect_columns(d.owner, cat),) if what == "domain check" else ())),
