@@ -333,3 +333,15 @@ tables:
     apply(database_url, wider)
     assert converged(database_url, wider)
     assert sql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events_bucket'::regclass") == [(2,)]
+
+
+def test_a_check_calling_a_function_the_file_drops_for_good_still_names_postgresqls_refusal(database_url):
+    apply(database_url, CHECKED)
+    without = CHECKED.replace("""functions:
+  order_cap():
+    returns: integer
+    volatility: immutable
+    body: SELECT 10
+""", "functions: {}\n")
+    statements = plan(database_url, without).statements
+    assert [m for m in _failures(statements) if "constraint qty_under_cap on table orders" in m]

@@ -109,7 +109,8 @@ def _callers_handled(changes: list, handled: set) -> list:
         return changes
     out = []
     for c in changes:
-        attribute = "function" if isinstance(c, fn.DropFunction) else "old" if isinstance(c, fn.ReplaceFunction) else None
+        # A function the file drops for good is dropped last, after its callers are back.
+        attribute = "function" if isinstance(c, fn.DropFunction) and c.reason else "old" if isinstance(c, fn.ReplaceFunction) else None
         f = getattr(c, attribute) if attribute else None
         if f is not None:
             defaults = tuple(u for u in f.default_users if ("default", *u) not in handled)
