@@ -1,13 +1,13 @@
-"""SQL, locks and hazards of the checks, exclusion constraints and indexes dropped and made again
-around a function's re-creation (``diff/function_callers``).
+"""SQL, locks and hazards of the table and domain checks, exclusion constraints and indexes
+dropped and made again around a function's re-creation (``diff/function_callers``).
 
-All four run in the transaction that drops and re-creates the function. The index is built
+They run in the transaction that drops and re-creates the function. The index is built
 again in it, not CONCURRENTLY: CONCURRENTLY cannot run in a transaction, and built after the
 commit a unique index would not hold in between (a duplicate written then fails the build and
 stays). A check is added back as any check is: in an online plan NOT VALID (new rows checked at
 once) and validated in a transaction of its own, so the scan runs without the ACCESS EXCLUSIVE
 lock the drop took; otherwise plainly, its scan inside the transaction, which all rolls back if
-a row fails it under the new function."""
+a row fails it under the new function. A domain's check likewise."""
 
 from __future__ import annotations
 
