@@ -88,7 +88,10 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
                FROM pg_index x
                JOIN pg_class ic ON ic.oid = x.indexrelid
                JOIN pg_class t ON t.oid = x.indrelid
-               LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.contype = 'x'
+               -- its constraint through pg_depend, which is indexed by the index (conindid is not)
+               LEFT JOIN pg_depend di ON di.classid = 'pg_class'::regclass AND di.objid = x.indexrelid
+                                     AND di.refclassid = 'pg_constraint'::regclass AND di.deptype = 'i'
+               LEFT JOIN pg_constraint k ON k.oid = di.refobjid AND k.contype = 'x'
                WHERE u.classid = 'pg_class'::regclass AND x.indexrelid = u.objid
                  AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = x.indexrelid)
            ) w ON true
