@@ -233,10 +233,10 @@ def test_re_creating_a_function_a_default_uses_takes_the_default_off_around_it(d
 def test_a_function_an_unmanaged_object_uses_still_names_postgresqls_refusal(database_url, sql):
     text = "functions: {one(): {returns: int, sql_body: RETURN 1}}\n"
     apply(database_url, text)
-    sql("CREATE TABLE t (x int CHECK (x <> one()))")
+    sql("CREATE SCHEMA other; CREATE TABLE other.t (x int CHECK (x <> public.one()))")
     statements = plan(database_url, text.replace("returns: int", "returns: bigint")).statements
     drop = next(s for s in statements if s.sql.startswith("DROP FUNCTION"))
-    assert drop.hazards and "constraint t_x_check on table t" in drop.hazards[0].message
+    assert drop.hazards and "constraint t_x_check on table other.t" in drop.hazards[0].message
 
 
 def test_functions_whose_sql_bodies_call_each_other_are_created_and_dropped_in_call_order(database_url, sql):

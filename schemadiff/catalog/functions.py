@@ -14,7 +14,8 @@ _PARALLEL = {"u": "unsafe", "r": "restricted", "s": "safe"}
 def functions_from_rows(rows) -> list[Function]:
     out = []
     for (schema, name, procedure, arguments, result, language, prosrc, sql_body, volatility, strict, definer,
-         leakproof, parallel, cost, rows_, retset, config, comment, depends_on, used_by, default_users) in rows:
+         leakproof, parallel, cost, rows_, retset, config, comment, depends_on, used_by, default_users,
+         table_users) in rows:
         args, returns = parse_signature(arguments, result, procedure)
         out.append(Function(
             schema, name, args, returns, language, None if sql_body else prosrc,
@@ -24,5 +25,6 @@ def functions_from_rows(rows) -> list[Function]:
             rows=None if rows_ == (1000 if retset else 0) else float(rows_),
             config=tuple(tuple(entry.split("=", 1)) for entry in config), comment=comment,
             depends_on=references_from_rows(depends_on), used_by=tuple(sorted(used_by)),
-            default_users=tuple(sorted(tuple(u) for u in default_users))))
+            default_users=tuple(sorted(tuple(u) for u in default_users)),
+            table_users=tuple(sorted(tuple(u) for u in table_users))))
     return out

@@ -4,7 +4,8 @@ rebuilt, a view or function dropped and re-created. A view (or a view over that 
 reads what the change touches, and that the file still declares, is dropped first and created
 again from the file afterwards, its ``reason`` naming the change.
 
-Generic: each dependent kind (views, triggers, policies, functions) registers
+Generic: each dependent kind (views, triggers, policies, functions, column defaults, table
+checks, indexes and domain checks calling functions) registers
 where its live objects are (each with ``depends_on``, see ``model/dependencies``), how to drop
 and create one, and how other objects name it; each change that touches something registers
 what it touches. Only kinds the file manages are handled: an unmanaged dependent keeps the
@@ -15,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
-from ..model import Catalog, QualifiedName
+from ..model import Catalog, CheckConstraint, ExclusionConstraint, Index, QualifiedName
 from ..model.dependencies import Reference
 from . import aggregates as ag
 from . import changes as ch
+from . import function_callers as fc
 from . import functions as fn
 from . import partitions as pc
 from . import security as sec
@@ -62,6 +64,11 @@ def register_touch(touches: Callable[[Any], list]) -> None:
 def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     """``changes`` with each managed live dependent of what they touch dropped before and made
     again after them (a change already planned on such an object in place becomes part of it)."""
+    changes, handled = fc.dropped_first(_with_dependents(changes, current, desired))
+    return _callers_handled(changes, handled)
+
+
+def _with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     kinds = [k for k in KINDS if k.managed(desired)]
     queue = [t for c in changes for touches in TOUCHES for t in touches(c)]
     if not kinds or not queue:
@@ -88,20 +95,31 @@ def with_dependents(changes: list, current: Catalog, desired: Catalog) -> list:
     for kind, live, wanted, label in redo.values():
         reason = f"re-created around {label}"
         extra += [kind.drop(live, current, reason), kind.create(wanted, desired, reason)]
-    return _defaults_handled(kept + extra, {key for name, key in redo if name == "default"})
+    return _callers_handled(kept + extra, {(name, *key) for name, key in redo if name in _CALLER_KINDS})
 
 
-def _defaults_handled(changes: list, handled: set) -> list:
-    """A function dropped while the plan takes the defaults calling it off is no longer used by them."""
+_CALLER_KINDS = ("default", "constraint", "index", "domain check")
+
+
+def _callers_handled(changes: list, handled: set) -> list:
+    """A function dropped while the plan takes the defaults, checks and indexes calling it off
+    is no longer used by them; an enum rebuild no longer remakes a check or index that is
+    made again around the function (it would call the function before it exists again)."""
     if not handled:
         return changes
     out = []
     for c in changes:
-        attribute = "function" if isinstance(c, fn.DropFunction) else "old" if isinstance(c, fn.ReplaceFunction) else None
+        # A function the file drops for good is dropped last, after its callers are back.
+        attribute = "function" if isinstance(c, fn.DropFunction) and c.reason else "old" if isinstance(c, fn.ReplaceFunction) else None
         f = getattr(c, attribute) if attribute else None
-        if f is not None and set(f.default_users) & handled:
-            left = tuple(u for u in f.default_users if u not in handled)
-            c = replace(c, **{attribute: replace(f, default_users=left)})
+        if f is not None:
+            defaults = tuple(u for u in f.default_users if ("default", *u) not in handled)
+            tables = tuple(u for u in f.table_users if u not in handled)
+            c = replace(c, **{attribute: replace(f, default_users=defaults, table_users=tables)})
+        if isinstance(c, ch.RecreateEnum):
+            kept = tuple((t, d) for t, d in c.dependents
+                         if ("index" if isinstance(d, Index) else "constraint", t.schema, t.name, d.name) not in handled)
+            c = replace(c, dependents=kept)
         out.append(c)
     return out
 
@@ -255,8 +273,38 @@ def _defaults_kind() -> DependentKind:
         target=lambda d: None, about=about, dropped=lambda c: isinstance(c, td.DropColumnDefault))
 
 
+def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:
+    """A table check or exclusion constraint (``what`` "constraint"), an index or a domain check
+    calling a function that is dropped and made again: dropped before, made again from the file
+    after; a change the diff planned on it becomes part of that."""
+    def about(change):
+        if not isinstance(change, changes):
+            return None
+        obj = getattr(change, {"index": "index", "constraint": "constraint"}.get(what, "check"))
+        if what == "constraint" and not isinstance(obj, (CheckConstraint, ExclusionConstraint)):
+            return None
+        owner = change.domain if what == "domain check" else change.table
+        return (owner.schema, owner.name, obj.name)
+
+    return DependentKind(
+        name=what, managed=lambda c: c.manages_functions or c.manages_procedures,
+        live=lambda c: fc.live_callers(what, c), desired=lambda c: fc.desired_callers(what, c),
+        drop=lambda d, cat, reason: drop(d.owner, d.obj, reason),
+        create=lambda d, cat, reason: create(d.owner, d.obj, reason, *(
+            (ut.indirect_columns(d.owner, cat),) if what == "domain check" else ())),
+        target=lambda d: None, about=about, dropped=lambda c: isinstance(c, drop))
+
+
 register_kind(_views_kind())
 register_kind(_defaults_kind())
+register_kind(_caller_kind("constraint", fc.DropCallingConstraint, fc.AddCallingConstraint,
+                           (ch.AddConstraint, ch.DropConstraint, ch.ValidateConstraint,
+                            fc.DropCallingConstraint, fc.AddCallingConstraint)))
+register_kind(_caller_kind("index", fc.DropCallingIndex, fc.AddCallingIndex,
+                           (ch.AddIndex, ch.DropIndex, fc.DropCallingIndex, fc.AddCallingIndex)))
+register_kind(_caller_kind("domain check", fc.DropCallingDomainCheck, fc.AddCallingDomainCheck,
+                           (ut.AddDomainCheck, ut.DropDomainCheck, ut.ValidateDomainCheck,
+                            fc.DropCallingDomainCheck, fc.AddCallingDomainCheck)))
 register_kind(_functions_kind())
 register_kind(_table_object_kind("trigger", tg, "triggers", lambda c: c.manages_triggers, tg.DropTrigger,
                                  tg.CreateTrigger, (tg.ReplaceTrigger,)))

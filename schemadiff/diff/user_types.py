@@ -234,7 +234,7 @@ def _diff_domain(old: Domain, new: Domain, desired: Catalog, current: Catalog) -
         return [ReplaceDomain(old, new, _columns_of(k, desired, current))] + \
             ([SetTypeComment("DOMAIN", k, new.comment)] if new.comment is not None else [])
     changes: list = []
-    blocked = _indirect_columns(k, current)
+    blocked = indirect_columns(k, current)
     if normalize.expression(old.default) != normalize.expression(new.default):
         changes.append(SetDomainDefault(k, new.default))
     if old.nullable != new.nullable:
@@ -262,7 +262,7 @@ def _same_check(a: DomainCheck, b: DomainCheck) -> bool:
     return normalize.expression(a.expression) == normalize.expression(b.expression)
 
 
-def _indirect_columns(key: QualifiedName, current: Catalog) -> tuple:
+def indirect_columns(key: QualifiedName, current: Catalog) -> tuple:
     """Live columns holding the domain inside an array or a composite type, as ``table.column``:
     PostgreSQL will not check them, so it refuses to validate a check or set NOT NULL."""
     containers = {c.qualified for c in current.composites if any(type_key(a.type) == key for a in c.attributes)}

@@ -66,6 +66,9 @@ class Function:
     used_by: tuple[str, ...] = field(default=(), compare=False)
     # (schema, table, column) of each column default that calls it (live catalog only).
     default_users: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    # ("constraint" | "index" | "domain check", schema, table or domain, name) of each table
+    # check, exclusion constraint, index and domain check that calls it (live catalog only).
+    table_users: tuple[tuple[str, str, str, str], ...] = field(default=(), compare=False)
 
     @property
     def qualified(self) -> QualifiedName:

@@ -14,8 +14,8 @@ from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, QualifiedName
 from . import constraints as _constraints  # noqa: F401  (registers its change rules)
 from . import kinds, render
-from . import (aggregates, comments, extensions, functions, grants, inheritance, partitions, security, sequences,  # noqa: F401
-               table_details, text_search, triggers, user_types, views)  # each registers its change types with kinds
+from . import (aggregates, comments, extensions, function_callers, functions, grants, inheritance, partitions,  # noqa: F401
+               security, sequences, table_details, text_search, triggers, user_types, views)  # each registers its change types with kinds
 from .cost import with_sizes
 from .describe import constraint_word, describe, object_name
 from .hazards import ACCESS_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, hazards_of, lock_of, probable_renames

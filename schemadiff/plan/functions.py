@@ -69,9 +69,18 @@ def drop_sql(f: Function) -> str:
     return f"DROP {f.word} IF EXISTS {signature_without_defaults(f)}"
 
 
+def _table_user(user: tuple) -> str:
+    """As PostgreSQL names it in its refusal (an exclusion constraint by its constraint's name)."""
+    kind, schema, owner, name = user
+    owner = owner if schema == "public" else f"{schema}.{owner}"
+    if kind == "domain check":
+        return f"constraint {name} on type {owner}"
+    return f"constraint {name} on table {owner}" if kind == "constraint" else f"index {name} on table {owner}"
+
+
 def _used_by(f: Function, verb: str) -> tuple:
     users = f.used_by + tuple(f"default value for column {column} of table {schema}.{table}"
-                              for schema, table, column in f.default_users)
+                              for schema, table, column in f.default_users) + tuple(map(_table_user, f.table_users))
     if not users:
         return ()
     return (Hazard(LOCKING, "FAILS_IF_USED", f"{verb} {f.label}: PostgreSQL refuses while it is used by "

@@ -15,6 +15,7 @@ from ..diff import extensions as ext
 from ..diff import table_details as td
 from ..diff import text_search as ts
 from ..diff import functions as fn
+from ..diff import function_callers as fc
 from ..diff import aggregates as ag
 from ..diff import views as vw
 from ..diff import grants as gr
@@ -34,7 +35,8 @@ PHASES = (
     # Triggers and policies go before anything they use (a column, a function) changes or goes;
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
-    td.DropColumnDefault,  # a default calling a function re-created below: off before the function goes
+    # A default, check or index (a domain's check) calling a function re-created below: off before the function goes.
+    (td.DropColumnDefault, fc.DropCallingConstraint, fc.DropCallingIndex, fc.DropCallingDomainCheck),
     "drop-functions-before-views",  # a function re-created around a change, that uses a view
     (vw.DropViewIndex, vw.DropView),
     "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
@@ -74,7 +76,8 @@ PHASES = (
     # Views once tables, columns and keys are done, each after the views it reads (depth).
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
     "functions-after-views",  # re-created ones whose SQL-standard body or row types need a view
-    td.SetColumnDefault,  # back on, every function it may call made again by now
+    # Back on, every function they call made again by now.
+    (td.SetColumnDefault, fc.AddCallingConstraint, fc.AddCallingIndex, fc.AddCallingDomainCheck),
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,

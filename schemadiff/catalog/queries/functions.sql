@@ -6,7 +6,11 @@
 -- query also runs on servers without pg_get_function_sqlbody.
 -- depends_on: [what, schema, name, column] of each type, relation, column, sequence and
 -- function it uses (pg_depend 'n'); used_by: pg_describe_object of each object using it;
--- default_users: [schema, table, column] of each column default (not generation) calling it.
+-- default_users: [schema, table, column] of each column default (not generation) calling it;
+-- table_users: ['constraint' | 'index' | 'domain check', schema, table or domain, name] of each
+-- table check or exclusion constraint (found through its index), index of no constraint and
+-- domain check calling it. An index attached to a partitioned index is left out: the parent's
+-- drop and build carry it along.
 SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
        pg_get_function_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS result,
@@ -51,7 +55,11 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
              AND NOT (u.classid = 'pg_proc'::regclass AND u.objid = p.oid)
              AND NOT (u.classid = 'pg_attrdef'::regclass AND EXISTS (
                  SELECT 1 FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-                 WHERE ad.oid = u.objid AND a.attgenerated = ''))), '[]') AS used_by,
+                 WHERE ad.oid = u.objid AND a.attgenerated = ''))
+             AND NOT (u.classid = 'pg_constraint'::regclass AND EXISTS (
+                 SELECT 1 FROM pg_constraint k WHERE k.oid = u.objid AND k.contype = 'c'))
+             AND NOT (u.classid = 'pg_class'::regclass AND EXISTS (
+                 SELECT 1 FROM pg_index x WHERE x.indexrelid = u.objid))), '[]') AS used_by,
        COALESCE((
            SELECT json_agg(DISTINCT jsonb_build_array(un.nspname, uc.relname, ua.attname))
            FROM pg_depend u
@@ -60,7 +68,35 @@ SELECT n.nspname, p.proname, p.prokind = 'p' AS procedure,
            JOIN pg_namespace un ON un.oid = uc.relnamespace
            JOIN pg_attribute ua ON ua.attrelid = ad.adrelid AND ua.attnum = ad.adnum
            WHERE u.classid = 'pg_attrdef'::regclass AND u.refclassid = 'pg_proc'::regclass
-             AND u.refobjid = p.oid AND u.deptype = 'n' AND ua.attgenerated = ''), '[]') AS default_users
+             AND u.refobjid = p.oid AND u.deptype = 'n' AND ua.attgenerated = ''), '[]') AS default_users,
+       COALESCE((
+           SELECT json_agg(DISTINCT jsonb_build_array(w.what, wn.nspname, w.owner, w.name))
+           FROM pg_depend u
+           JOIN LATERAL (
+               SELECT 'constraint' AS what, t.relnamespace AS ns, t.relname AS owner, k.conname AS name
+               FROM pg_constraint k
+               JOIN pg_class t ON t.oid = k.conrelid
+               WHERE u.classid = 'pg_constraint'::regclass AND k.oid = u.objid AND k.contype = 'c'
+               UNION ALL
+               SELECT 'domain check', d.typnamespace, d.typname, k.conname
+               FROM pg_constraint k
+               JOIN pg_type d ON d.oid = k.contypid
+               WHERE u.classid = 'pg_constraint'::regclass AND k.oid = u.objid AND k.contype = 'c'
+               UNION ALL
+               SELECT CASE WHEN k.oid IS NULL THEN 'index' ELSE 'constraint' END, t.relnamespace, t.relname,
+                      COALESCE(k.conname, ic.relname)
+               FROM pg_index x
+               JOIN pg_class ic ON ic.oid = x.indexrelid
+               JOIN pg_class t ON t.oid = x.indrelid
+               -- its constraint through pg_depend, which is indexed by the index (conindid is not)
+               LEFT JOIN pg_depend di ON di.classid = 'pg_class'::regclass AND di.objid = x.indexrelid
+                                     AND di.refclassid = 'pg_constraint'::regclass AND di.deptype = 'i'
+               LEFT JOIN pg_constraint k ON k.oid = di.refobjid AND k.contype = 'x'
+               WHERE u.classid = 'pg_class'::regclass AND x.indexrelid = u.objid
+                 AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = x.indexrelid)
+           ) w ON true
+           JOIN pg_namespace wn ON wn.oid = w.ns
+           WHERE u.refclassid = 'pg_proc'::regclass AND u.refobjid = p.oid AND u.deptype = 'n'), '[]') AS table_users
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
