@@ -394,3 +394,8 @@ def test_past_the_cap_every_focus_table_is_kept():
             lines.append(f"    foreign_keys: [{{columns: [prev], references: t{i - 1:02d}(id)}}]")
     drawn = erd_of(desired.loads("\n".join(lines) + "\n"), tables=["t05", "t20"], depth=30, max_tables=6)
     assert {"t05", "t20"} <= {t.name.name for t in drawn.tables} and len(drawn.tables) == 6
+
+
+def test_a_schema_with_no_table_is_an_error_naming_the_schemas_that_have_some():
+    with pytest.raises(UnknownTable, match=r"no table or view in schema 'billing'; the schemas with some are: public"):
+        erd_of(seed(), schemas=["billing"])

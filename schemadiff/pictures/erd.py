@@ -77,6 +77,7 @@ def erd_of(catalog: Catalog, *, tables: Sequence[str] = (), depth: int = 1, sche
     ``max_tables`` it keeps the most connected tables (focus tables first)."""
     boxes = _boxes(catalog)
     focus = [resolve(catalog, name) for name in tables]
+    _known_schemas(boxes, schemas)
     wanted = {q for q in boxes if _matches(q, schemas, pattern)}
     if focus:
         wanted = (neighbours(catalog, focus, depth) & wanted) | set(focus)
@@ -163,6 +164,15 @@ def neighbours(catalog: Catalog, focus: Iterable[QualifiedName], depth: int) -> 
 
 def _boxes(catalog: Catalog) -> dict[QualifiedName, Box]:
     return {**{t.qualified: t for t in catalog.tables}, **{v.qualified: v for v in catalog.views}}
+
+
+def _known_schemas(boxes: dict, schemas: Sequence[str]) -> None:
+    """A ``--schema`` holding no table or view is a typo, not an empty picture."""
+    present = sorted({q.schema for q in boxes})
+    unknown = [s for s in schemas if s not in present]
+    if unknown:
+        raise UnknownTable(f"no table or view in schema {', '.join(repr(s) for s in unknown)}; "
+                           f"the schemas with some are: {', '.join(present) or 'none'}.")
 
 
 def _matches(q: QualifiedName, schemas: Sequence[str], pattern: Optional[str]) -> bool:
