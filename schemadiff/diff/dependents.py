@@ -24,7 +24,6 @@ from . import function_callers as fc
 from . import functions as fn
 from . import partitions as pc
 from . import security as sec
-from . import table_details as td
 from . import triggers as tg
 from . import user_types as ut
 from . import views as vw
@@ -261,16 +260,16 @@ def _defaults_kind() -> DependentKind:
     """A column default calling a function that is dropped and made again (its argument's enum
     is rebuilt, its result type changes): taken off before, put back from the file after."""
     def about(change):
-        if isinstance(change, (td.DropColumnDefault, td.SetColumnDefault)):
+        if isinstance(change, (fc.DropColumnDefault, fc.SetColumnDefault)):
             return (change.table.schema, change.table.name, change.column)
         return None
 
     return DependentKind(
         name="default", managed=lambda c: c.manages_functions or c.manages_procedures,
         live=_live_defaults, desired=_desired_defaults,
-        drop=lambda d, cat, reason: td.DropColumnDefault(d.table, d.column, reason),
-        create=lambda d, cat, reason: td.SetColumnDefault(d.table, d.column, d.default, reason),
-        target=lambda d: None, about=about, dropped=lambda c: isinstance(c, td.DropColumnDefault))
+        drop=lambda d, cat, reason: fc.DropColumnDefault(d.table, d.column, reason),
+        create=lambda d, cat, reason: fc.SetColumnDefault(d.table, d.column, d.default, reason),
+        target=lambda d: None, about=about, dropped=lambda c: isinstance(c, fc.DropColumnDefault))
 
 
 def _caller_kind(what: str, drop, create, changes: tuple) -> DependentKind:

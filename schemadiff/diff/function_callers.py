@@ -1,4 +1,4 @@
-"""Table checks, exclusion constraints and indexes that call a function the plan drops and
+"""Column defaults, table checks, exclusion constraints and indexes that call a function the plan drops and
 makes again (its result type changes, its argument's enum or domain is rebuilt): PostgreSQL
 refuses DROP FUNCTION while they exist, so each is dropped before and made again from the
 file after (``diff/dependents`` decides which). The live and
@@ -16,6 +16,24 @@ from ..model.types import DomainCheck
 from .changes import DropConstraint, DropIndex, DropTable
 from .functions import DropFunction, ReplaceFunction
 from .user_types import DropDomainCheck
+
+
+@dataclass(frozen=True)
+class DropColumnDefault:
+    """Take a column's default off while a function it calls is dropped and made again
+    (``reason``); SetColumnDefault puts the file's default back afterwards."""
+    table: QualifiedName
+    column: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SetColumnDefault:
+    """Give a column the file's default again once the function it calls exists (``reason``)."""
+    table: QualifiedName
+    column: str
+    default: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -44,24 +44,6 @@ class SetReplicaIdentity:
 
 
 @dataclass(frozen=True)
-class DropColumnDefault:
-    """Take a column's default off while a function it calls is dropped and made again
-    (``reason``); SetColumnDefault puts the file's default back afterwards."""
-    table: QualifiedName
-    column: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class SetColumnDefault:
-    """Give a column the file's default again once the function it calls exists (``reason``)."""
-    table: QualifiedName
-    column: str
-    default: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
 class AlterGeneration:
     """Change whether and how a column is generated. ``dependents``: the file's indexes and
     constraints on the column, made again where the column must be dropped and re-added;

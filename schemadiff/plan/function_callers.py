@@ -1,4 +1,4 @@
-"""SQL, locks and hazards of the table and domain checks, exclusion constraints and indexes
+"""SQL, locks and hazards of the column defaults, table and domain checks, exclusion constraints and indexes
 dropped and made again around a function's re-creation (``diff/function_callers``).
 
 They run in the transaction that drops and re-creates the function. The index is built
@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..diff import changes as ch
 from ..diff import user_types as ut
 from ..diff.function_callers import AddCallingConstraint, AddCallingDomainCheck, AddCallingIndex, DropCallingConstraint, \
-    DropCallingDomainCheck, DropCallingIndex
+    DropCallingDomainCheck, DropCallingIndex, DropColumnDefault, SetColumnDefault
 from ..model import CheckConstraint
 from ..pg.naming import qualify, quote_ident, quote_literal
 from . import kinds
@@ -22,6 +22,7 @@ from .describe import constraint_word
 from .hazards import ACCESS_EXCLUSIVE, hazards_of, lock_of
 from .render import _comment, _guarded_add_constraint, index_sql, q
 from .statements import LOCKING, Hazard, Statement
+from .table_details import BRIEF_LOCK
 from .user_types import SHARE_SCAN
 
 HELD_LOCK = f"{ACCESS_EXCLUSIVE} (held until the transaction commits)"
@@ -136,4 +137,20 @@ kinds.register(
     render=lambda c: [_add_domain_check_sql(c, False)],
     object=lambda c: f"{c.domain}.{c.check.name}", kind="domain", problem="differs",
     statements=_add_domain_check_statements,
+)
+
+
+# -- column defaults taken off and put back around a function's re-creation ---------------------
+
+kinds.register(
+    DropColumnDefault,
+    describe=lambda c: f"drop default of column {c.table}.{c.column} ({c.reason})",
+    render=lambda c: [f"ALTER TABLE {q(c.table)} ALTER COLUMN {quote_ident(c.column)} DROP DEFAULT"],
+    lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column}", kind="column", problem="differs",
+)
+kinds.register(
+    SetColumnDefault,
+    describe=lambda c: f"set default of column {c.table}.{c.column} ({c.reason})",
+    render=lambda c: [f"ALTER TABLE {q(c.table)} ALTER COLUMN {quote_ident(c.column)} SET DEFAULT {c.default}"],
+    lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column}", kind="column", problem="differs",
 )

@@ -36,7 +36,7 @@ PHASES = (
     # views before anything they read does (views over others first: reverse depth).
     tg.DropTrigger, sec.DropPolicy,
     # A default, check or index (a domain's check) calling a function re-created below: off before the function goes.
-    (td.DropColumnDefault, fc.DropCallingConstraint, fc.DropCallingIndex, fc.DropCallingDomainCheck),
+    (fc.DropColumnDefault, fc.DropCallingConstraint, fc.DropCallingIndex, fc.DropCallingDomainCheck),
     "drop-functions-before-views",  # a function re-created around a change, that uses a view
     (vw.DropViewIndex, vw.DropView),
     "drop-functions-early",  # a function re-created around a type rebuild, once its users are gone
@@ -77,7 +77,7 @@ PHASES = (
     (vw.CreateView, vw.ReplaceView, vw.RefreshMaterializedView, vw.SetViewStorageParameters), vw.AddViewIndex,
     "functions-after-views",  # re-created ones whose SQL-standard body or row types need a view
     # Back on, every function they call made again by now.
-    (td.SetColumnDefault, fc.AddCallingConstraint, fc.AddCallingIndex, fc.AddCallingDomainCheck),
+    (fc.SetColumnDefault, fc.AddCallingConstraint, fc.AddCallingIndex, fc.AddCallingDomainCheck),
     # Triggers once their tables (and views) are in place; then policies, then row-level
     # security switched on: a table is never enabled before its policies exist.
     (tg.CreateTrigger, tg.ReplaceTrigger), tg.SetTriggerEnabled,

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..diff import changes as ch
-from ..diff.table_details import AlterGeneration, DropColumnDefault, DropGeneratedColumn, SetColumnDefault, SetLogged, \
-    SetReplicaIdentity, SetStorageParameters
+from ..diff.table_details import AlterGeneration, DropGeneratedColumn, SetLogged, SetReplicaIdentity, SetStorageParameters
 from ..model import Index
 from ..pg.naming import quote_ident
 from . import kinds
@@ -143,18 +142,3 @@ kinds.register(
     lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column.name}", kind="column", problem="differs",
 )
 
-
-# -- column defaults taken off and put back around a function's re-creation ---------------------
-
-kinds.register(
-    DropColumnDefault,
-    describe=lambda c: f"drop default of column {c.table}.{c.column} ({c.reason})",
-    render=lambda c: [f"ALTER TABLE {q(c.table)} ALTER COLUMN {quote_ident(c.column)} DROP DEFAULT"],
-    lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column}", kind="column", problem="differs",
-)
-kinds.register(
-    SetColumnDefault,
-    describe=lambda c: f"set default of column {c.table}.{c.column} ({c.reason})",
-    render=lambda c: [f"ALTER TABLE {q(c.table)} ALTER COLUMN {quote_ident(c.column)} SET DEFAULT {c.default}"],
-    lock=lambda c: BRIEF_LOCK, object=lambda c: f"{c.table}.{c.column}", kind="column", problem="differs",
-)
